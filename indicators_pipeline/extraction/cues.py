@@ -1,0 +1,158 @@
+"""The words that tie a number to a catalogue indicator.
+
+Each rule names an indicator, the kinds of number it takes and where its cue must stand:
+- `head`: right after the number, up to the next figure ('196 dịch vụ công trực tuyến mức độ 3');
+- `label`: before the number, since the previous figure ('tỷ lệ hồ sơ giải quyết đúng hạn đạt 98,92%').
+Head rules are tried in order; among label rules the cue nearest the number wins. A new
+indicator is a catalogue row plus a rule here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_I = re.IGNORECASE
+
+
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern, _I)
+
+
+@dataclass(frozen=True)
+class Cue:
+    indicator: str
+    kinds: frozenset[str]
+    head: re.Pattern | None = None
+    label: re.Pattern | None = None
+    sentence: re.Pattern | None = None  # must also appear somewhere in the sentence
+
+
+COUNT = frozenset({"count", "ratio"})
+PERCENT = frozenset({"percent"})
+MONEY = frozenset({"money"})
+POINTS = frozenset({"points"})
+
+# Building blocks of the language of these reports.
+SERVICES = r"(?:bộ\s+)?(?:dịch vụ công(?: trực tuyến)?|DVC(?:TT)?|thủ tục hành chính|TTHC|thủ tục)"
+LEVEL34 = r"mức(?: độ)?\s*3\s*(?:,|và|và mức(?: độ)?|, mức(?: độ)?|/)\s*(?:mức(?: độ)?\s*)?4"
+LEVEL = r"mức(?: độ)?\s*{n}(?!\d|\s*[,/]\s*(?:mức(?: độ)?\s*)?\d|\s*và\s*(?:mức(?: độ)?\s*)?\d)"
+# The words between a service noun and its level, never across a new predicate ('..., tất cả đều ở mức độ 2').
+GAP = r"(?:(?!,\s*(?:tất cả|trong đó|đều|100\s*%))[^.;]){0,80}?"
+PORTAL = r"Cổng\s+(?:Dịch vụ công|DVC)\s+quốc gia"
+ONE_STOP = _rx(r"một cửa")
+
+HEAD_CUES: tuple[Cue, ...] = (
+    # Services integrated on the national portal, before any level rule: they are written with levels too.
+    Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,80}}?(?:tích hợp|công khai|kết nối|cung cấp)?.{{0,30}}{PORTAL}")),
+    Cue("online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ")),
+    Cue("online_services_level34", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL34}")),
+    Cue("online_services_level4", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=4)}")),
+    Cue("online_services_level3", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=3)}")),
+    Cue("online_services_level2", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=2)}")),
+    Cue("online_services_full", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?toàn trình")),
+    Cue("online_services_partial", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?một phần")),
+    Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))")),
+    Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới))")),
+    # Dossiers: the words after the number say which count it is; a verb before it says the rest.
+    Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)")),
+    Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)")),
+    Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$")),
+    Cue("dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$")),
+    Cue("documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)")),
+    Cue("documents_outgoing", COUNT, head=_rx(r"^\W*văn bản đi(?!\w)")),
+    Cue("documents_electronic", COUNT, head=_rx(r"^\W*văn bản(?: điện tử)?.{0,40}(?:trục liên thông|liên thông|điện tử)"), label=None),
+    Cue("email_accounts", COUNT, head=_rx(r"^\W*(?:(?:tài khoản|hộp thư|địa chỉ)(?: thư)?(?: điện tử| email)|cán bộ.{0,80}(?:cấp|tạo lập).{0,20}(?:hộp thư|thư điện tử|tài khoản thư))")),
+    Cue("document_system_accounts", COUNT, head=_rx(r"^\W*tài khoản(?! thư)"), sentence=_rx(r"quản lý văn bản|văn phòng điện tử|điều hành")),
+    Cue("digital_signatures", COUNT, head=_rx(r"^\W*(?:chứng thư(?: số| chữ ký số)?|chữ ký số|thiết bị chữ ký số)")),
+    Cue("video_conference_points", COUNT, head=_rx(r"^\W*điểm cầu")),
+    Cue("one_stop_departments", COUNT, head=_rx(r"^\W*(?:sở,? ban,? ngành|đơn vị cấp sở|cơ quan cấp tỉnh|sở, ngành|cơ quan, đơn vị cấp tỉnh|sở\b)"), sentence=ONE_STOP),
+    Cue("one_stop_districts", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp huyện|huyện|đơn vị cấp huyện|huyện, thị xã)"), sentence=ONE_STOP),
+    Cue("one_stop_communes", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp xã|xã, phường|xã\b)"), sentence=ONE_STOP),
+)
+
+# Label cues: the phrase that names what a figure measures, standing before it.
+LABEL_CUES: tuple[Cue, ...] = (
+    Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|trước hạn|đúng và trước hạn|trước và đúng hạn")),
+    Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)|tỷ lệ (?:nộp )?hồ sơ trực tuyến|tiếp nhận trực tuyến|hồ sơ trực tuyến")),
+    Cue("online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến")),
+    Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số hóa hồ sơ|số hoá hồ sơ")),
+    Cue("results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử")),
+    Cue("work_files_online_pct", PERCENT, label=_rx(r"hồ sơ công việc")),
+    Cue("computer_staff_pct", PERCENT, label=_rx(r"máy tính")),
+    Cue("email_usage_pct", PERCENT, label=_rx(r"sử dụng thư điện tử|thư điện tử (?:công vụ )?(?:trong|cho) công việc|sử dụng (?:hộp thư|email)")),
+    Cue("digital_signature_pct", PERCENT, label=_rx(r"chữ ký số|ký số|chứng thư số")),
+    Cue("documents_electronic_pct", PERCENT, label=_rx(r"văn bản.{0,60}(?:điện tử|môi trường mạng)|văn bản điện tử")),
+    Cue("sipas_pct", PERCENT, label=_rx(r"SIPAS|chỉ số hài lòng|mức độ hài lòng")),
+    Cue("online_services_full_pct", PERCENT, label=_rx(r"toàn trình")),
+    Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ")),
+    Cue("national_portal_services_pct", PERCENT, label=_rx(PORTAL)),
+    Cue("online_services_level34_pct", PERCENT, label=_rx(LEVEL34)),
+    Cue("online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4))),
+    Cue("it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)")),
+    Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|766")),
+    Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$")),
+    Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:là|:|gồm|đạt)?\s*$")),
+    Cue("online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$")),
+    Cue("dossiers_received", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:được )?(?:tiếp nhận|phát sinh)\s*(?:là|:|đạt)?\s*$")),
+    Cue("dossiers_online", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$")),
+    Cue("dossiers_resolved", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:đã )?(?:được )?giải quyết\s*(?:là|:|đạt)?\s*$")),
+    Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$")),
+    Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$")),
+)
+
+# A share written right after a count is the share of that count: '166 mức 4 (8,5%)'.
+SHARE_OF = {
+    "online_services_level34": "online_services_level34_pct",
+    "online_services_level4": "online_services_level4_pct",
+    "national_portal_services": "national_portal_services_pct",
+    "online_services_full": "online_services_full_pct",
+    "online_services_active": "online_services_active_pct",
+    "dossiers_online": "dossiers_online_pct",
+}
+SHARE_LINK = _rx(r"^[\s,(]*(?:chiếm|đạt|bằng|tương đương|tương ứng|với)?\s*(?:tỷ lệ|tỉ lệ)?\s*(?:hơn|trên|khoảng|gần)?\s*$")
+
+# Ranks: the index is named somewhere in the sentence, the rank right before the number.
+RANK_BEFORE = _rx(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$")
+RANK_INDEXES: tuple[tuple[str, re.Pattern], ...] = (
+    ("ict_index_rank", _rx(r"ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|ứng dụng và phát triển công nghệ thông tin|ứng dụng CNTT")),
+    ("dti_rank", re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh")),
+    ("par_index_rank", re.compile(r"PAR[\s-]?INDEX|PAR[\s-]?Index|[Cc]hỉ số cải cách hành chính|[Cc]hỉ số CCHC")),
+    ("service_index_rank", _rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766")),
+)
+REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của|tại|ở)?\s*(?:số\s*)?(?:các tỉnh|khu vực|vùng|miền|nhóm|Tây Nguyên|đồng bằng|ĐBSCL|Đông Nam Bộ|Tây Bắc|duyên hải|Bắc Trung Bộ)")
+SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ)|trụ cột|lĩnh vực|tiêu chí")
+
+# What turns a figure into a goal, and what turns a goal phrase back into a result.
+TARGET = _rx(r"phấn đấu|mục tiêu|chỉ tiêu|kế hoạch (?:đề ra|giao|năm|đặt ra)|theo kế hoạch|đề ra|đặt ra|yêu cầu|dự kiến|định hướng|hướng tới|\bsẽ\b|cần đạt|phải đạt|tiếp tục nâng|nâng (?:tỷ lệ|cao tỷ lệ)|đến năm 20\d\d|cố gắng")
+NOT_TARGET = _rx(r"vượt (?:kế hoạch|chỉ tiêu|mục tiêu)|so với (?:kế hoạch|chỉ tiêu|mục tiêu)|hoàn thành (?:kế hoạch|chỉ tiêu|mục tiêu)|(?:kế hoạch|chỉ tiêu|mục tiêu) đề ra[^\d]{0,20}$")
+
+# A figure of one part of the government, not of the whole province.
+PART_OF_GOVERNMENT = re.compile(
+    r"\b[Ss]ở (?!ban|,|ngành|Thông tin và Truyền thông (?:cho biết|báo cáo))[A-ZĐ]\w*"
+    r"|(?:UBND|Ủy ban nhân dân|ủy ban nhân dân) (?:huyện|thị xã|thành phố|TP\.?|quận) [A-ZĐ]"
+    r"|\b(?:huyện|thị xã|quận) [A-ZĐ]\w+"
+    r"|(?<!từ )(?<!các )(?<!đến )\bcấp (?:tỉnh|huyện|xã)\b(?! (?:đến|và|tới))"
+    r"|\b[Rr]iêng\b|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã)"
+)
+PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
+
+# Figures that belong to no indicator however close the cue: staff, ISO, population shares.
+NOT_A_FIGURE_HEAD = _rx(r"^\W*(?:bậc|lần|người|cán bộ(?!.{0,80}(?:hộp thư|thư điện tử))|công chức|đoàn viên|hộ|ha\b|km|tin, bài|tin bài|bài viết|lượt|năm\b|tháng|ngày|giờ|phút|đơn vị.{0,40}ISO|cơ quan.{0,40}ISO|nhiệm vụ|dự án|đề án|ứng dụng|phần mềm|CSDL|cơ sở dữ liệu)")
+
+QUALIFIERS: tuple[tuple[str, re.Pattern], ...] = (
+    ("about", _rx(r"(?:khoảng|gần|xấp xỉ|ước(?: đạt| tính)?|khoảng hơn|hơn khoảng|chừng|tầm)\s*(?:hơn\s*)?$")),
+    ("more_than", _rx(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$")),
+    ("at_least", _rx(r"(?:ít nhất|tối thiểu)\s*$")),
+)
+AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
+HEAD_PERCENT_CUES: tuple[Cue, ...] = (
+    Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,50}(?:đúng hạn|trước hạn)")),
+    Cue("documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)")),
+    Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)")),
+    Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến")),
+)
+BREAKDOWN = _rx(r"trong đó|bao gồm|\bgồm\b|\briêng\b")
+RANK_FROM = _rx(r"\btừ\s*(?:vị trí|thứ hạng|hạng|thứ)(?: thứ)?\s*$")
+LEVEL_BEFORE = _rx(r"mức(?: độ)?\s*(?:[1-4]\s*(?:,|và|/)\s*)?$")  # the 3 of 'mức độ 3', the 4 of 'mức 3, 4'
+SKIP_BEFORE = _rx(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|số|phiên bản|ISO|IPv|Đề án|lần thứ|khóa|khoá|Điều|khoản|Tiêu chí|Phụ lục|mục|Chương)\s*$")
+SKIP_AFTER = _rx(r"\s*(?:giờ|phút|ngày|tháng|năm(?!\s*(?:19|20)\d\d)|tuổi|kỳ|lần|nhiệm kỳ)\b")

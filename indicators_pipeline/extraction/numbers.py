@@ -1,0 +1,99 @@
+"""Vietnamese number writing: `.` groups thousands, `,` marks decimals, words scale.
+
+`find_numbers` returns every numeric token of a text with its span; it does not decide what a
+number means (a year, a level, a value): that is the job of the cue rules.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Thousands separators seen in the wild: '.', and non-breaking or narrow spaces from web copy.
+_GROUP = r"[.\u00a0\u202f]"
+_NUMBER = re.compile(
+    rf"(?<![\w.,/:-])(\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:,(\d+))?(?:\.(\d{{1,2}})(?!\d))?"
+)
+_SPACE = r"[ \u00a0\u202f]*"
+_PERCENT = re.compile(rf"{_SPACE}(%|phần trăm)", re.IGNORECASE)
+_SCALE = re.compile(rf"{_SPACE}(nghìn|ngàn|ngàn|triệu|tỷ|tỉ)(?!\w)", re.IGNORECASE)
+_MONEY = re.compile(rf"{_SPACE}(?:(nghìn|ngàn|triệu|tỷ|tỉ){_SPACE})?(đồng|VNĐ|VND)(?!\w)", re.IGNORECASE)
+_RATIO = re.compile(rf"{_SPACE}/{_SPACE}(\d{{1,3}}(?:\.\d{{3}})*|\d+)(?![\w/-])")
+_SCALE_FACTOR = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
+
+
+@dataclass(frozen=True)
+class NumberToken:
+    """A number as written: `value` in plain units, `kind` among count/percent/money/ratio."""
+
+    start: int
+    end: int  # end of the whole token, unit included
+    value: float
+    kind: str  # "count", "percent", "money" (billion VND), "ratio"
+    denominator: float | None = None
+    digits_end: int = 0  # end of the digits alone
+    decimals: int = 0  # decimals as written: '28,9%' has 1 (rounding tolerance comes from it)
+
+
+def parse_number(text: str) -> float:
+    """Parse one Vietnamese-written number ('1.937' -> 1937, '98,92' -> 98.92)."""
+    match = _NUMBER.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"not a number: {text!r}")
+    return _match_value(match)
+
+
+def _match_value(match: re.Match) -> float:
+    whole, decimals, dot_decimals = match.group(1), match.group(2), match.group(3)
+    digits = re.sub(_GROUP, "", whole)
+    if decimals is not None:
+        return float(f"{digits}.{decimals}")
+    if dot_decimals is not None:  # '98.5%' written the English way: one or two digits after a dot
+        return float(f"{digits}.{dot_decimals}")
+    return float(digits)
+
+
+def format_number(value: float, decimals: int = 0) -> str:
+    """Write a number the Vietnamese way (inverse of parse_number)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def find_numbers(text: str) -> list[NumberToken]:
+    """Every number of the text with its unit: percent, money (billion VND), ratio or count."""
+    tokens: list[NumberToken] = []
+    for match in _NUMBER.finditer(text):
+        end = match.end()
+        if _CODE_TAIL.match(text, end):
+            continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
+        value = _match_value(match)
+        decimals = len(match.group(2) or match.group(3) or "")
+        money = _MONEY.match(text, end)
+        if money:
+            scale = (money.group(1) or "").lower()
+            billions = value * _SCALE_FACTOR.get(scale, 1.0) / 1e9
+            tokens.append(NumberToken(match.start(), money.end(), billions, "money", None, end, decimals))
+            continue
+        percent = _PERCENT.match(text, end)
+        if percent:
+            tokens.append(NumberToken(match.start(), percent.end(), value, "percent", None, end, decimals))
+            continue
+        ratio = _RATIO.match(text, end)
+        if ratio and not _looks_like_date(text, match.start(), ratio.end()):
+            denominator = parse_number(ratio.group(1))
+            tokens.append(NumberToken(match.start(), ratio.end(), value, "ratio", denominator, end, decimals))
+            continue
+        scale = _SCALE.match(text, end)
+        if scale:
+            value *= _SCALE_FACTOR[scale.group(1).lower()]
+            end = scale.end()
+        tokens.append(NumberToken(match.start(), end, value, "count", None, match.end(), decimals))
+    return tokens
+
+
+_CODE_TAIL = re.compile(r"/\d+/|/[^\W\d]|:\d|-\d|/(?:19|20)\d\d(?!\d)")
+_DATE_TAIL = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d")
+
+
+def _looks_like_date(text: str, start: int, end: int) -> bool:
+    """'07/9/2020' or 'tháng 5/2021' are dates, not ratios."""
+    return bool(_DATE_TAIL.match(text, start)) or text[end : end + 1] == "/"

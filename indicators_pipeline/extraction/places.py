@@ -1,0 +1,70 @@
+"""Where a figure belongs: province names and aliases, national phrases, the article's province."""
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from indicators_pipeline import reference
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int
+    end: int
+    province_code: str
+    titled: bool  # written 'tỉnh X', 'UBND tỉnh X', 'TP. X': surely the province, not a street or a person
+
+
+@functools.cache
+def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    by_spelling: dict[str, str] = {}
+    for province in reference.provinces().values():
+        for spelling in (province.name, *province.aliases):
+            by_spelling.setdefault(spelling, province.code)
+    # Longest first, so 'Thừa Thiên Huế' wins over 'Huế' and 'Bà Rịa - Vũng Tàu' over nothing shorter.
+    alternation = "|".join(re.escape(s) for s in sorted(by_spelling, key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?P<title>(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|TP\.?)\s+)?(?<![\w])(?P<name>{alternation})(?!\w)"
+    )
+    return pattern, by_spelling
+
+
+def find_places(text: str) -> list[PlaceMention]:
+    """Every province named in the text, case-sensitively (names are capitalized in Vietnamese)."""
+    pattern, by_spelling = _province_pattern()
+    return [
+        PlaceMention(m.start("name"), m.end(), by_spelling[m.group("name")], bool(m.group("title")))
+        for m in pattern.finditer(text)
+    ]
+
+
+_NATIONAL = re.compile(r"cả nước|toàn quốc|trên toàn quốc|63 tỉnh, thành phố|các tỉnh, thành phố trong cả nước", re.IGNORECASE)
+
+
+def find_national(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _NATIONAL.finditer(text)]
+
+
+_HEADER_CHARS = 600
+
+
+def article_province(title: str, text: str) -> str | None:
+    """The province an article is about: named in the title, the header and 'tỉnh X' in the body.
+
+    A title counts most, a titled mention ('tỉnh Gia Lai', 'UBND tỉnh Hậu Giang') more than a bare
+    one; the sidebar of a news site names many provinces once each, and loses.
+    """
+    scores: Counter[str] = Counter()
+    for place in find_places(title):
+        scores[place.province_code] += 6
+    for place in find_places(text):
+        weight = 2 if place.titled else 1
+        if place.start < _HEADER_CHARS:
+            weight += 2
+        scores[place.province_code] += weight
+    if not scores:
+        return None
+    (best, best_score), *rest = scores.most_common(2) + [(None, 0)]
+    return best if best_score > 0 else None
