@@ -75,15 +75,24 @@ def find_time_markers(text: str) -> list[TimeMarker]:
     return markers
 
 
+_REVIEW_MONTHS = 2
+
+
 def reference_year(published: dt.date | None, text: str, today: dt.date | None = None) -> tuple[int | None, str]:
     """The year an undated figure describes, and where it came from.
 
-    A dated article gives its publication year. An undated one falls back to the latest single
+    A dated article gives its publication year, or the year before when it appears in January or
+    February and names that year (annual reviews; spec/ANNOTATION.md accepts either). An undated one falls back to the latest single
     year the text names that is not in the future (a report names the year it reports on; ranges
     are plans, 'giai đoạn 2021-2025', and do not count); with no year at all the figure has no
     year and stays out of the yearly facts.
     """
     if published is not None:
+        if published.month <= _REVIEW_MONTHS and any(
+            m.year == published.year - 1 and not m.is_range for m in find_time_markers(text)
+        ):
+            # Published in January or February and naming the past year: a review of that year.
+            return published.year - 1, "year_review"
         return published.year, "published_date"
     limit = (today or dt.date.today()).year
     years = [m.year for m in find_time_markers(text) if m.year and not m.is_range and m.year <= limit]

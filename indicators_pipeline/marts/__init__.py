@@ -1,0 +1,1 @@
+"""Dimensions, yearly facts and rollups from the mentions. Pure pandas, no Dagster here."""

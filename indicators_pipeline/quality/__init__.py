@@ -1,0 +1,1 @@
+"""Consistency rules, pandera schemas and the Great Expectations suite. No Dagster here."""

@@ -1,0 +1,30 @@
+"""Where things are: read from the environment when asked (at launch), never at import.
+
+Relative paths are relative to the repository root, as spec/WAREHOUSE.md says.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RAW_DIR = "data/raw"
+DEFAULT_WAREHOUSE = "data/warehouse/indicators.duckdb"
+DEFAULT_QUALITY_DIR = "data/quality"
+
+
+def resolve(path: str | os.PathLike) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else REPO_ROOT / candidate
+
+
+def raw_dir(explicit: str | None = None) -> Path:
+    return resolve(explicit or os.environ.get("INDICATORS_RAW_DIR") or DEFAULT_RAW_DIR)
+
+
+def warehouse_path(explicit: str | None = None) -> Path:
+    return resolve(explicit or os.environ.get("INDICATORS_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def quality_dir(explicit: str | None = None) -> Path:
+    return resolve(explicit or os.environ.get("INDICATORS_QUALITY_DIR") or DEFAULT_QUALITY_DIR)

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: table contracts, transactional writes, atomic publishing. No Dagster here."""

@@ -1,0 +1,175 @@
+"""Every warehouse table with its columns, types and descriptions: the contract of spec/WAREHOUSE.md.
+
+One definition feeds the DDL, the COMMENT ON statements BI tools show, and the column schema the
+Dagster UI shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # schema.table
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _t(name: str, description: str, *columns: tuple[str, str, str]) -> Table:
+    return Table(name, description, tuple(Column(*c) for c in columns))
+
+
+_PROVINCE = (
+    ("province_code", "VARCHAR", "GSO code of the 63 provinces; '00' for national; NULL for a post-2025 unit that is not one of the 63"),
+    ("province_name", "VARCHAR", "GSO spelling, or the 2025 unit's name after the merger, or 'national'"),
+)
+_MENTION_COLUMNS = (
+    ("mention_id", "VARCHAR", "Stable id: article, indicator and position"),
+    ("article_id", "VARCHAR", "The article (raw.articles)"),
+    ("source_path", "VARCHAR", "The article file, relative to INDICATORS_RAW_DIR"),
+    ("indicator_code", "VARCHAR", "Catalogue code (marts.dim_indicator)"),
+    ("value", "DOUBLE", "The figure as a plain number: percent 0-100, money in billion VND"),
+    ("unit", "VARCHAR", "count, percent, billion_vnd, rank or points"),
+    ("qualifier", "VARCHAR", "exact, more_than, about or at_least"),
+    *_PROVINCE,
+    ("province_2025_code", "VARCHAR", "Code of the 2025 unit (Decision 19/2025/QĐ-TTg) the figure belongs to"),
+    ("year", "INTEGER", "The year the figure describes"),
+    ("evidence", "VARCHAR", "Exactly text[char_start:char_end] of the article"),
+    ("char_start", "INTEGER", "Start offset of the evidence in raw.articles.text"),
+    ("char_end", "INTEGER", "End offset of the evidence in raw.articles.text"),
+    ("decimals", "INTEGER", "Decimals as written (rounding tolerance of quality rules)"),
+    ("published_date", "DATE", "Publication date of the article"),
+    ("extractor_version", "VARCHAR", "Version of the extraction rules that produced the row"),
+)
+
+ARTICLES = _t(
+    "raw.articles", "One row per ingested article, deduplicated by content.",
+    ("article_id", "VARCHAR", "First 16 hex digits of content_sha256"),
+    ("source_path", "VARCHAR", "File path relative to INDICATORS_RAW_DIR (the first, when duplicated)"),
+    ("content_sha256", "VARCHAR", "SHA-256 of the normalized text"),
+    ("title", "VARCHAR", "Headline"),
+    ("published_date", "DATE", "Publication date; NULL when the article gives none"),
+    ("province_code", "VARCHAR", "GSO code of the province the article is about"),
+    ("province_name", "VARCHAR", "GSO name of that province"),
+    ("text", "VARCHAR", "Normalized (NFC) plain text; evidence offsets point into it"),
+    ("reference_year", "INTEGER", "Year of undated and as-of figures"),
+    ("reference_year_source", "VARCHAR", "published_date, latest_year_in_text or none"),
+    ("encoding", "VARCHAR", "Detected encoding of the file"),
+    ("was_html", "BOOLEAN", "Whether markup was stripped"),
+    ("byte_size", "BIGINT", "Size of the file"),
+    ("duplicate_paths", "VARCHAR", "Other files with the same content, '|'-joined"),
+)
+REJECTED_FILES = _t(
+    "raw.rejected_files", "Raw files that could not be ingested, with the reason.",
+    ("source_path", "VARCHAR", "File path relative to INDICATORS_RAW_DIR"),
+    ("reason", "VARCHAR", "Why the file is not in raw.articles"),
+    ("byte_size", "BIGINT", "Size of the file, when it could be read"),
+)
+FILE_INVENTORY = _t(
+    "raw.file_inventory", "Every file seen under the raw folder at the last run: the incremental state.",
+    ("source_path", "VARCHAR", "File path relative to INDICATORS_RAW_DIR"),
+    ("byte_size", "BIGINT", "Size"),
+    ("mtime_ns", "BIGINT", "Modification time, nanoseconds"),
+    ("file_sha256", "VARCHAR", "SHA-256 of the bytes"),
+    ("article_id", "VARCHAR", "The article it gave, if any"),
+    ("status", "VARCHAR", "ingested, duplicate or rejected"),
+    ("reason", "VARCHAR", "Reason when not ingested"),
+)
+MENTIONS = _t("staging.indicator_mentions", "Extracted fact mentions (targets excluded).", *_MENTION_COLUMNS)
+TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
+PARSED_ARTICLES = _t(
+    "staging.parsed_articles", "Which article was parsed by which extractor version: the incremental state.",
+    ("article_id", "VARCHAR", "The article"),
+    ("content_sha256", "VARCHAR", "Its content hash when parsed"),
+    ("extractor_version", "VARCHAR", "Rules version"),
+    ("n_mentions", "INTEGER", "Facts found"),
+    ("n_targets", "INTEGER", "Targets found"),
+)
+DIM_PROVINCE = _t(
+    "marts.dim_province", "The 63 provinces before the 1 July 2025 merger.",
+    ("province_code", "VARCHAR", "GSO 2-digit code"),
+    ("province_name", "VARCHAR", "GSO name"),
+    ("region", "VARCHAR", "Socio-economic region"),
+    ("province_2025_name", "VARCHAR", "The unit it belongs to since 1 July 2025"),
+    ("province_2025_code", "VARCHAR", "Code of that unit (Decision 19/2025/QĐ-TTg)"),
+    ("aliases", "VARCHAR", "Other spellings, '|'-joined"),
+)
+DIM_PROVINCE_2025 = _t(
+    "marts.dim_province_2025", "The 34 provincial units since 1 July 2025.",
+    ("province_2025_code", "VARCHAR", "Code of Decision 19/2025/QĐ-TTg (reuses old codes with new meanings)"),
+    ("province_2025_name", "VARCHAR", "Name"),
+    ("kind", "VARCHAR", "province or city"),
+    ("former_province_codes", "VARCHAR", "GSO codes of the provinces it took in, '|'-joined"),
+    ("former_province_names", "VARCHAR", "Names of those provinces, '|'-joined"),
+    ("region", "VARCHAR", "Region of its first former province"),
+)
+DIM_INDICATOR = _t(
+    "marts.dim_indicator", "The indicator catalogue.",
+    ("indicator_code", "VARCHAR", "Code"),
+    ("family", "VARCHAR", "Family"),
+    ("unit", "VARCHAR", "Unit"),
+    ("name_vi", "VARCHAR", "Vietnamese name"),
+    ("name_en", "VARCHAR", "English name"),
+    ("definition", "VARCHAR", "What it measures"),
+    ("harmonized_code", "VARCHAR", "Code on the post-2022 taxonomy (level 4 -> toàn trình, level 3 -> một phần)"),
+)
+FACTS = _t(
+    "marts.fact_indicator_yearly", "One value per province x year x indicator, chosen among the mentions.",
+    *_PROVINCE,
+    ("province_2025_code", "VARCHAR", "The 2025 unit the province belongs to (or is)"),
+    ("year", "INTEGER", "Year"),
+    ("indicator_code", "VARCHAR", "Catalogue code"),
+    ("value", "DOUBLE", "Chosen value: exact over approximate, then the latest publication, then the most reported"),
+    ("unit", "VARCHAR", "Unit"),
+    ("qualifier", "VARCHAR", "Qualifier of the chosen mention"),
+    ("n_articles", "INTEGER", "Articles reporting it"),
+    ("n_mentions", "INTEGER", "Mentions reporting it"),
+    ("n_values", "INTEGER", "Distinct values reported"),
+    ("conflict", "BOOLEAN", "The sources disagree"),
+    ("source_mention_id", "VARCHAR", "The mention the value comes from"),
+    ("is_post_merger", "BOOLEAN", "Describes a period after 1 July 2025 (a 2025 unit)"),
+)
+ROLLUPS = _t(
+    "marts.rollup_indicator_yearly", "Facts summed or averaged by national, region and 2025 unit.",
+    ("year", "INTEGER", "Year"),
+    ("indicator_code", "VARCHAR", "Catalogue code"),
+    ("grouping", "VARCHAR", "national, region or province_2025"),
+    ("group_name", "VARCHAR", "'Việt Nam', the region or the 2025 unit"),
+    ("n_provinces", "INTEGER", "Reporting provinces (or units) in the group"),
+    ("n_group_members", "INTEGER", "Provinces (or units) the group has"),
+    ("coverage", "DOUBLE", "n_provinces / n_group_members"),
+    ("value_sum", "DOUBLE", "Sum; counts and money only (NULL for shares, ranks and scores)"),
+    ("value_mean", "DOUBLE", "Mean over reporting provinces; NULL for ranks"),
+    ("value_min", "DOUBLE", "Minimum"),
+    ("value_max", "DOUBLE", "Maximum"),
+    ("value_weighted", "DOUBLE", "Share recomputed from summed numerator and denominator, where both are known"),
+)
+QUALITY_FINDINGS = _t(
+    "marts.quality_findings", "Every failed consistency rule.",
+    ("province_code", "VARCHAR", "Province (or NULL for a merged unit)"),
+    ("year", "INTEGER", "Year"),
+    ("rule", "VARCHAR", "Rule name"),
+    ("severity", "VARCHAR", "warn or error"),
+    ("expected", "VARCHAR", "What the rule expected"),
+    ("observed", "VARCHAR", "What the articles say"),
+    ("detail", "VARCHAR", "Explanation with the figures"),
+    ("province_name", "VARCHAR", "Province name"),
+    ("article_id", "VARCHAR", "Article the figures come from (NULL for cross-article findings)"),
+    ("source_path", "VARCHAR", "Its file"),
+    ("indicator_codes", "VARCHAR", "Indicators involved, '|'-joined"),
+)
+
+ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, DIM_PROVINCE,
+              DIM_PROVINCE_2025, DIM_INDICATOR, FACTS, ROLLUPS, QUALITY_FINDINGS)
+BY_NAME = {t.name: t for t in ALL_TABLES}
