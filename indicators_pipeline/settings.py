@@ -28,3 +28,11 @@ def warehouse_path(explicit: str | None = None) -> Path:
 
 def quality_dir(explicit: str | None = None) -> Path:
     return resolve(explicit or os.environ.get("INDICATORS_QUALITY_DIR") or DEFAULT_QUALITY_DIR)
+
+
+DEFAULT_DAGSTER_HOME = ".dagster_home"
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME, defaulting to a git-ignored folder in the repository (runs survive UI restarts)."""
+    return resolve(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)

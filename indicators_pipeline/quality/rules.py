@@ -99,7 +99,7 @@ def _share_rule(name: str, numerator: tuple[str, ...], share: str, denominators:
     return rule
 
 
-def _range_rule(f: Figures) -> Iterator[Finding]:
+def percent_in_range(f: Figures) -> Iterator[Finding]:
     for code, figure in f.items():
         if code.endswith("_pct") and not 0 <= figure.value <= 100:
             yield Finding("percent_in_range", "error", "0 <= value <= 100", _fmt(figure.value),
@@ -125,8 +125,11 @@ RULES: tuple[Rule, ...] = (
     _at_most_rule("dossiers_online_within_received", ("dossiers_online",), "dossiers_received"),
     _at_most_rule("dossiers_resolved_within_received", ("dossiers_resolved",), "dossiers_received", severity="warn"),
     _share_rule("dossiers_online_share_matches", ("dossiers_online",), "dossiers_online_pct", (("dossiers_received",),)),
-    _range_rule,
+    percent_in_range,
 )
+
+
+SOURCES_AGREE = "sources_agree"  # the cross-article rule: one province-year-indicator, one value
 
 
 def check_figures(figures: Figures) -> list[Finding]:
@@ -151,7 +154,7 @@ def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFram
         values = mentions[(mentions["indicator_code"] == fact.indicator_code) & (mentions["year"] == fact.year)
                           & (mentions["province_name"] == fact.province_name)]["value"].unique()
         rows.append(dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
-                         rule="sources_agree", severity="warn", expected=_fmt(fact.value),
+                         rule=SOURCES_AGREE, severity="warn", expected=_fmt(fact.value),
                          observed="|".join(_fmt(v) for v in sorted(values)),
                          detail=f"{fact.indicator_code}: sources report {', '.join(_fmt(v) for v in sorted(values))}; "
                                 f"kept {_fmt(fact.value)}", article_id=None, source_path=None,

@@ -11,7 +11,7 @@ def _quote(name: str) -> str:
     return ".".join(f'"{part}"' for part in name.split("."))
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     """A SQL string literal (COMMENT ON takes no parameters)."""
     return "'" + text.replace("'", "''") + "'"
 
@@ -35,9 +35,9 @@ def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[Table, pd.DataFr
             select = ", ".join(f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in table.columns)
             con.execute(f"CREATE OR REPLACE TABLE {_quote(table.name)} AS SELECT {select} FROM _staged_frame")
             con.unregister("_staged_frame")
-            con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {_literal(table.description)}")
+            con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {sql_literal(table.description)}")
             for column in table.columns:
-                con.execute(f'COMMENT ON COLUMN {_quote(table.name)}."{column.name}" IS {_literal(column.description)}')
+                con.execute(f'COMMENT ON COLUMN {_quote(table.name)}."{column.name}" IS {sql_literal(column.description)}')
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,0 +1,30 @@
+# The two commands: `make run` and `make test`. Both create the virtualenv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: run test dev bench install clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed  ## materialize every asset into data/warehouse/indicators.duckdb
+	$(PY) -m indicators_pipeline.cli
+
+test: $(VENV)/.installed  ## the whole test suite
+	$(PY) -m pytest
+
+dev: $(VENV)/.installed  ## Dagster UI and daemon (schedule and sensor) on http://127.0.0.1:3000
+	$(PY) -c "from indicators_pipeline.cli import prepare_dagster_home; prepare_dagster_home()"
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: $(VENV)/.installed  ## throughput and refresh benchmarks, as ratios against baselines
+	$(PY) -m indicators_pipeline_tests.bench.run_bench
+
+clean:
+	rm -rf $(VENV) data/warehouse data/quality .dagster_home

@@ -1,0 +1,9 @@
+"""The code location: everything under defs/ is registered by being there."""
+from pathlib import Path
+
+import dagster as dg
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)

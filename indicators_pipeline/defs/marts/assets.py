@@ -1,0 +1,74 @@
+"""marts: dimensions, yearly facts, rollups, quality findings and the views BI reads."""
+
+import dagster as dg
+
+from indicators_pipeline.defs.metadata import coverage, table_metadata
+from indicators_pipeline.defs.resources import Warehouse
+from indicators_pipeline.defs.specs import key, table_spec
+from indicators_pipeline.marts import dimensions, views
+from indicators_pipeline.marts.facts import build_facts
+from indicators_pipeline.marts.rollups import build_rollups
+from indicators_pipeline.quality.rules import quality_findings as find_quality_issues
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline.warehouse.store import read_table, replace_tables
+
+
+@dg.multi_asset(specs=[table_spec(tables.DIM_PROVINCE), table_spec(tables.DIM_PROVINCE_2025),
+                       table_spec(tables.DIM_INDICATOR)])
+def dimension_tables(warehouse: Warehouse):
+    """The checked-in catalogue and province lists, as star-schema dimensions."""
+    frames = {tables.DIM_PROVINCE: dimensions.dim_province(), tables.DIM_PROVINCE_2025: dimensions.dim_province_2025(),
+              tables.DIM_INDICATOR: dimensions.dim_indicator()}
+    with warehouse.connect() as con:
+        replace_tables(con, frames)
+    for table, frame in frames.items():
+        yield dg.MaterializeResult(asset_key=key(table), metadata=table_metadata(table, frame))
+
+
+@dg.multi_asset(specs=[table_spec(tables.FACTS, deps=[tables.MENTIONS])])
+def fact_indicator_yearly(warehouse: Warehouse):
+    """One value per province x year x indicator; disagreeing sources are flagged, not hidden."""
+    with warehouse.connect() as con:
+        facts = build_facts(read_table(con, tables.MENTIONS))
+        replace_tables(con, {tables.FACTS: facts})
+    return dg.MaterializeResult(
+        asset_key=key(tables.FACTS),
+        metadata=table_metadata(tables.FACTS, facts, ["province_name", "year", "indicator_code", "value", "conflict"],
+                                conflicts=int(facts["conflict"].astype(bool).sum()), **coverage(facts)),
+    )
+
+
+@dg.multi_asset(specs=[table_spec(tables.ROLLUPS, deps=[tables.FACTS, tables.DIM_PROVINCE, tables.DIM_PROVINCE_2025])])
+def rollup_indicator_yearly(warehouse: Warehouse):
+    """Counts summed, shares averaged and weighted, ranks only bounded; across 2022 and 2025."""
+    with warehouse.connect() as con:
+        rollups = build_rollups(read_table(con, tables.FACTS))
+        replace_tables(con, {tables.ROLLUPS: rollups})
+    return dg.MaterializeResult(
+        asset_key=key(tables.ROLLUPS),
+        metadata=table_metadata(tables.ROLLUPS, rollups, ["year", "indicator_code", "grouping", "group_name", "n_provinces",
+                                                           "value_sum", "value_mean"]),
+    )
+
+
+@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.MENTIONS, tables.FACTS])])
+def quality_findings(warehouse: Warehouse):
+    """Every failed consistency rule, so BI can filter suspect province-years."""
+    with warehouse.connect() as con:
+        findings = find_quality_issues(read_table(con, tables.MENTIONS), read_table(con, tables.FACTS))
+        replace_tables(con, {tables.QUALITY_FINDINGS: findings})
+    return dg.MaterializeResult(
+        asset_key=key(tables.QUALITY_FINDINGS),
+        metadata=table_metadata(tables.QUALITY_FINDINGS, findings, ["province_name", "year", "rule", "severity", "detail"],
+                                errors=int((findings["severity"] == "error").sum()),
+                                warnings=int((findings["severity"] == "warn").sum())),
+    )
+
+
+@dg.asset(key=["marts", "bi_views"], group_name="marts", kinds={"duckdb"}, owners=["team:indicators"],
+          deps=[key(tables.FACTS), key(tables.ROLLUPS), key(tables.DIM_INDICATOR), key(tables.DIM_PROVINCE)],
+          description="Views BI users want: harmonized taxonomy, latest value, province x year wide table.")
+def bi_views(warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        views.create_views(con)
+    return dg.MaterializeResult(metadata={"views": dg.MetadataValue.md("\n".join(f"- `{v}`" for v in views.VIEW_NAMES))})

@@ -1,0 +1,77 @@
+"""Asset checks: pandera schemas (blocking), one check per consistency rule, the GE suite."""
+
+import dagster as dg
+import pandas as pd
+
+from indicators_pipeline.defs.metadata import preview
+from indicators_pipeline.defs.resources import Warehouse
+from indicators_pipeline.defs.specs import key
+from indicators_pipeline.quality import rules
+from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, validate
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline.warehouse.store import read_table
+
+
+def _schema_check(table: tables.Table, model) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=key(table), name=f"{table.name.split('.')[1]}_schema", blocking=True,
+                    description=f"pandera {model.__name__}: types, ranges by unit, catalogue and province membership, "
+                                f"uniqueness. Blocks downstream assets when it fails.")
+    def check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            frame = read_table(con, table)
+        failures = validate(model, frame)
+        return dg.AssetCheckResult(
+            passed=failures.empty,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"rows_checked": len(frame), "failure_cases": len(failures),
+                      "failures": preview(failures.astype(str)) if len(failures) else dg.MetadataValue.md("_none_")},
+        )
+
+    return check
+
+
+mentions_schema = _schema_check(tables.MENTIONS, MentionModel)
+facts_schema = _schema_check(tables.FACTS, FactModel)
+rollups_schema = _schema_check(tables.ROLLUPS, RollupModel)
+
+_RULE_NAMES = [r.__name__ for r in rules.RULES] + [rules.SOURCES_AGREE]
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec(name=name, asset=key(tables.QUALITY_FINDINGS), description=f"Consistency rule {name}")
+           for name in _RULE_NAMES],
+)
+def consistency_rules(warehouse: Warehouse):
+    """One check per rule: passes when no province-year breaks it; metadata names each one that does."""
+    with warehouse.connect() as con:
+        findings = read_table(con, tables.QUALITY_FINDINGS)
+    for name in _RULE_NAMES:
+        failed = findings[findings["rule"] == name]
+        severity = dg.AssetCheckSeverity.ERROR if (failed["severity"] == "error").any() else dg.AssetCheckSeverity.WARN
+        metadata = {"findings": len(failed)}
+        if len(failed):
+            first = failed.iloc[0]
+            metadata.update(province=str(first["province_name"]), year=int(first["year"]),
+                            expected=str(first["expected"]), observed=str(first["observed"]),
+                            detail=str(first["detail"]),
+                            all_findings=preview(failed, ["province_name", "year", "expected", "observed", "source_path"]))
+        yield dg.AssetCheckResult(check_name=name, asset_key=key(tables.QUALITY_FINDINGS), passed=failed.empty,
+                                  severity=severity, metadata=metadata)
+
+
+@dg.asset_check(asset=key(tables.FACTS), name="great_expectations_suite",
+                description="Great Expectations suite over the yearly facts (ranges by unit, not-null, catalogue codes, "
+                            "uniqueness); Data Docs under INDICATORS_QUALITY_DIR.")
+def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
+    from indicators_pipeline.quality.expectations import run_fact_suite  # GE costs seconds to import: only here
+
+    with warehouse.connect() as con:
+        facts = read_table(con, tables.FACTS)
+    outcome = run_fact_suite(facts, warehouse.quality_path)
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"evaluated": outcome.evaluated, "successful": outcome.successful, "failed": outcome.failed,
+                  "failed_expectations": dg.MetadataValue.md("\n".join(f"- {e}" for e in outcome.failed_names) or "_none_"),
+                  "data_docs": dg.MetadataValue.path(str(outcome.docs_path)) if outcome.docs_path else "not written"},
+    )

@@ -1,0 +1,142 @@
+"""pandera models of the mentions, yearly facts and rollups: what a row may hold at all.
+
+`validate` runs a model lazily, so a failure lists every bad row, not the first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from indicators_pipeline import reference
+
+FIRST_YEAR = 2000  # e-government reporting starts in the 2000s; earlier is a misread number
+RANGES = {"percent": (0.0, 100.0), "rank": (1.0, 63.0), "count": (0.0, None), "billion_vnd": (0.0, None), "points": (0.0, 100.0)}
+
+
+def last_year() -> int:
+    return dt.date.today().year + 1
+
+
+@functools.cache
+def _codes() -> list[str]:
+    return list(reference.indicators())
+
+
+@functools.cache
+def _province_codes() -> list[str]:
+    return [*reference.provinces(), reference.NATIONAL_CODE]
+
+
+@functools.cache
+def _place_names() -> list[str]:
+    names = {p.name for p in reference.provinces().values()} | {u.name for u in reference.provinces_2025().values()}
+    return sorted(names | {reference.NATIONAL_NAME})
+
+
+def _value_in_unit_range(frame: pd.DataFrame) -> pd.Series:
+    lows = frame["unit"].map(lambda u: RANGES.get(u, (None, None))[0])
+    highs = frame["unit"].map(lambda u: RANGES.get(u, (None, None))[1])
+    above = lows.isna() | (frame["value"] >= lows.fillna(0))
+    below = highs.isna() | (frame["value"] <= highs.fillna(0))
+    return above & below
+
+
+def _unit_matches_catalogue(frame: pd.DataFrame) -> pd.Series:
+    units = {code: i.unit for code, i in reference.indicators().items()}
+    return frame["indicator_code"].map(units) == frame["unit"]
+
+
+class MentionModel(pa.DataFrameModel):
+    """staging.indicator_mentions and staging.indicator_targets."""
+
+    mention_id: Series[str] = pa.Field(unique=True)
+    article_id: Series[str]
+    indicator_code: Series[str] = pa.Field(isin=_codes())
+    value: Series[float] = pa.Field(ge=0)
+    unit: Series[str] = pa.Field(isin=list(RANGES))
+    qualifier: Series[str] = pa.Field(isin=["exact", "more_than", "about", "at_least"])
+    province_code: Series[str] = pa.Field(nullable=True, isin=_province_codes())
+    province_name: Series[str] = pa.Field(nullable=True, isin=_place_names())
+    year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=FIRST_YEAR, coerce=True)
+    char_start: Series[int] = pa.Field(ge=0)
+    char_end: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        coerce = True  # DuckDB reads INTEGER as int32; the model is about values, not widths
+
+    @pa.dataframe_check(error="value outside the range of its unit (percent 0-100, rank 1-63, counts >= 0)")
+    def value_in_unit_range(cls, frame: pd.DataFrame) -> pd.Series:
+        return _value_in_unit_range(frame)
+
+    @pa.dataframe_check(error="unit differs from the catalogue's")
+    def unit_matches_catalogue(cls, frame: pd.DataFrame) -> pd.Series:
+        return _unit_matches_catalogue(frame)
+
+    @pa.dataframe_check(error="evidence span is empty or reversed")
+    def span_is_ordered(cls, frame: pd.DataFrame) -> pd.Series:
+        return frame["char_start"] < frame["char_end"]
+
+
+class FactModel(pa.DataFrameModel):
+    """marts.fact_indicator_yearly: one row per province x year x indicator."""
+
+    province_code: Series[str] = pa.Field(nullable=True, isin=_province_codes())
+    province_name: Series[str] = pa.Field(isin=_place_names())
+    province_2025_code: Series[str] = pa.Field(nullable=True)
+    year: Series[int] = pa.Field(ge=FIRST_YEAR, coerce=True)
+    indicator_code: Series[str] = pa.Field(isin=_codes())
+    value: Series[float] = pa.Field(ge=0)
+    unit: Series[str] = pa.Field(isin=list(RANGES))
+    n_articles: Series[int] = pa.Field(ge=1, coerce=True)
+    conflict: Series[bool]
+
+    class Config:
+        coerce = True
+        unique = ["province_name", "province_2025_code", "year", "indicator_code"]
+
+    @pa.check("year", error="year in the future")
+    def year_not_future(cls, year: Series[int]) -> Series[bool]:
+        return year <= last_year()
+
+    @pa.dataframe_check(error="value outside the range of its unit (percent 0-100, rank 1-63, counts >= 0)")
+    def value_in_unit_range(cls, frame: pd.DataFrame) -> pd.Series:
+        return _value_in_unit_range(frame)
+
+    @pa.dataframe_check(error="unit differs from the catalogue's")
+    def unit_matches_catalogue(cls, frame: pd.DataFrame) -> pd.Series:
+        return _unit_matches_catalogue(frame)
+
+
+class RollupModel(pa.DataFrameModel):
+    """marts.rollup_indicator_yearly."""
+
+    year: Series[int] = pa.Field(ge=FIRST_YEAR, coerce=True)
+    indicator_code: Series[str] = pa.Field(isin=_codes())
+    grouping: Series[str] = pa.Field(isin=["national", "region", "province_2025"])
+    group_name: Series[str]
+    n_provinces: Series[int] = pa.Field(ge=1, coerce=True)
+    coverage: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    value_min: Series[float]
+    value_max: Series[float]
+
+    class Config:
+        coerce = True
+        unique = ["year", "indicator_code", "grouping", "group_name"]
+
+    @pa.dataframe_check(error="minimum above maximum")
+    def min_not_above_max(cls, frame: pd.DataFrame) -> pd.Series:
+        return frame["value_min"] <= frame["value_max"]
+
+
+def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFrame:
+    """The failure cases of a frame under a model (empty when it passes), every one of them."""
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        return cases[[c for c in ("schema_context", "column", "check", "index", "failure_case") if c in cases.columns]]
+    return pd.DataFrame(columns=["schema_context", "column", "check", "index", "failure_case"])
