@@ -1,0 +1,38 @@
+"""Running the real graph in tests: the project's assets and checks, real resources, a real instance."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from indicators_pipeline.defs.resources import RawFolder, Warehouse
+from indicators_pipeline.definitions import defs
+
+
+def materialize_all(raw_dir: Path, warehouse_file: Path, quality_dir: Path | None = None,
+                    instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    definitions = defs()
+    return dg.materialize(
+        [*definitions.assets, *definitions.asset_checks],
+        resources={"warehouse": Warehouse(path=str(warehouse_file), quality_dir=str(quality_dir or warehouse_file.parent / "q")),
+                   "raw_folder": RawFolder(path=str(raw_dir))},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def query(warehouse_file: Path, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def materialization_metadata(result: dg.ExecuteInProcessResult, asset_key: list[str]) -> dict:
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == dg.AssetKey(asset_key):
+            return event.materialization.metadata
+    raise KeyError(asset_key)

@@ -1,0 +1,150 @@
+"""The whole graph, materialized for real over the seed articles into a temporary warehouse."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all, query
+
+SPEC_COLUMNS = {  # spec/WAREHOUSE.md: names BI relies on
+    "raw.articles": ["article_id", "source_path", "content_sha256", "title", "published_date", "province_code", "province_name", "text"],
+    "raw.rejected_files": ["source_path", "reason", "byte_size"],
+    "staging.indicator_mentions": ["mention_id", "article_id", "source_path", "indicator_code", "value", "unit", "qualifier",
+                                   "province_code", "province_name", "year", "evidence", "char_start", "char_end"],
+    "staging.indicator_targets": ["mention_id", "article_id", "source_path", "indicator_code", "value", "unit", "qualifier",
+                                  "province_code", "province_name", "year", "evidence", "char_start", "char_end"],
+    "marts.dim_province": ["province_code", "province_name", "region", "province_2025_name"],
+    "marts.dim_province_2025": ["province_2025_code", "province_2025_name", "kind", "former_province_codes"],
+    "marts.dim_indicator": ["indicator_code", "family", "unit", "name_vi", "name_en"],
+    "marts.fact_indicator_yearly": ["province_code", "province_name", "province_2025_code", "year", "indicator_code", "value",
+                                    "unit", "n_articles", "conflict"],
+    "marts.rollup_indicator_yearly": ["year", "indicator_code", "grouping", "group_name", "n_provinces", "value_sum",
+                                      "value_mean", "value_min", "value_max"],
+    "marts.quality_findings": ["province_code", "year", "rule", "severity", "expected", "observed", "detail"],
+}
+
+
+@pytest.fixture
+def seeded_run(raw_dir, warehouse_file, quality_dir):
+    result = materialize_all(raw_dir, warehouse_file, quality_dir)
+    return result, warehouse_file
+
+
+def test_every_contract_table_and_column_is_published(seeded_run):
+    result, warehouse = seeded_run
+    assert result.success
+    columns = query(warehouse, "SELECT table_schema || '.' || table_name AS t, column_name FROM information_schema.columns")
+    for table, expected in SPEC_COLUMNS.items():
+        present = set(columns.loc[columns["t"] == table, "column_name"])
+        assert set(expected) <= present, f"{table} lacks {set(expected) - present}"
+    types = query(warehouse, "SELECT table_schema || '.' || table_name AS t, column_name, data_type FROM information_schema.columns")
+    typed = {(r.t, r.column_name): r.data_type for r in types.itertuples()}
+    assert typed[("raw.articles", "published_date")] == "DATE"
+    assert typed[("staging.indicator_mentions", "value")] == "DOUBLE"
+    assert typed[("staging.indicator_mentions", "year")] == "INTEGER"
+    assert typed[("marts.fact_indicator_yearly", "conflict")] == "BOOLEAN"
+
+
+def test_known_seed_figures_reach_the_yearly_facts(seeded_run):
+    _, warehouse = seeded_run
+    facts = query(warehouse, "SELECT province_name, year, indicator_code, value FROM marts.fact_indicator_yearly")
+    got = {(r.province_name, r.year, r.indicator_code): r.value for r in facts.itertuples()}
+    # Hậu Giang's 2020 review, published in May 2021: an as-of figure takes the publication year.
+    assert got[("Hậu Giang", 2021, "online_services_level2")] == 1535
+    assert got[("Hậu Giang", 2021, "online_services_level3")] == 236
+    assert got[("Hậu Giang", 2021, "online_services_level4")] == 166
+    assert got[("Gia Lai", 2020, "dossiers_ontime_pct")] == pytest.approx(98.92)
+    assert got[("Hậu Giang", 2019, "ict_index_rank")] == 47
+    assert got[("Đắk Lắk", 2016, "ict_index_rank")] == 49
+
+
+def test_dimensions_and_rollups_are_filled(seeded_run):
+    _, warehouse = seeded_run
+    assert query(warehouse, "SELECT count(*) n FROM marts.dim_province")["n"][0] == 63
+    assert query(warehouse, "SELECT count(*) n FROM marts.dim_province_2025")["n"][0] == 34
+    groupings = set(query(warehouse, "SELECT DISTINCT grouping FROM marts.rollup_indicator_yearly")["grouping"])
+    assert groupings == {"national", "region", "province_2025"}
+
+
+def test_evidence_is_exactly_the_text_span(seeded_run):
+    _, warehouse = seeded_run
+    rows = query(warehouse, """SELECT m.evidence, a.text, m.char_start, m.char_end
+                               FROM staging.indicator_mentions m JOIN raw.articles a USING (article_id)""")
+    assert len(rows) > 40
+    for row in rows.itertuples():
+        assert row.text[row.char_start:row.char_end] == row.evidence
+
+
+def test_seed_inconsistency_is_a_finding_and_truncation_is_not(seeded_run):
+    result, warehouse = seeded_run
+    findings = query(warehouse, "SELECT province_name, rule, severity, detail FROM marts.quality_findings")
+    dak_lak = findings[(findings["province_name"] == "Đắk Lắk") & (findings["rule"] == "levels_within_procedures")]
+    assert len(dak_lak) == 1 and "1,565" in dak_lak["detail"].iloc[0] and "1,543" in dak_lak["detail"].iloc[0]
+    assert findings[findings["province_name"] == "Hậu Giang"].empty  # 166/1937 = 8.57 written 8,5%: truncation
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["levels_within_procedures"].passed
+    assert evaluations["levels_within_procedures"].metadata["province"].value == "Đắk Lắk"
+    assert evaluations["level4_share_matches"].passed
+    assert evaluations["fact_indicator_yearly_schema"].passed
+
+
+def test_great_expectations_suite_runs_and_writes_data_docs(seeded_run, quality_dir):
+    result, _ = seeded_run
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "great_expectations_suite")
+    assert evaluation.passed
+    assert evaluation.metadata["evaluated"].value >= 10
+    docs = Path(evaluation.metadata["data_docs"].value)
+    assert docs.exists() and docs.is_relative_to(quality_dir)
+
+
+def test_adding_one_article_parses_only_that_article_and_equals_a_full_rebuild(raw_dir, warehouse_file, tmp_path):
+    first = materialize_all(raw_dir, warehouse_file)
+    assert materialization_metadata(first, ["staging", "indicator_mentions"])["articles_parsed"].value == 5
+    (raw_dir / "nested").mkdir()
+    (raw_dir / "nested" / "new.txt").write_text("Tỉnh Lạng Sơn: tỷ lệ hồ sơ giải quyết đúng hạn năm 2022 đạt 99,1%\n\n15/01/2023\n\n"
+                     "Năm 2022, tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Lạng Sơn đạt 99,1%.\n", encoding="utf-8")
+    second = materialize_all(raw_dir, warehouse_file)
+    meta = materialization_metadata(second, ["staging", "indicator_mentions"])
+    assert meta["articles_parsed"].value == 1 and meta["articles_reused"].value == 5
+    assert materialization_metadata(second, ["raw", "articles"])["new_files"].value == 1
+
+    rebuilt = tmp_path / "rebuilt" / "indicators.duckdb"
+    assert materialize_all(raw_dir, rebuilt).success
+    for table in ("raw.articles", "staging.indicator_mentions", "marts.fact_indicator_yearly", "marts.rollup_indicator_yearly",
+                  "marts.quality_findings"):
+        incremental = query(warehouse_file, f"SELECT * FROM {table} ORDER BY ALL")
+        full = query(rebuilt, f"SELECT * FROM {table} ORDER BY ALL")
+        assert incremental.equals(full), table
+
+
+def test_a_run_that_changes_nothing_says_so_and_removed_files_leave(raw_dir, warehouse_file):
+    materialize_all(raw_dir, warehouse_file)
+    again = materialize_all(raw_dir, warehouse_file)
+    raw_meta = materialization_metadata(again, ["raw", "articles"])
+    assert raw_meta["summary"].value == "nothing changed" and raw_meta["files_read"].value == 0
+    (raw_dir / "001_b8f766158b53a69d.txt").unlink()
+    third = materialize_all(raw_dir, warehouse_file)
+    assert materialization_metadata(third, ["raw", "articles"])["removed_articles"].value == 1
+    provinces = set(query(warehouse_file, "SELECT DISTINCT province_name FROM staging.indicator_mentions")["province_name"])
+    assert "Hậu Giang" not in provinces
+
+
+def test_two_runs_over_the_same_files_give_identical_tables(raw_dir, warehouse_file, tmp_path):
+    materialize_all(raw_dir, warehouse_file)
+    other = tmp_path / "other" / "indicators.duckdb"
+    materialize_all(raw_dir, other)
+    for table in tables.ALL_TABLES:
+        assert query(warehouse_file, f"SELECT * FROM {table.name} ORDER BY ALL").equals(
+            query(other, f"SELECT * FROM {table.name} ORDER BY ALL")), table.name
+
+
+def test_assets_show_row_counts_schema_and_coverage(seeded_run):
+    result, _ = seeded_run
+    meta = materialization_metadata(result, ["marts", "fact_indicator_yearly"])
+    assert meta["dagster/row_count"].value > 30
+    assert [c.name for c in meta["dagster/column_schema"].schema.columns][:3] == ["province_code", "province_name", "province_2025_code"]
+    assert meta["provinces"].value == 3
+    assert re.fullmatch(r"\d{4}–\d{4}", meta["years"].value)
