@@ -1,0 +1,24 @@
+"""Province names, aliases and the article's own province."""
+from __future__ import annotations
+
+import pytest
+
+from indicators_pipeline.extraction.places import article_province, find_places
+
+
+@pytest.mark.parametrize("text, code", [
+    ("UBND tỉnh Đắk Lắk", "66"), ("tỉnh Đăk Lăk", "66"), ("TP.HCM", "79"), ("Thừa Thiên Huế", "46"),
+    ("tỉnh Bà Rịa - Vũng Tàu", "77"), ("Ha Noi", "01"), ("tỉnh Hoà Bình", "17"),
+])
+def test_names_and_aliases(text, code):
+    assert [p.province_code for p in find_places(text)] == [code]
+
+
+def test_lowercase_words_are_not_provinces():
+    assert find_places("60 năm chiến thắng điện biên phủ, hòa bình") == []
+
+
+def test_article_province_prefers_title_and_titled_mentions():
+    text = "Sở TT&TT tỉnh Hậu Giang họp.\nỞ Hà Nội có hội thảo. Tỉnh Hậu Giang đạt kết quả tốt."
+    assert article_province("Hậu Giang: chuyển đổi số năm 2020", text) == "93"
+    assert article_province("Tin tức", "Không nói tỉnh nào.") is None
