@@ -1,0 +1,127 @@
+"""Bad input is expected: every file is ingested correctly or rejected with a reason a person reads."""
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from indicators_pipeline.ingest.article import parse_article
+from indicators_pipeline.ingest.decoding import NotText, decode_bytes
+from indicators_pipeline.ingest.folder import ingest
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline_tests.encodings import to_windows_1258
+
+ARTICLE = ("Quảng Trị: chuyển đổi số năm 2022\n\n12/01/2023\n\n"
+           "Năm 2022, tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Quảng Trị đạt 98,4%; "
+           "tỉnh cung cấp 1.205 dịch vụ công trực tuyến.")
+
+
+def _empty(table):
+    return pd.DataFrame(columns=table.column_names)
+
+
+def run(raw: Path):
+    return ingest(raw, _empty(tables.FILE_INVENTORY), _empty(tables.ARTICLES))
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-8"),
+    lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+    lambda t: t.encode("utf-16"),
+    lambda t: t.encode("utf-16-le"),
+    to_windows_1258,
+    lambda t: unicodedata.normalize("NFD", t).encode("utf-8"),
+], ids=["utf8", "utf8-bom", "utf16-bom", "utf16-le-no-bom", "windows-1258", "nfd"])
+def test_every_encoding_gives_the_same_nfc_text(encode):
+    article = parse_article(encode(ARTICLE))
+    assert article.text == unicodedata.normalize("NFC", ARTICLE)
+    assert article.province_name == "Quảng Trị" and str(article.published_date) == "2023-01-12"
+
+
+def test_html_with_scripts_and_entities_becomes_text():
+    html = ("<!doctype html><html><head><title>Báo X - Quảng Trị</title><script>var a = '1.000 hồ sơ';</script>"
+            "<style>p{}</style></head><body><h1>Quảng Trị: chuyển đổi số năm 2022</h1>"
+            "<p>12/01/2023</p><p>T&#7881; l&#7879; h&ocirc;̀ sơ &amp; k&#7871;t qu&#7843;: 98,4%</p></body></html>")
+    article = parse_article(html.encode("utf-8"))
+    assert article.was_html and article.title == "Quảng Trị: chuyển đổi số năm 2022"
+    assert "var a" not in article.text and "Tỉ lệ" in article.text and "&amp;" not in article.text
+
+
+def test_truncated_utf8_keeps_the_text_and_says_so():
+    data = ARTICLE.encode("utf-8") + "ệ".encode("utf-8")[:2]
+    decoded = decode_bytes(data)
+    assert decoded.text.startswith("Quảng Trị") and "truncated" in decoded.note
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty file"),
+    (b"   \n\t ", "only white space"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 binary", "PDF"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+    (bytes(range(256)) * 20, "binary"),
+    (b"1234 5678 90 -- 12 / 34", "no letters"),
+])
+def test_files_that_are_not_articles_say_why(data, reason):
+    with pytest.raises(NotText, match=reason):
+        decode_bytes(data)
+
+
+def test_folder_of_bad_and_good_files(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "năm 2022" / "sâu hơn").mkdir(parents=True)
+    (raw / "năm 2022" / "sâu hơn" / "bài báo Quảng Trị.txt").write_text(ARTICLE, encoding="utf-8")
+    (raw / "copy.txt").write_text(ARTICLE, encoding="utf-8")  # same text: a duplicate
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "scan.txt").write_bytes(b"%PDF-1.4 ...")
+    (raw / "big.txt").write_bytes(b"a" * (6 * 1024 * 1024))
+    (raw / "no_figures.txt").write_text("Một bài viết không có con số nào về tỉnh nào cả.", encoding="utf-8")
+    (raw / "link.txt").symlink_to(raw / "copy.txt")
+    (raw / "dangling.txt").symlink_to(raw / "nowhere.txt")
+    (raw / "loop").symlink_to(raw, target_is_directory=True)
+    locked = raw / "locked.txt"
+    locked.write_text(ARTICLE + " khác", encoding="utf-8")
+    locked.chmod(0)
+    result = run(raw)
+    reasons = dict(zip(result.rejected["source_path"], result.rejected["reason"]))
+    assert set(result.articles["source_path"]) == {"copy.txt", "no_figures.txt"} | ({"locked.txt"} if os.geteuid() == 0 else set())
+    assert reasons["empty.txt"] == "empty file"
+    assert "PDF" in reasons["scan.txt"]
+    assert "too large" in reasons["big.txt"]
+    assert reasons["link.txt"] == "duplicate of copy.txt (same text)"
+    assert reasons["năm 2022/sâu hơn/bài báo Quảng Trị.txt"] == "duplicate of copy.txt (same text)"
+    assert reasons["dangling.txt"] == "broken symbolic link"
+    assert "not followed" in reasons["loop"]
+    if os.geteuid() != 0:  # root reads any file
+        assert "permission denied" in reasons["locked.txt"]
+    assert result.stats["duplicates"] == 2
+
+
+def test_a_file_that_vanishes_during_the_run_is_rejected_not_fatal(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (raw / "b.txt").write_text(ARTICLE.replace("98,4", "97,1"), encoding="utf-8")
+    original = Path.read_bytes
+
+    def vanish(path: Path):
+        if path.name == "b.txt":
+            path.unlink()
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", vanish)
+    result = run(raw)
+    assert list(result.articles["source_path"]) == ["a.txt"]
+    assert dict(zip(result.rejected["source_path"], result.rejected["reason"]))["b.txt"] == "file vanished during the run"
+
+
+def test_a_fifty_megabyte_file_is_rejected_without_reading_it(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with open(raw / "dump.txt", "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = run(raw)
+    assert result.rejected["reason"].iloc[0].startswith("too large for an article: 52.4 MB")
+    assert result.stats["read"] == 1 and result.articles.empty
