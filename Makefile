@@ -2,6 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+OLD_DUCKDB := 1.0.0
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: run test dev bench install clean
@@ -9,6 +10,8 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	# DuckDB 1.0, apart, for the test that opens the published file as older BI drivers do.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/duckdb1 duckdb==$(OLD_DUCKDB)
 	touch $@
 
 install: $(VENV)/.installed
