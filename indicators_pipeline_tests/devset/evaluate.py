@@ -1,0 +1,64 @@
+"""Extraction accuracy on the seed gold and on our own dev set, with the team scorer's rules.
+
+Run `python -m indicators_pipeline_tests.devset.evaluate` to print P/R/F1 per set and the misses.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from indicators_pipeline import reference
+from indicators_pipeline.extraction.records import article_rows
+from indicators_pipeline.ingest.article import parse_article
+from indicators_pipeline_tests.scoring import load_gold, score
+
+HERE = Path(__file__).parent
+REPO = HERE.parent.parent
+SETS = {
+    "seed": (REPO / "data" / "raw", HERE.parent / "gold" / "seed_mentions.csv"),
+    "dev": (HERE / "articles", HERE / "dev_mentions.csv"),
+}
+
+
+def article_bytes(path: Path) -> bytes:
+    """The article without the fixture header ('# source: ...' lines)."""
+    lines = path.read_bytes().split(b"\n")
+    while lines and lines[0].startswith(b"# "):
+        lines.pop(0)
+    return b"\n".join(lines)
+
+
+def predictions(folder: Path) -> list[dict]:
+    out = []
+    for path in sorted(folder.glob("*.txt")):
+        article = parse_article(article_bytes(path))
+        row = dict(article_id=article.article_id, source_path=path.name, text=article.text,
+                   province_code=article.province_code, reference_year=article.reference_year,
+                   published_date=article.published_date)
+        for mention in article_rows(row):
+            if not mention["is_target"]:
+                out.append(dict(file=path.name, indicator=mention["indicator_code"], value=float(mention["value"]),
+                                province=mention["province_name"] or "", year=mention["year"]))
+    return out
+
+
+def evaluate(name: str) -> dict:
+    folder, gold = SETS[name]
+    return score(load_gold(str(gold)), predictions(folder))
+
+
+def main() -> int:
+    for name in SETS:
+        result = evaluate(name)
+        for fp in result["false_positives"]:
+            print(f"{name} FP  ", *fp)
+        for miss in result["missed"]:
+            print(f"{name} MISS", *miss)
+        print(f"{name}: value-level P={result['P']:.3f} R={result['R']:.3f} F1={result['F1']:.3f} | attributed "
+              f"P={result['P_attr']:.3f} R={result['R_attr']:.3f} F1={result['F1_attr']:.3f} "
+              f"(gold {result['gold']}, pred {result['pred']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
