@@ -73,7 +73,9 @@ HEAD_CUES: tuple[Cue, ...] = (
 # Label cues: the phrase that names what a figure measures, standing before it.
 LABEL_CUES: tuple[Cue, ...] = (
     Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|trước hạn|đúng và trước hạn|trước và đúng hạn")),
-    Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)|tỷ lệ (?:nộp )?hồ sơ trực tuyến|tiếp nhận trực tuyến|hồ sơ trực tuyến")),
+    Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?")),
+    Cue("online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình")),
+    Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến")),
     Cue("online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến")),
     Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số hóa hồ sơ|số hoá hồ sơ")),
     Cue("results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử")),
@@ -83,8 +85,6 @@ LABEL_CUES: tuple[Cue, ...] = (
     Cue("digital_signature_pct", PERCENT, label=_rx(r"chữ ký số|ký số|chứng thư số")),
     Cue("documents_electronic_pct", PERCENT, label=_rx(r"văn bản.{0,60}(?:điện tử|môi trường mạng)|văn bản điện tử")),
     Cue("sipas_pct", PERCENT, label=_rx(r"SIPAS|chỉ số hài lòng|mức độ hài lòng")),
-    Cue("online_services_full_pct", PERCENT, label=_rx(r"toàn trình")),
-    Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ")),
     Cue("national_portal_services_pct", PERCENT, label=_rx(PORTAL)),
     Cue("online_services_level34_pct", PERCENT, label=_rx(LEVEL34)),
     Cue("online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4))),
@@ -113,14 +113,18 @@ SHARE_LINK = _rx(r"^[\s,(]*(?:chiếm|đạt|bằng|tương đương|tương ứ
 
 # Ranks: the index is named somewhere in the sentence, the rank right before the number.
 RANK_BEFORE = _rx(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$")
-RANK_INDEXES: tuple[tuple[str, re.Pattern], ...] = (
-    ("ict_index_rank", _rx(r"ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|ứng dụng và phát triển công nghệ thông tin|ứng dụng CNTT")),
-    ("dti_rank", re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh")),
+RANK_INDEXES: tuple[tuple[str | None, re.Pattern], ...] = (
+    ("ict_index_rank", _rx(r"ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|sẵn sàng cho ứng dụng")),
+    ("dti_rank", re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh|[Mm]ức độ chuyển đổi số")),
     ("par_index_rank", re.compile(r"PAR[\s-]?INDEX|PAR[\s-]?Index|[Cc]hỉ số cải cách hành chính|[Cc]hỉ số CCHC")),
     ("service_index_rank", _rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766")),
+    # Rankings outside the catalogue: a rank named for one of these is not a mention.
+    (None, re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
+                      r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử")),
 )
 REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của|tại|ở)?\s*(?:số\s*)?(?:các tỉnh|khu vực|vùng|miền|nhóm|Tây Nguyên|đồng bằng|ĐBSCL|Đông Nam Bộ|Tây Bắc|duyên hải|Bắc Trung Bộ)")
-SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ)|trụ cột|lĩnh vực|tiêu chí")
+# A rank of a part of an index (a DTI pillar, a PAR field) is not the province's overall rank.
+SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ)|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số|chính quyền số|kinh tế số|xã hội số")
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = _rx(r"phấn đấu|mục tiêu|chỉ tiêu|kế hoạch (?:đề ra|giao|năm|đặt ra)|theo kế hoạch|đề ra|đặt ra|yêu cầu|dự kiến|định hướng|hướng tới|\bsẽ\b|cần đạt|phải đạt|tiếp tục nâng|nâng (?:tỷ lệ|cao tỷ lệ)|đến năm 20\d\d|cố gắng")
@@ -128,6 +132,7 @@ NOT_TARGET = _rx(r"vượt (?:kế hoạch|chỉ tiêu|mục tiêu)|so với (?:
 
 # A figure of one part of the government, not of the whole province.
 PART_OF_GOVERNMENT = re.compile(
+    r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|khối bộ, ngành|"
     r"\b[Ss]ở (?!ban|,|ngành|Thông tin và Truyền thông (?:cho biết|báo cáo))[A-ZĐ]\w*"
     r"|(?:UBND|Ủy ban nhân dân|ủy ban nhân dân) (?:huyện|thị xã|thành phố|TP\.?|quận) [A-ZĐ]"
     r"|\b(?:huyện|thị xã|quận) [A-ZĐ]\w+"
@@ -144,6 +149,15 @@ QUALIFIERS: tuple[tuple[str, re.Pattern], ...] = (
     ("more_than", _rx(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$")),
     ("at_least", _rx(r"(?:ít nhất|tối thiểu)\s*$")),
 )
+# A change, not a level: 'tăng 3,61 điểm', 'cao hơn 0,1783 điểm', 'giảm 3 bậc' (but 'tăng lên 98%' is a level).
+CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
+                    r"|so với [^\d,.;:]{0,25}))?\s*$")
+RANGE_START = _rx(r"(?:dao động|trong khoảng|từ)\s*$")
+RANGE_LINK = _rx(r"\s*(?:đến|tới|-|–)\s*")
+# A percent written as a non-catalogue index's score: 'PAR Index đạt 92,18%' (the PAR score is not catalogued).
+PERCENT_BLOCKERS = re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b|[Cc]hỉ số chuyển đổi số")
+# A figure named right after it: 'Vị trí thứ 2 là TP. Hồ Chí Minh'.
+PLACE_AFTER = _rx(r"^\s*(?:là|thuộc về)\s+")
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,50}(?:đúng hạn|trước hạn)")),

@@ -17,7 +17,7 @@ from indicators_pipeline.extraction.numbers import NumberToken, find_numbers
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
 from indicators_pipeline.extraction.segments import Segments
 
-EXTRACTOR_VERSION = "2"  # bump when rules change: the pipeline then re-parses every article
+EXTRACTOR_VERSION = "3"  # bump when rules change: the pipeline then re-parses every article
 
 _LABEL_CHARS = 160
 _HEAD_CHARS = 140
@@ -49,6 +49,7 @@ class Mention:
     char_end: int
     is_target: bool
     decimals: int  # decimals as written, for rounding tolerance in quality rules
+    year_source: str = "reference"  # "own" (a time phrase of its sentence), "inherited", "reference"
 
 
 @dataclass
@@ -57,6 +58,7 @@ class _Candidate:
     indicator: str
     cue_start: int
     cue_end: int
+    parallel_to: Mention | None = None  # the figure whose cue a parallel figure borrows
 
 
 def _blank_parentheses(text: str) -> str:
@@ -64,16 +66,25 @@ def _blank_parentheses(text: str) -> str:
     return _PARENTHESES.sub(lambda m: " " * len(m.group()), text)
 
 
+def _last(pattern: re.Pattern, text: str) -> re.Match | None:
+    found = None
+    for found in pattern.finditer(text):
+        pass
+    return found
+
+
 def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
     best: tuple[str, int, int] | None = None
     for cue in cues.LABEL_CUES:
         if kind not in cue.kinds or (cue.sentence and not cue.sentence.search(sentence)):
             continue
-        last = None
-        for last in cue.label.finditer(label):
-            pass
+        last = _last(cue.label, label)
         if last is not None and (best is None or last.end() > best[2] - offset):
             best = (cue.indicator, offset + last.start(), offset + last.end())
+    if best is not None and kind == "percent":
+        blocker = _last(cues.PERCENT_BLOCKERS, label)
+        if blocker is not None and blocker.start() + offset > best[2]:
+            return None  # the nearest name is an index the catalogue does not keep a score of
     return best
 
 
@@ -87,35 +98,111 @@ def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rule
     return None
 
 
-def _rank_index(sentence: str, position: int) -> str | None:
-    """The index a rank belongs to: the index named nearest to it in its sentence."""
-    best = None
+_INDEX_LOOKBACK = 800
+
+
+def _rank_index(view: str, sentence_span: tuple[int, int], position: int) -> str | None:
+    """The index a rank belongs to: named nearest to it in its sentence, else before it in the text.
+
+    A ranking outside the catalogue (PAPI, PCI, the e-government ranking) that is nearer wins and
+    means the rank is no mention.
+    """
+    sentence = view[sentence_span[0] : sentence_span[1]]
+    local = position - sentence_span[0]
+    before_best = after_best = None  # an index named before the rank wins over one named after it
     for code, pattern in cues.RANK_INDEXES:
         for match in pattern.finditer(sentence):
-            distance = position - match.end() if match.end() <= position else (match.start() - position) * 2
-            if best is None or distance < best[0]:
-                best = (distance, code)
-    return best[1] if best else None
+            if match.end() <= local:
+                if before_best is None or match.end() > before_best[0]:
+                    before_best = (match.end(), code)
+            elif ";" not in sentence[local : match.start()] and (after_best is None or match.start() < after_best[0]):
+                after_best = (match.start(), code)
+    if before_best or after_best:
+        return (before_best or after_best)[1]
+    before = view[max(0, sentence_span[0] - _INDEX_LOOKBACK) : sentence_span[0]]
+    nearest = None
+    for code, pattern in cues.RANK_INDEXES:
+        match = _last(pattern, before)
+        if match is not None and (nearest is None or match.end() > nearest[0]):
+            nearest = (match.end(), code)
+    if nearest is not None:
+        return nearest[1]
+    title = view[: view.find("\n")] if "\n" in view else ""
+    for code, pattern in cues.RANK_INDEXES:
+        if pattern.search(title):
+            return code
+    return None
+
+
+_SUB_INDEX_CHARS = 200
+
+
+def _names_a_part_of_the_index(view: str, token: NumberToken, sentence_span: tuple[int, int]) -> bool:
+    """'trụ cột kinh tế số xếp thứ 18': a part of the index is named nearer than the index itself."""
+    before = view[max(sentence_span[0], token.start - _SUB_INDEX_CHARS) : token.start]
+    part = _last(cues.SUB_INDEX, before)
+    if part is None:
+        return False
+    whole = max((m.end() for _, pattern in cues.RANK_INDEXES if (m := _last(pattern, before))), default=-1)
+    return part.start() > whole
 
 
 def _is_value(text: str, token: NumberToken) -> bool:
-    """Drop numbers that name rather than measure: years, levels, decree numbers, durations."""
+    """Drop numbers that name rather than measure: years, levels, decree numbers, durations, changes."""
     if token.kind == "count" and token.digits_end - token.start == 4 and _FOUR_DIGIT_YEAR.fullmatch(text[token.start : token.digits_end]):
         return False
-    before = text[max(0, token.start - 24) : token.start]
-    if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(before):
+    before = text[max(0, token.start - 40) : token.start]
+    if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(before[-24:]):
         return False
-    if token.kind == "count" and token.value in (1, 2, 3, 4) and cues.LEVEL_BEFORE.search(before):
+    if token.kind == "count" and token.value in (1, 2, 3, 4) and cues.LEVEL_BEFORE.search(before[-24:]):
         return False
-    if token.kind == "count" and cues.SKIP_AFTER.match(text, token.end):
+    if token.kind == "count" and cues.SKIP_AFTER.match(text[token.end : token.end + 20]):
         return False
     if token.kind == "count" and before.endswith("(") and text[token.end : token.end + 1] == ")":
         return False  # list numbering '(1)'
+    if cues.CHANGE_BEFORE.search(before):
+        return False  # 'tăng 3,61 điểm': a change, not a level
     return True
 
 
-def _classify(text: str, view: str, token: NumberToken, label_start: int, head_end: int,
-              sentence_span: tuple[int, int], previous: Mention | None) -> _Candidate | None:
+def _ranges(text: str, tokens: list[NumberToken]) -> set[int]:
+    """Indexes of tokens that bound a range ('dao động từ 75% đến 90%'): neither end is a figure."""
+    skipped: set[int] = set()
+    for i in range(len(tokens) - 1):
+        first, second = tokens[i], tokens[i + 1]
+        if cues.RANGE_START.search(text[max(0, first.start - 20) : first.start]) and cues.RANGE_LINK.fullmatch(
+                text[first.end : second.start]):
+            skipped.update((i, i + 1))
+    return skipped
+
+
+_PARALLEL_SENTENCES = 2
+
+
+def _parallel_cue(view: str, token: NumberToken, label: str, previous: Mention | None,
+                  places: list[PlaceMention], markers: list[TimeMarker], label_start: int) -> Mention | None:
+    """A figure without words of its own that lines up with the previous one for another place or year.
+
+    'Quảng Ninh dẫn đầu với 90,61%; tỉnh Thái Nguyên đạt 90,29%' : the second share is the same
+    indicator as the first. Only when its own words name a place, the country or a year, so that a
+    stray '100% xã' after a share is not taken for it.
+    """
+    if previous is None or previous.char_end > token.start or cues.PERCENT_BLOCKERS.search(label):
+        return None
+    unit = reference.indicators()[previous.indicator_code].unit
+    if token.kind == "percent" and unit != "percent":
+        return None
+    names_something = (
+        any(label_start <= p.start < token.start for p in places)
+        or any(label_start <= m.start < token.start and m.year is not None for m in markers)
+        or bool(find_national(label))
+    )
+    return previous if names_something else None
+
+
+def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence_span: tuple[int, int],
+              previous: Mention | None, recent: Mention | None, places: list[PlaceMention],
+              markers: list[TimeMarker]) -> _Candidate | None:
     sentence = view[sentence_span[0] : sentence_span[1]]
     label = _blank_parentheses(view[label_start : token.start])
     head = view[token.end : head_end]
@@ -127,12 +214,12 @@ def _classify(text: str, view: str, token: NumberToken, label_start: int, head_e
     if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label) or (kind == "ratio" and token.denominator == 63)):
         if not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head):
             return None
-        index = _rank_index(sentence, token.start - sentence_span[0])
-        if index is None or cues.SUB_INDEX.search(label[-60:]):
+        index = _rank_index(view, sentence_span, token.start)
+        if index is None or _names_a_part_of_the_index(view, token, sentence_span):
             return None
         return _Candidate(token, index, token.start, token.end)
 
-    if kind in ("count", "ratio", "percent") and cues.NOT_A_FIGURE_HEAD.search(head) and kind != "percent":
+    if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head):
         return None
 
     if kind == "percent":
@@ -148,7 +235,13 @@ def _classify(text: str, view: str, token: NumberToken, label_start: int, head_e
         if found is None:
             found = _nearest_label_cue(label, "count", label_start, sentence)
     else:
-        found = _nearest_label_cue(label, kind, label_start, sentence)
+        # Scores are rare and named once per paragraph: look further back for the index they belong to.
+        wide_start = max(0, token.start - _INDEX_LOOKBACK)
+        found = _nearest_label_cue(_blank_parentheses(view[wide_start : token.start]), kind, wide_start, sentence)
+    if found is None and kind == "percent":
+        source = _parallel_cue(view, token, label, recent, places, markers, label_start)
+        if source is not None:
+            return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source)
     if found is None:
         return None
     indicator, cue_start, cue_end = found
@@ -157,7 +250,7 @@ def _classify(text: str, view: str, token: NumberToken, label_start: int, head_e
 
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[max(0, token.start - 24) : token.start]
-    if cues.AT_LEAST_AFTER.match(view, token.end) or re.search(r"(?:ít nhất|tối thiểu)\s*$", before):
+    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or re.search(r"(?:ít nhất|tối thiểu)\s*$", before):
         return "at_least"
     for name, pattern in cues.QUALIFIERS:
         if pattern.search(before):
@@ -175,23 +268,48 @@ def _nearest_before(items, position: int, floor: int):
     return best
 
 
-def _year(markers: list[TimeMarker], token: NumberToken, head_end: int, sentence_span: tuple[int, int],
-          context: ArticleContext) -> int | None:
-    for marker in markers:  # 'thứ hạng 32 năm 2020': a year right after the figure is its own
-        if token.end <= marker.start < min(head_end, token.end + 15) and marker.year is not None:
-            return marker.year
-        if marker.start >= head_end:
+_HEAD_YEAR_CHARS = 60
+# A year in a comparison describes the other figure: 'cao hơn năm 2022', 'so với năm 2021', 'kể từ 2019'.
+_COMPARISON = re.compile(r"so với|\bhơn\b|\btăng\b|\bgiảm\b|kể từ|\btừ\b|\bsau\b|\btrước\b|cùng kỳ", re.IGNORECASE)
+
+
+def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: int, sentence_span: tuple[int, int],
+          context: ArticleContext) -> tuple[int | None, str]:
+    """(year, source): a time phrase right after the figure, else the nearest before it in its sentence.
+
+    source is "own", "comparison" (the nearest year is one the figure is compared with, which other
+    figures must not inherit), or "reference" (no time phrase: the article's year).
+    """
+    for marker in markers:  # 'thứ hạng 32 năm 2020', 'xếp thứ 3/63 ... năm 2023'
+        if marker.start >= min(head_end, token.end + _HEAD_YEAR_CHARS):
             break
+        if marker.start >= token.end and marker.year is not None:
+            if not _COMPARISON.search(view[token.end : marker.start]):
+                return marker.year, "own"
     marker = _nearest_before(markers, token.start, sentence_span[0])
-    if marker is not None and marker.year is not None:
-        return marker.year
-    return context.reference_year
+    if marker is None:
+        return context.reference_year, "reference"
+    if marker.year is None:
+        return context.reference_year, "own"  # 'đến nay', 'hiện nay': as of publication
+    compared = _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start])
+    return marker.year, "comparison" if compared else "own"
 
 
-def _province(places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
-              clause_start: int, indicator: str, context: ArticleContext) -> str | None:
+_COMPARATIVE_NATIONAL = re.compile(r"(?:\d+|dẫn đầu|đứng đầu|cao nhất|thấp nhất|nhất|/63)\s*$")
+
+
+def _province(view: str, places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
+              clause_start: int, head_end: int, indicator: str, context: ArticleContext) -> str | None:
+    head = view[token.end : head_end]
+    named_after = cues.PLACE_AFTER.match(head)
+    if named_after:
+        for place in places:
+            if token.end + named_after.end() <= place.start <= token.end + named_after.end() + 12:
+                return place.province_code
     place = _nearest_before(places, token.start, clause_start)
-    national_start = max((a for a, _ in national if clause_start <= a < token.start), default=-1)
+    # 'xếp thứ 26 cả nước', 'dẫn đầu cả nước' compare with the country; they do not name the figure's place.
+    national_start = max((a for a, _ in national if clause_start <= a < token.start
+                          and not _COMPARATIVE_NATIONAL.search(view[max(0, a - 12) : a])), default=-1)
     is_rank = reference.indicators()[indicator].unit == "rank"
     if national_start >= 0 and not is_rank and (place is None or national_start > place.start):
         return reference.NATIONAL_CODE
@@ -206,6 +324,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     tokens = [t for t in find_numbers(text) if _is_value(view, t)]
     if not tokens:
         return []
+    skipped = _ranges(view, tokens)
     segments = Segments(view)
     markers = find_time_markers(view)
     places = find_places(view)
@@ -213,37 +332,49 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     catalogue = reference.indicators()
 
     mentions: list[Mention] = []
+    sentence_of: dict[int, int] = {}  # id(mention) -> sentence start
+    sentence_starts: list[int] = []
     sentence_mentions: list[Mention] = []
     current_sentence = (-1, -1)
-    rank_from: dict[int, Mention] = {}
+    rank_from: Mention | None = None
     for index, token in enumerate(tokens):
+        if index in skipped:
+            continue
         sentence_span = segments.sentence(token.start)
         if sentence_span != current_sentence:
-            current_sentence, sentence_mentions = sentence_span, []
+            current_sentence, sentence_mentions, rank_from = sentence_span, [], None
+            sentence_starts.append(sentence_span[0])
         clause_start, clause_end = segments.clause(token.start)
         previous_end = tokens[index - 1].end if index else 0
         label_start = max(clause_start, previous_end, token.start - _LABEL_CHARS)
         next_start = tokens[index + 1].start if index + 1 < len(tokens) else len(view)
         head_end = min(next_start, clause_end, token.end + _HEAD_CHARS)
         previous = sentence_mentions[-1] if sentence_mentions else None
-        candidate = _classify(text, view, token, label_start, head_end, sentence_span, previous)
+        window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
+        recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
+        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, places, markers)
         if candidate is None:
             continue
         indicator = catalogue[candidate.indicator]
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
         if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
-            part = None
-            for part in cues.PART_OF_GOVERNMENT.finditer(_blank_parentheses(clause_before)):
-                pass
-            wide = None
-            for wide in cues.PROVINCE_WIDE.finditer(clause_before):
-                pass
+            part = _last(cues.PART_OF_GOVERNMENT, _blank_parentheses(clause_before))
+            wide = _last(cues.PROVINCE_WIDE, clause_before)
             if part is not None and (wide is None or wide.start() < part.start()):
-                continue  # a figure of one department, district or level of government
+                continue  # a figure of one ministry, department, district or level of government
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):
             continue  # a breakdown of a total already taken
-        year = _year(markers, token, head_end, sentence_span, context)
+        year, year_source = _year(view, markers, token, head_end, sentence_span, context)
+        if year_source == "reference":
+            # Consecutive statements on one indicator share their time frame ('..., Kon Tum thứ 45');
+            # a ranking article speaks of one edition of its index throughout.
+            reach = 0 if indicator.unit == "rank" else window
+            sources = [candidate.parallel_to] + [m for m in reversed(mentions)
+                                                 if m.indicator_code == indicator.code and sentence_of[id(m)] >= reach]
+            source = next((m for m in sources if m is not None and m.year_source == "own"), None)
+            if source is not None:
+                year, year_source = source.year, "inherited"
         target = bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
             clause_before + view[token.end : head_end][:40]
         )
@@ -254,37 +385,49 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             value=round(token.value, 6),
             unit=indicator.unit,
             qualifier=_qualifier(view, token),
-            province_code=_province(places, national, token, clause_start, indicator.code, context),
+            province_code=_province(view, places, national, token, clause_start, head_end, indicator.code, context),
             year=year,
             evidence=text[candidate.cue_start : candidate.cue_end],
             char_start=candidate.cue_start,
             char_end=candidate.cue_end,
             is_target=target,
             decimals=token.decimals,
+            year_source=year_source,
         )
         if indicator.unit == "rank":
-            rank_from_label = cues.RANK_FROM.search(view[label_start : token.start])
-            earlier = rank_from.get(id(sentence_mentions))
-            if rank_from_label:
-                rank_from[id(sentence_mentions)] = mention
-            elif earlier is not None and earlier.indicator_code == mention.indicator_code and mention.year is not None:
+            if cues.RANK_FROM.search(view[label_start : token.start]):
+                rank_from = mention
+            elif (rank_from is not None and rank_from.indicator_code == mention.indicator_code
+                  and mention.year is not None and rank_from.year == mention.year):
                 # 'từ vị trí 49 lên 23' in one year's news: the first rank is the year before.
-                if earlier.year == mention.year:
-                    fixed = replace(earlier, year=mention.year - 1)
-                    mentions[mentions.index(earlier)] = fixed
-                    sentence_mentions[sentence_mentions.index(earlier)] = fixed
+                fixed = replace(rank_from, year=mention.year - 1)
+                mentions[mentions.index(rank_from)] = fixed
+                sentence_mentions[sentence_mentions.index(rank_from)] = fixed
+                sentence_of[id(fixed)] = sentence_span[0]
+                rank_from = None
         mentions.append(mention)
         sentence_mentions.append(mention)
+        sentence_of[id(mention)] = sentence_span[0]
     return _deduplicate(mentions)
 
 
 def _deduplicate(mentions: list[Mention]) -> list[Mention]:
-    """The same figure written twice in one article is one mention."""
-    seen: set[tuple] = set()
-    unique: list[Mention] = []
+    """The same figure written twice in one article (a headline and its body) is one mention.
+
+    The copy whose year comes from its own words wins over one that fell back to the article's year.
+    """
+    chosen: dict[tuple, Mention] = {}
+    order: list[tuple] = []
     for mention in mentions:
-        key = (mention.indicator_code, mention.value, mention.province_code, mention.year, mention.is_target)
-        if key not in seen:
-            seen.add(key)
-            unique.append(mention)
-    return unique
+        key = (mention.indicator_code, mention.value, mention.province_code, mention.is_target)
+        kept = chosen.get(key)
+        if kept is None:
+            chosen[key] = mention
+            order.append(key)
+        elif kept.year != mention.year and kept.year_source == "reference" and mention.year_source != "reference":
+            chosen[key] = mention
+        elif kept.year != mention.year and not (mention.year_source == "reference" and kept.year_source != "reference"):
+            # Two years for one value: two facts (a value that held in two years).
+            chosen[(*key, mention.year)] = mention
+            order.append((*key, mention.year))
+    return sorted((chosen[k] for k in order), key=lambda m: m.char_start)
