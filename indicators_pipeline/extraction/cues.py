@@ -36,8 +36,9 @@ POINTS = frozenset({"points"})
 SERVICES = r"(?:bộ\s+)?(?:dịch vụ công(?: trực tuyến)?|DVC(?:TT)?|thủ tục hành chính|TTHC|thủ tục)"
 LEVEL34 = r"mức(?: độ)?\s*3\s*(?:,|và|và mức(?: độ)?|, mức(?: độ)?|/)\s*(?:mức(?: độ)?\s*)?4"
 LEVEL = r"mức(?: độ)?\s*{n}(?!\d|\s*[,/]\s*(?:mức(?: độ)?\s*)?\d|\s*và\s*(?:mức(?: độ)?\s*)?\d)"
-# The words between a service noun and its level, never across a new predicate ('..., tất cả đều ở mức độ 2').
-GAP = r"(?:(?!,\s*(?:tất cả|trong đó|đều|100\s*%))[^.;]){0,80}?"
+# The words between a service noun and its level, never across a new predicate ('..., tất cả đều ở mức độ 2')
+# nor past another taxonomy word: the first level, 'toàn trình' or 'một phần' after the noun decides.
+GAP = r"(?:(?!,\s*(?:tất cả|trong đó|đều|100\s*%|tỷ lệ)|toàn trình|một phần|mức)[^.;]){0,80}?"
 PORTAL = r"Cổng\s+(?:Dịch vụ công|DVC)\s+quốc gia"
 ONE_STOP = _rx(r"một cửa")
 
