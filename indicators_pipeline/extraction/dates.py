@@ -36,41 +36,51 @@ class TimeMarker:
     is_range: bool = False
 
 
-_YEAR = r"((?:19|20)\d\d)"
-_RANGE = re.compile(rf"{_YEAR}\s*[-–—]\s*{_YEAR}|từ năm {_YEAR} đến(?: năm)? {_YEAR}", re.IGNORECASE)
-_SINGLE = re.compile(
-    rf"(?:năm|đầu năm|cuối năm|hết năm|quý\s+[IV1-4]+\s*(?:năm)?|tháng\s+\d{{1,2}}\s*(?:năm)?)\s*/?\s*{_YEAR}(?!\d)"
-    rf"|(?<![\d/.,])\d{{1,2}}/{_YEAR}(?!\d)|(?<![\d,.])\d{{1,2}}/\d{{1,2}}/{_YEAR}(?!\d)|(?<![\w/.,:-]){_YEAR}(?![\w/-]|[.,]\d|\s*[-–—]\s*\d)",
-    re.IGNORECASE,
+# Years are found by their digits first (fast), then read in context: the words before say how.
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d(?!\d)")  # a literal start lets the engine skip ahead fast
+_YEAR_PREFIX = re.compile(
+    r"(?:[Nn]ăm|[Đđ]ầu năm|[Cc]uối năm|[Hh]ết năm|[Qq]uý\s+[IV1-4]+\s*(?:năm)?|[Tt]háng\s+\d{1,2}\s*(?:năm)?"
+    r"|\d{1,2}/\d{1,2}|\d{1,2})\s*/?\s*$"
 )
+_RANGE_HEAD = re.compile(r"((?:19|20)\d\d)\s*[-–—]\s*$")
+_RANGE_TAIL = re.compile(r"\s*[-–—]\s*(?:19|20)\d\d(?!\d)")
 _AS_OF = re.compile(
-    r"đến nay|tới nay|hiện nay|hiện tại|hiện có|đến thời điểm (?:này|hiện tại)|tính đến thời điểm|cho đến nay",
-    re.IGNORECASE,
+    r"[Đđ]ến nay|[Tt]ới nay|[Hh]iện nay|[Hh]iện tại|[Hh]iện có|[Đđ]ến thời điểm (?:này|hiện tại)|[Tt]ính đến thời điểm|[Cc]ho đến nay"
 )
-# Document numbers carry years that describe nothing: 'Nghị định 42/2022/NĐ-CP', '766/QĐ-TTg'.
-_DOC_NUMBER = re.compile(r"\d+/(?:19|20)\d\d/[^\s,;.]+|\d+/[A-ZĐ]{1,4}-[^\s,;.]+")
+_AS_OF_ANCHOR = re.compile(r"nay|hiện|thời điểm")  # plain literals: scanned fast, then read in context
+# Document numbers carry years that describe nothing: 'Nghị định 42/2022/NĐ-CP'.
+_DOC_TAIL = re.compile(r"/[^\s,;.]")
 
 
 def find_time_markers(text: str) -> list[TimeMarker]:
     """Years and as-of phrases in text order; a range counts as its last year."""
-    blocked = [m.span() for m in _DOC_NUMBER.finditer(text)]
-
-    def free(start: int) -> bool:
-        return not any(a <= start < b for a, b in blocked)
-
     markers: list[TimeMarker] = []
-    taken: list[tuple[int, int]] = []
-    for match in _RANGE.finditer(text):
-        if free(match.start()):
-            years = [int(g) for g in match.groups() if g]
-            markers.append(TimeMarker(match.start(), match.end(), max(years), is_range=True))
-            taken.append(match.span())
-    for match in _SINGLE.finditer(text):
-        if free(match.start()) and not any(a <= match.start() < b for a, b in taken):
-            year = next(int(g) for g in match.groups() if g)
-            markers.append(TimeMarker(match.start(), match.end(), year))
-    for match in _AS_OF.finditer(text):
-        markers.append(TimeMarker(match.start(), match.end(), None))
+    for match in _YEAR_DIGITS.finditer(text):
+        start, end = match.span()
+        previous = text[start - 1 : start] if start else ""
+        if previous.isdigit() or previous in ".,:" or (previous == "/" and not text[start - 2 : start - 1].isalnum()):
+            continue  # inside a longer number, '9001:2015', or a stray slash
+        if _DOC_TAIL.match(text, end) or (text[end : end + 1].isalpha()):
+            continue  # '42/2022/NĐ-CP', '2020s'
+        if text[end : end + 1] in ".," and text[end + 1 : end + 2].isdigit():
+            continue
+        if _RANGE_TAIL.match(text, end):
+            continue  # the first year of a range: the range is read at its last year
+        before = text[max(0, start - 24) : start]
+        head = _RANGE_HEAD.search(before)
+        if head:
+            markers.append(TimeMarker(start - len(before) + head.start(), end, int(match.group()), is_range=True))
+            continue
+        prefix = _YEAR_PREFIX.search(before)
+        if before.endswith("/") and not prefix:
+            continue  # '16/2020' without a date shape before it is a document number
+        markers.append(TimeMarker(start - (len(prefix.group()) if prefix else 0), end, int(match.group())))
+    seen: set[int] = set()
+    for anchor in _AS_OF_ANCHOR.finditer(text):
+        match = _AS_OF.search(text, max(0, anchor.start() - 14), anchor.end() + 12)
+        if match and match.start() not in seen and match.start() <= anchor.start() < match.end():
+            seen.add(match.start())
+            markers.append(TimeMarker(match.start(), match.end(), None))
     markers.sort(key=lambda m: m.start)
     return markers
 

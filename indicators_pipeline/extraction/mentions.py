@@ -154,13 +154,13 @@ def _is_value(text: str, token: NumberToken) -> bool:
     before = text[max(0, token.start - 40) : token.start]
     if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(before[-24:]):
         return False
-    if token.kind == "count" and token.value in (1, 2, 3, 4) and cues.LEVEL_BEFORE.search(before[-24:]):
+    if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(before[-24:]):
         return False
     if token.kind == "count" and cues.SKIP_AFTER.match(text[token.end : token.end + 20]):
         return False
     if token.kind == "count" and before.endswith("(") and text[token.end : token.end + 1] == ")":
         return False  # list numbering '(1)'
-    if cues.CHANGE_BEFORE.search(before):
+    if ("tăng" in before or "giảm" in before or "hơn" in before) and cues.CHANGE_BEFORE.search(before):
         return False  # 'tăng 3,61 điểm': a change, not a level
     return True
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 # Thousands separators seen in the wild: '.', and non-breaking or narrow spaces from web copy.
 _GROUP = r"[.\u00a0\u202f]"
-_NUMBER = re.compile(
-    rf"(?<![\w.,/:-])(\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:,(\d+))?(?:\.(\d{{1,2}})(?!\d))?"
-)
+_NUMBER = re.compile(rf"(\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:,(\d+))?(?:\.(\d{{1,2}})(?!\d))?")
+_NOT_BEFORE_A_NUMBER = re.compile(r"[\w.,/:-]")  # a digit run glued to these is part of a word or a code
 _SPACE = r"[ \u00a0\u202f]*"
 _PERCENT = re.compile(rf"{_SPACE}(%|phần trăm)", re.IGNORECASE)
 _SCALE = re.compile(rf"{_SPACE}(nghìn|ngàn|ngàn|triệu|tỷ|tỉ)(?!\w)", re.IGNORECASE)
@@ -62,6 +61,8 @@ def find_numbers(text: str) -> list[NumberToken]:
     """Every number of the text with its unit: percent, money (billion VND), ratio or count."""
     tokens: list[NumberToken] = []
     for match in _NUMBER.finditer(text):
+        if match.start() and _NOT_BEFORE_A_NUMBER.match(text, match.start() - 1):
+            continue
         end = match.end()
         if _CODE_TAIL.match(text, end):
             continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'

@@ -25,26 +25,37 @@ def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
             by_spelling.setdefault(spelling, province.code)
     # Longest first, so 'Thừa Thiên Huế' wins over 'Huế' and 'Bà Rịa - Vũng Tàu' over nothing shorter.
     alternation = "|".join(re.escape(s) for s in sorted(by_spelling, key=len, reverse=True))
-    pattern = re.compile(
-        rf"(?P<title>(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|TP\.?)\s+)?(?<![\w])(?P<name>{alternation})(?!\w)"
-    )
+    # Names start with a capital: the lookahead skips every other position before trying the alternation.
+    pattern = re.compile(rf"(?<![\w])(?=[A-ZĐÂĂÊÔƠƯÁÀẢÃẠĐÉÈÍÌÓÒÚÙÝ])(?P<name>{alternation})(?!\w)")
     return pattern, by_spelling
+
+
+_TITLE_BEFORE = re.compile(r"(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|TP\.?)\s+$")
 
 
 def find_places(text: str) -> list[PlaceMention]:
     """Every province named in the text, case-sensitively (names are capitalized in Vietnamese)."""
     pattern, by_spelling = _province_pattern()
     return [
-        PlaceMention(m.start("name"), m.end(), by_spelling[m.group("name")], bool(m.group("title")))
+        PlaceMention(m.start(), m.end(), by_spelling[m.group("name")],
+                     bool(_TITLE_BEFORE.search(text, max(0, m.start() - 12), m.start())))
         for m in pattern.finditer(text)
     ]
 
 
-_NATIONAL = re.compile(r"cả nước|toàn quốc|trên toàn quốc|63 tỉnh, thành phố|các tỉnh, thành phố trong cả nước", re.IGNORECASE)
+_NATIONAL = re.compile(r"[Cc]ả nước|[Tt]oàn quốc|63 tỉnh, thành phố")
+
+
+_NATIONAL_ANCHOR = re.compile(r"nước|quốc|63 tỉnh")  # plain literals: scanned fast, then read in context
 
 
 def find_national(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _NATIONAL.finditer(text)]
+    spans = []
+    for anchor in _NATIONAL_ANCHOR.finditer(text):
+        match = _NATIONAL.search(text, max(0, anchor.start() - 5), anchor.end() + 20)
+        if match and match.start() <= anchor.start() < match.end() and (not spans or spans[-1] != match.span()):
+            spans.append(match.span())
+    return spans
 
 
 _HEADER_CHARS = 600
