@@ -37,7 +37,8 @@ def _prepared(facts: pd.DataFrame) -> pd.DataFrame:
     for unit in RANGES:
         frame[f"value_{unit}"] = frame["value"].where(frame["unit"] == unit)
     frame["fact_key"] = (frame["province_name"].astype(str) + "|" + frame["province_2025_code"].astype(str) + "|"
-                         + frame["year"].astype(str) + "|" + frame["indicator_code"].astype(str))
+                         + frame["year"].astype(str) + "|" + frame["indicator_code"].astype(str) + "|"
+                         + frame["is_post_merger"].astype(str))
     return frame
 
 

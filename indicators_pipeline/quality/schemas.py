@@ -93,10 +93,12 @@ class FactModel(pa.DataFrameModel):
     unit: Series[str] = pa.Field(isin=list(RANGES))
     n_articles: Series[int] = pa.Field(ge=1, coerce=True)
     conflict: Series[bool]
+    is_post_merger: Series[bool]
 
     class Config:
         coerce = True
-        unique = ["province_name", "province_2025_code", "year", "indicator_code"]
+        # In 2025 an old province (first half) and its merged unit (second half) may share a name.
+        unique = ["province_name", "province_2025_code", "year", "indicator_code", "is_post_merger"]
 
     @pa.check("year", error="year in the future")
     def year_not_future(cls, year: Series[int]) -> Series[bool]:

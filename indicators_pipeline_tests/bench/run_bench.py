@@ -1,0 +1,114 @@
+"""`make bench`: extraction throughput, synthetic accuracy and refresh times, as ratios against baselines.
+
+Baselines are measured in the same run on the same machine: a plain regex scan of the same text
+for extraction, a no-op Dagster materialization for refreshes. Sizes come from BENCH_SIZES
+(default 10000; the full study is BENCH_SIZES=10000,100000). Corpora are cached under data/bench/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from indicators_pipeline.extraction.mentions import ArticleContext, extract_mentions
+from indicators_pipeline.ingest.article import parse_article
+from indicators_pipeline.extraction.records import article_rows
+from indicators_pipeline_tests.bench.synthetic import write_corpus
+from indicators_pipeline_tests.scoring import load_gold, score
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH_DIR = REPO / "data" / "bench"
+_PLAIN_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*%?")
+_EXTRACTION_SAMPLE = 2000  # articles timed for throughput (enough for a stable MB/s)
+
+
+def corpus(size: int) -> tuple[Path, Path]:
+    folder, truth = BENCH_DIR / f"corpus_{size}" / "raw", BENCH_DIR / f"corpus_{size}" / "truth.csv"
+    if not (folder.is_dir() and truth.exists() and sum(1 for _ in folder.iterdir()) == size):
+        shutil.rmtree(folder.parent, ignore_errors=True)
+        write_corpus(folder, size, truth)
+    return folder, truth
+
+
+def extraction(folder: Path, truth: Path) -> dict:
+    paths = sorted(folder.iterdir())[:_EXTRACTION_SAMPLE]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    context = ArticleContext("01", 2020)
+    started = time.process_time()
+    for text in texts:
+        extract_mentions(text, context)
+    extract_seconds = time.process_time() - started
+    started = time.process_time()
+    for text in texts:
+        sum(1 for _ in _PLAIN_NUMBERS.finditer(text))
+    baseline_seconds = time.process_time() - started
+
+    predictions = []
+    for path in paths:
+        article = parse_article(path.read_bytes())
+        row = dict(article_id=article.article_id, source_path=path.name, text=article.text,
+                   province_code=article.province_code, reference_year=article.reference_year,
+                   published_date=article.published_date)
+        predictions += [dict(file=path.name, indicator=m["indicator_code"], value=float(m["value"]),
+                             province=m["province_name"] or "", year=m["year"])
+                        for m in article_rows(row) if not m["is_target"]]
+    names = {p.name for p in paths}
+    gold = [g for g in load_gold(str(truth)) if g["file"] in names]
+    result = score(gold, predictions)
+    return {"sample_mb": round(megabytes, 1), "extract_mb_per_s": round(megabytes / extract_seconds, 2),
+            "regex_scan_mb_per_s": round(megabytes / baseline_seconds, 1),
+            "extract_vs_regex": round(baseline_seconds / extract_seconds, 3),
+            "synthetic_f1": round(result["F1"], 4), "synthetic_f1_attributed": round(result["F1_attr"], 4)}
+
+
+def measured(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "indicators_pipeline_tests.bench.refresh_process", *args],
+                         capture_output=True, text=True, cwd=REPO)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def refreshes(size: int, folder: Path) -> dict:
+    work = BENCH_DIR / f"refresh_{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    raw = work / "raw"
+    shutil.copytree(folder, raw)
+    warehouse = work / "warehouse" / "indicators.duckdb"
+    noop = measured("noop")
+    full = measured("refresh", str(raw), str(warehouse))
+    unchanged = measured("refresh", str(raw), str(warehouse))
+    write_corpus(raw, 10, work / "extra_truth.csv", seed=11, start=size)
+    ten_new = measured("refresh", str(raw), str(warehouse))
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "noop_dagster_s": round(noop["seconds"], 2),
+        "full_refresh_s": round(full["seconds"], 1), "full_vs_noop": round(full["seconds"] / noop["seconds"], 1),
+        "no_change_s": round(unchanged["seconds"], 1), "no_change_vs_noop": round(unchanged["seconds"] / noop["seconds"], 1),
+        "ten_new_s": round(ten_new["seconds"], 1), "ten_new_vs_no_change": round(ten_new["seconds"] / unchanged["seconds"], 2),
+        "ten_new_parsed": ten_new["articles_parsed"], "peak_mb_full": round(full["peak_mb"]),
+        "peak_mb_noop": round(noop["peak_mb"]), "peak_vs_noop": round(full["peak_mb"] / noop["peak_mb"], 1),
+    }
+
+
+def main() -> int:
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000").split(",") if s.strip()]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    for size in sizes:
+        folder, truth = corpus(size)
+        corpus_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+        print(f"\n== {size} synthetic articles ({corpus_mb:.0f} MB)")
+        for key, value in {**extraction(folder, truth), **refreshes(size, folder)}.items():
+            print(f"  {key:28} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
