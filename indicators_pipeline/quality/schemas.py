@@ -50,14 +50,27 @@ def _unit_matches_catalogue(frame: pd.DataFrame) -> pd.Series:
     return frame["indicator_code"].map(units) == frame["unit"]
 
 
-class MentionModel(pa.DataFrameModel):
+class _CatalogueValues(pa.DataFrameModel):
+    """A value of a catalogue indicator, in the unit the catalogue gives and within its range."""
+
+    indicator_code: Series[str] = pa.Field(isin=_codes())
+    value: Series[float] = pa.Field(ge=0)
+    unit: Series[str] = pa.Field(isin=list(RANGES))
+
+    @pa.dataframe_check(error="value outside the range of its unit (percent 0-100, rank 1-63, counts >= 0)")
+    def value_in_unit_range(cls, frame: pd.DataFrame) -> pd.Series:
+        return _value_in_unit_range(frame)
+
+    @pa.dataframe_check(error="unit differs from the catalogue's")
+    def unit_matches_catalogue(cls, frame: pd.DataFrame) -> pd.Series:
+        return _unit_matches_catalogue(frame)
+
+
+class MentionModel(_CatalogueValues):
     """staging.indicator_mentions and staging.indicator_targets."""
 
     mention_id: Series[str] = pa.Field(unique=True)
     article_id: Series[str]
-    indicator_code: Series[str] = pa.Field(isin=_codes())
-    value: Series[float] = pa.Field(ge=0)
-    unit: Series[str] = pa.Field(isin=list(RANGES))
     qualifier: Series[str] = pa.Field(isin=["exact", "more_than", "about", "at_least"])
     province_code: Series[str] = pa.Field(nullable=True, isin=_province_codes())
     province_name: Series[str] = pa.Field(nullable=True, isin=_place_names())
@@ -68,29 +81,18 @@ class MentionModel(pa.DataFrameModel):
     class Config:
         coerce = True  # DuckDB reads INTEGER as int32; the model is about values, not widths
 
-    @pa.dataframe_check(error="value outside the range of its unit (percent 0-100, rank 1-63, counts >= 0)")
-    def value_in_unit_range(cls, frame: pd.DataFrame) -> pd.Series:
-        return _value_in_unit_range(frame)
-
-    @pa.dataframe_check(error="unit differs from the catalogue's")
-    def unit_matches_catalogue(cls, frame: pd.DataFrame) -> pd.Series:
-        return _unit_matches_catalogue(frame)
-
     @pa.dataframe_check(error="evidence span is empty or reversed")
     def span_is_ordered(cls, frame: pd.DataFrame) -> pd.Series:
         return frame["char_start"] < frame["char_end"]
 
 
-class FactModel(pa.DataFrameModel):
+class FactModel(_CatalogueValues):
     """marts.fact_indicator_yearly: one row per province x year x indicator."""
 
     province_code: Series[str] = pa.Field(nullable=True, isin=_province_codes())
     province_name: Series[str] = pa.Field(isin=_place_names())
     province_2025_code: Series[str] = pa.Field(nullable=True)
     year: Series[int] = pa.Field(ge=FIRST_YEAR, coerce=True)
-    indicator_code: Series[str] = pa.Field(isin=_codes())
-    value: Series[float] = pa.Field(ge=0)
-    unit: Series[str] = pa.Field(isin=list(RANGES))
     n_articles: Series[int] = pa.Field(ge=1, coerce=True)
     conflict: Series[bool]
     is_post_merger: Series[bool]
@@ -103,14 +105,6 @@ class FactModel(pa.DataFrameModel):
     @pa.check("year", error="year in the future")
     def year_not_future(cls, year: Series[int]) -> Series[bool]:
         return year <= last_year()
-
-    @pa.dataframe_check(error="value outside the range of its unit (percent 0-100, rank 1-63, counts >= 0)")
-    def value_in_unit_range(cls, frame: pd.DataFrame) -> pd.Series:
-        return _value_in_unit_range(frame)
-
-    @pa.dataframe_check(error="unit differs from the catalogue's")
-    def unit_matches_catalogue(cls, frame: pd.DataFrame) -> pd.Series:
-        return _unit_matches_catalogue(frame)
 
 
 class RollupModel(pa.DataFrameModel):
