@@ -27,11 +27,11 @@ def summary(warehouse: str) -> str:
     try:
         lines = [f"warehouse: {warehouse}"]
         for table in SUMMARY_TABLES:
-            lines.append(f"  {table:32} {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:>7} rows")
+            lines.append(f"  {table:32} {con.execute(f'SELECT count(*) FROM {table}').fetchall()[0][0]:>7} rows")
         for severity, count in con.execute(
                 "SELECT severity, count(*) FROM marts.quality_findings GROUP BY 1 ORDER BY 1").fetchall():
             lines.append(f"  quality findings ({severity}): {count}")
-        published = con.execute("SELECT published_at FROM meta.publication").fetchone()[0]
+        published = con.execute("SELECT published_at FROM meta.publication").fetchall()[0][0]
         lines.append(f"  published at {published}")
         return "\n".join(lines)
     finally:

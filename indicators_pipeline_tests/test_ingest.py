@@ -24,7 +24,7 @@ def _empty(table):
 
 
 def run(raw: Path):
-    return ingest(raw, _empty(tables.FILE_INVENTORY), _empty(tables.ARTICLES))
+    return ingest(raw, _empty(tables.FILE_INVENTORY), set())
 
 
 @pytest.mark.parametrize("encode", [
@@ -86,7 +86,7 @@ def test_folder_of_bad_and_good_files(tmp_path):
     locked.chmod(0)
     result = run(raw)
     reasons = dict(zip(result.rejected["source_path"], result.rejected["reason"]))
-    assert set(result.articles["source_path"]) == {"copy.txt", "no_figures.txt"} | ({"locked.txt"} if os.geteuid() == 0 else set())
+    assert set(result.article_index["source_path"]) == {"copy.txt", "no_figures.txt"} | ({"locked.txt"} if os.geteuid() == 0 else set())
     assert reasons["empty.txt"] == "empty file"
     assert "PDF" in reasons["scan.txt"]
     assert "too large" in reasons["big.txt"]
@@ -113,7 +113,7 @@ def test_a_file_that_vanishes_during_the_run_is_rejected_not_fatal(tmp_path, mon
 
     monkeypatch.setattr(Path, "read_bytes", vanish)
     result = run(raw)
-    assert list(result.articles["source_path"]) == ["a.txt"]
+    assert list(result.article_index["source_path"]) == ["a.txt"]
     assert dict(zip(result.rejected["source_path"], result.rejected["reason"]))["b.txt"] == "file vanished during the run"
 
 
@@ -124,4 +124,18 @@ def test_a_fifty_megabyte_file_is_rejected_without_reading_it(tmp_path):
         handle.truncate(50 * 1024 * 1024)
     result = run(raw)
     assert result.rejected["reason"].iloc[0].startswith("too large for an article: 52.4 MB")
-    assert result.stats["read"] == 1 and result.articles.empty
+    assert result.stats["read"] == 1 and result.new_articles.empty
+
+
+def test_unchanged_files_are_not_read_again_and_renames_keep_the_article(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    first = run(raw)
+    known = set(first.article_index["article_id"])
+    again = ingest(raw, first.inventory, known)
+    assert again.stats["read"] == 0 and again.new_articles.empty and not again.changed
+    (raw / "a.txt").rename(raw / "b.txt")
+    renamed = ingest(raw, again.inventory, known)
+    assert renamed.new_articles.empty  # same text: the row stays, only its path changes
+    assert list(renamed.article_index["source_path"]) == ["b.txt"] and renamed.stats["removed"] == 1

@@ -81,10 +81,10 @@ def test_harmonized_view_lines_up_level4_and_full_across_2022(facts, tmp_path):
                              AND province_code IS NOT NULL GROUP BY year ORDER BY year""").fetchall()
     assert trend == [(2021, 349.0), (2025, 500.0)]
     wide = con.execute("SELECT online_services_level4, procedures_total FROM marts.province_year_wide "
-                       "WHERE province_name = 'Bình Định' AND year = 2021").fetchone()
+                       "WHERE province_name = 'Bình Định' AND year = 2021").fetchall()[0]
     assert wide == (420.0, 1700.0)
     latest = con.execute("SELECT year FROM marts.latest_indicator_value WHERE province_name = 'Gia Lai' "
-                         "AND province_code = '64' AND indicator_code = 'online_services_full'").fetchone()
+                         "AND province_code = '64' AND indicator_code = 'online_services_full'").fetchall()[0]
     assert latest == (2025,)
 
 

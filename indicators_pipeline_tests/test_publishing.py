@@ -28,7 +28,7 @@ READER = textwrap.dedent("""
                 con = duckdb.connect(path, read_only=True)
             counts = con.execute("SELECT (SELECT count(*) FROM staging.indicator_mentions), "
                                  "(SELECT count(*) FROM marts.fact_indicator_yearly), "
-                                 "(SELECT count(*) FROM raw.articles)").fetchone()
+                                 "(SELECT count(*) FROM raw.articles)").fetchall()[0]
             print(*counts, file=log, flush=True)
             time.sleep(0.01)
 """)
@@ -85,8 +85,8 @@ def test_published_file_opens_in_duckdb_1_0(raw_dir, warehouse_file):
     assert materialize_all(raw_dir, warehouse_file).success
     code = ("import duckdb, sys; assert duckdb.__version__.startswith('1.0'), duckdb.__version__; "
             "con = duckdb.connect(sys.argv[1], read_only=True); "
-            "print(con.execute('SELECT count(*) FROM marts.fact_indicator_yearly').fetchone()[0]); "
-            "print(con.execute('SELECT count(*) FROM marts.province_year_wide').fetchone()[0])")
+            "print(con.execute('SELECT count(*) FROM marts.fact_indicator_yearly').fetchall()[0][0]); "
+            "print(con.execute('SELECT count(*) FROM marts.province_year_wide').fetchall()[0][0])")
     assert OLD_DUCKDB.is_dir(), "make install puts DuckDB 1.0 in .venv/duckdb1"
     env = dict(os.environ, PYTHONPATH=str(OLD_DUCKDB))
     out = subprocess.run([sys.executable, "-c", code, str(warehouse_file)], capture_output=True, text=True, env=env,
@@ -116,5 +116,5 @@ def test_a_blocked_refresh_leaves_the_published_warehouse_as_it_was(raw_dir, war
     assert failed and failed[0].metadata["failure_cases"].value > 0
     assert warehouse_file.read_bytes() == before
     con = duckdb.connect(str(warehouse_file), read_only=True)
-    assert con.execute("SELECT max(value) FROM marts.fact_indicator_yearly WHERE unit = 'percent'").fetchone()[0] <= 100
+    assert con.execute("SELECT max(value) FROM marts.fact_indicator_yearly WHERE unit = 'percent'").fetchall()[0][0] <= 100
     con.close()

@@ -42,3 +42,18 @@ def coverage(frame: pd.DataFrame) -> dict[str, Any]:
         "provinces": int(frame["province_name"].nunique()),
         "years": f"{years.min()}–{years.max()}" if len(years) else "none",
     }
+
+
+def stored_table_metadata(con, table: Table, preview_columns: list[str], order_by: str, **extra: Any) -> dict[str, Any]:
+    """Metadata of a large table read from the warehouse itself: its size and first rows, not the whole."""
+    from indicators_pipeline.warehouse.store import read_table, row_count
+
+    sample = read_table(con, table, preview_columns, where=f"true ORDER BY {order_by} LIMIT {_PREVIEW_ROWS}")
+    metadata: dict[str, Any] = {
+        "dagster/row_count": row_count(con, table),
+        "dagster/column_schema": column_schema(table),
+        "dagster/table_name": table.name,
+        "preview": preview(sample),
+    }
+    metadata.update(extra)
+    return metadata

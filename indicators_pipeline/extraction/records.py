@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 
@@ -13,9 +14,11 @@ from indicators_pipeline.warehouse import tables
 
 @dataclass
 class ExtractionResult:
-    mentions: pd.DataFrame
-    targets: pd.DataFrame
-    parsed: pd.DataFrame
+    mentions: pd.DataFrame  # new fact rows (of the articles parsed now)
+    targets: pd.DataFrame  # new target rows
+    parsed: pd.DataFrame  # the parse log of every current article
+    parsed_ids: list[str]  # articles parsed now: their old rows go
+    current_ids: list[str]  # every current article: rows of other articles go
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -67,26 +70,25 @@ def article_rows(article: dict) -> list[dict]:
     return rows
 
 
-def extract(articles: pd.DataFrame, previous_parsed: pd.DataFrame, previous_mentions: pd.DataFrame,
-            previous_targets: pd.DataFrame) -> ExtractionResult:
-    """Mentions of every article; an article already parsed with the same text and rules is not parsed again."""
+def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
+            load_articles: Callable[[list[str]], pd.DataFrame]) -> ExtractionResult:
+    """Mentions of the articles not parsed yet with their text and these rules; the rest keep theirs.
+
+    article_index: article_id and content_sha256 of every current article. load_articles(ids) gives
+    the full rows of the articles to parse, so unchanged texts are never read.
+    """
     done = {
         (row.article_id, row.content_sha256)
         for row in previous_parsed.itertuples(index=False)
         if row.extractor_version == EXTRACTOR_VERSION
     }
-    current = articles[["article_id", "content_sha256", "source_path"]]
-    reuse_ids = {a for a, h in zip(current["article_id"], current["content_sha256"]) if (a, h) in done}
-    paths = dict(zip(current["article_id"], current["source_path"]))
-
-    def carried(previous: pd.DataFrame) -> pd.DataFrame:
-        kept = previous[previous["article_id"].isin(reuse_ids)].copy()
-        kept["source_path"] = kept["article_id"].map(paths)  # a renamed file keeps its mentions
-        return kept
+    pairs = list(zip(article_index["article_id"], article_index["content_sha256"]))
+    reuse_ids = {a for a, h in pairs if (a, h) in done}
+    to_parse = sorted(a for a, _ in pairs if a not in reuse_ids)
 
     new_rows: list[dict] = []
     parsed_rows: list[dict] = []
-    for article in articles[~articles["article_id"].isin(reuse_ids)].to_dict("records"):
+    for article in (load_articles(to_parse).to_dict("records") if to_parse else []):
         rows = article_rows(article)
         new_rows.extend(rows)
         parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
@@ -94,13 +96,14 @@ def extract(articles: pd.DataFrame, previous_parsed: pd.DataFrame, previous_ment
                                 n_mentions=sum(not r["is_target"] for r in rows),
                                 n_targets=sum(r["is_target"] for r in rows)))
     fresh = pd.DataFrame(new_rows, columns=[*tables.MENTIONS.column_names, "is_target"])
-    mentions = _concat(carried(previous_mentions), fresh[~fresh["is_target"].astype(bool)], tables.MENTIONS)
-    targets = _concat(carried(previous_targets), fresh[fresh["is_target"].astype(bool)], tables.TARGETS)
+    is_target = fresh["is_target"].astype(bool)
     parsed = _concat(previous_parsed[previous_parsed["article_id"].isin(reuse_ids)],
                      pd.DataFrame(parsed_rows, columns=tables.PARSED_ARTICLES.column_names), tables.PARSED_ARTICLES)
-    stats = dict(articles=len(articles), parsed=len(parsed_rows), reused=len(reuse_ids),
-                 mentions=len(mentions), targets=len(targets))
-    return ExtractionResult(mentions, targets, parsed, stats)
+    stats = dict(articles=len(article_index), parsed=len(parsed_rows), reused=len(reuse_ids),
+                 new_mentions=int((~is_target).sum()), new_targets=int(is_target.sum()))
+    return ExtractionResult(mentions=fresh[~is_target][tables.MENTIONS.column_names],
+                            targets=fresh[is_target][tables.TARGETS.column_names],
+                            parsed=parsed, parsed_ids=to_parse, current_ids=[a for a, _ in pairs], stats=stats)
 
 
 def _concat(old: pd.DataFrame, new: pd.DataFrame, table: tables.Table) -> pd.DataFrame:

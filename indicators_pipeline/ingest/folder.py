@@ -30,10 +30,15 @@ class FileEntry:
 
 @dataclass
 class IngestResult:
-    articles: pd.DataFrame
+    new_articles: pd.DataFrame  # full rows of articles not in the warehouse yet
+    article_index: pd.DataFrame  # every current article: article_id, source_path, duplicate_paths, byte_size
     rejected: pd.DataFrame
     inventory: pd.DataFrame
     stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.stats["read"] or self.stats["removed"])
 
 
 def scan(raw_dir: Path) -> list[FileEntry]:
@@ -95,76 +100,74 @@ def _read(entry: FileEntry, today: dt.date | None) -> tuple[Article | None, str 
         return None, digest, f"could not be parsed: {type(error).__name__}: {error}"
 
 
-def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, previous_articles: pd.DataFrame,
+def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: set[str],
            today: dt.date | None = None) -> IngestResult:
-    """Read the folder against the previous state; return the new state and what changed."""
+    """Read the folder against the previous state; return the new state and what changed.
+
+    `known_article_ids` are the articles the warehouse holds: their rows stay where they are, and a
+    file whose size and modification time did not change is not read again.
+    """
     entries = scan(raw_dir)
     before = {row.source_path: row for row in previous_inventory.itertuples(index=False)}
-    old_articles = {row["article_id"]: row for row in previous_articles.to_dict("records")}
 
     stats = dict(files=len(entries), new=0, changed=0, unchanged=0, read=0)
     per_file: list[dict] = []
-    articles: dict[str, dict] = {}
+    fresh: dict[str, dict] = {}
     for entry in entries:
         old = before.get(entry.source_path)
         same = old is not None and entry.problem is None and old.byte_size == entry.byte_size and old.mtime_ns == entry.mtime_ns
-        if same and (old.status != "ingested" or old.article_id in old_articles):
+        if same and (old.status == "rejected" or old.article_id in known_article_ids):
             stats["unchanged"] += 1
-            record = dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
-                          file_sha256=old.file_sha256, article_id=old.article_id, status=old.status, reason=old.reason)
-            if old.status in ("ingested", "duplicate") and old.article_id in old_articles:
-                articles.setdefault(old.article_id, dict(old_articles[old.article_id]))
-                record["status"], record["reason"] = "ingested", None
-            per_file.append(record)
+            per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
+                                 file_sha256=old.file_sha256, article_id=old.article_id,
+                                 status="rejected" if old.status == "rejected" else "ingested",
+                                 reason=old.reason if old.status == "rejected" else None))
             continue
         stats["changed" if old is not None else "new"] += 1
         stats["read"] += 1
         article, digest, reason = _read(entry, today)
-        record = dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
-                      file_sha256=digest, article_id=article.article_id if article else None,
-                      status="ingested" if article else "rejected", reason=reason)
-        if article is not None:
-            row = asdict(article)
-            row.update(source_path=entry.source_path, byte_size=entry.byte_size)
-            articles.setdefault(article.article_id, row)
-        per_file.append(record)
+        per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
+                             file_sha256=digest, article_id=article.article_id if article else None,
+                             status="ingested" if article else "rejected", reason=reason))
+        if article is not None and article.article_id not in known_article_ids:
+            fresh.setdefault(article.article_id, asdict(article))
 
     # One article per content: the first path (in sorted order) holds it, later ones are duplicates.
-    holder: dict[str, str] = {}
-    for record in per_file:
-        if record["status"] == "ingested":
-            first = holder.setdefault(record["article_id"], record["source_path"])
-            if first != record["source_path"]:
-                record["status"], record["reason"] = "duplicate", f"duplicate of {first} (same text)"
+    holder: dict[str, dict] = {}
     duplicates: dict[str, list[str]] = {}
     for record in per_file:
-        if record["status"] == "duplicate":
+        if record["status"] != "ingested":
+            continue
+        first = holder.setdefault(record["article_id"], record)
+        if first is not record:
+            record["status"], record["reason"] = "duplicate", f"duplicate of {first['source_path']} (same text)"
             duplicates.setdefault(record["article_id"], []).append(record["source_path"])
-    article_rows = []
-    for article_id, first in sorted(holder.items(), key=lambda item: item[1]):
-        row = dict(articles[article_id])
-        row.update(source_path=first, duplicate_paths="|".join(duplicates.get(article_id, [])) or None,
-                   byte_size=next(r["byte_size"] for r in per_file if r["source_path"] == first))
-        article_rows.append(row)
+    index_rows = [dict(article_id=article_id, source_path=first["source_path"], byte_size=first["byte_size"],
+                       duplicate_paths="|".join(duplicates.get(article_id, [])) or None)
+                  for article_id, first in holder.items()]
+    article_index = pd.DataFrame(index_rows, columns=["article_id", "source_path", "duplicate_paths", "byte_size"])
+    new_rows = []
+    for row in index_rows:
+        if row["article_id"] in fresh:
+            new_rows.append({**fresh[row["article_id"]], **row})
 
     current = {e.source_path for e in entries}
     stats["removed"] = sum(1 for path in before if path not in current)
     stats["rejected"] = sum(1 for r in per_file if r["status"] == "rejected")
     stats["duplicates"] = sum(1 for r in per_file if r["status"] == "duplicate")
-    stats["articles"] = len(article_rows)
-    previous_ids = set(old_articles)
-    stats["new_articles"] = sum(1 for r in article_rows if r["article_id"] not in previous_ids)
-    stats["removed_articles"] = len(previous_ids - {r["article_id"] for r in article_rows})
+    stats["articles"] = len(holder)
+    stats["new_articles"] = len(new_rows)
+    stats["removed_articles"] = len(known_article_ids - set(holder))
 
-    article_frame = pd.DataFrame(article_rows, columns=tables.ARTICLES.column_names) if article_rows else _empty(tables.ARTICLES)
     rejected_frame = pd.DataFrame(
         [dict(source_path=r["source_path"], reason=r["reason"], byte_size=r["byte_size"])
          for r in per_file if r["status"] != "ingested"],
         columns=tables.REJECTED_FILES.column_names,
     )
-    inventory_frame = pd.DataFrame(per_file, columns=tables.FILE_INVENTORY.column_names)
-    return IngestResult(article_frame, rejected_frame, inventory_frame, stats)
-
-
-def _empty(table: tables.Table) -> pd.DataFrame:
-    return pd.DataFrame(columns=table.column_names)
+    return IngestResult(
+        new_articles=pd.DataFrame(new_rows, columns=tables.ARTICLES.column_names),
+        article_index=article_index,
+        rejected=rejected_frame,
+        inventory=pd.DataFrame(per_file, columns=tables.FILE_INVENTORY.column_names),
+        stats=stats,
+    )

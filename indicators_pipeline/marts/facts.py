@@ -12,6 +12,10 @@ from indicators_pipeline import merger
 from indicators_pipeline.warehouse import tables
 
 _QUALIFIER_ORDER = {"exact": 0, "at_least": 1, "more_than": 1, "about": 2}
+# The mention columns facts and quality rules read (not the evidence text): large warehouses stay light.
+MENTION_FACT_COLUMNS = ["mention_id", "article_id", "source_path", "indicator_code", "value", "unit", "qualifier",
+                        "province_code", "province_name", "province_2025_code", "year", "char_start", "decimals",
+                        "published_date"]
 _KEY = ["province_code", "province_name", "province_2025_code", "year", "indicator_code"]
 
 

@@ -150,13 +150,17 @@ def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFram
                              rule=finding.rule, severity=finding.severity, expected=finding.expected,
                              observed=finding.observed, detail=finding.detail, article_id=article_id,
                              source_path=source_path, indicator_codes="|".join(finding.indicator_codes)))
-    for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False):
-        values = mentions[(mentions["indicator_code"] == fact.indicator_code) & (mentions["year"] == fact.year)
-                          & (mentions["province_name"] == fact.province_name)]["value"].unique()
-        rows.append(dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
-                         rule=SOURCES_AGREE, severity="warn", expected=_fmt(fact.value),
-                         observed="|".join(_fmt(v) for v in sorted(values)),
-                         detail=f"{fact.indicator_code}: sources report {', '.join(_fmt(v) for v in sorted(values))}; "
-                                f"kept {_fmt(fact.value)}", article_id=None, source_path=None,
-                         indicator_codes=fact.indicator_code))
+    conflicts = facts[facts["conflict"].astype(bool)]
+    if len(conflicts):
+        fact_key = ["province_code", "province_name", "year", "indicator_code"]
+        reported = (usable.assign(province_code=usable["province_code"].fillna(""), year=usable["year"].astype(int))
+                    .groupby(fact_key)["value"].unique())
+        for fact in conflicts.itertuples(index=False):
+            values = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []))
+            rows.append(dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
+                             rule=SOURCES_AGREE, severity="warn", expected=_fmt(fact.value),
+                             observed="|".join(_fmt(v) for v in values),
+                             detail=f"{fact.indicator_code}: sources report {', '.join(_fmt(v) for v in values)}; "
+                                    f"kept {_fmt(fact.value)}", article_id=None, source_path=None,
+                             indicator_codes=fact.indicator_code))
     return pd.DataFrame(rows, columns=tables.QUALITY_FINDINGS.column_names)

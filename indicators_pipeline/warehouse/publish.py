@@ -44,7 +44,7 @@ def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSI
                 "CREATE OR REPLACE TABLE pub.meta.publication AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS storage_version",
                 [published_at, storage_version],
             )
-            n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchone()[0]
+            n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
             con.execute("DETACH pub")
             con.execute("DETACH work")
         finally:

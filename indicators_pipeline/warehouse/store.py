@@ -1,6 +1,10 @@
 """Writing and reading warehouse tables: each write is one transaction, so a failure leaves the old table."""
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
+from typing import Iterator
+
 import duckdb
 import pandas as pd
 
@@ -20,36 +24,130 @@ def empty_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype="object") for c in table.columns})
 
 
-def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[Table, pd.DataFrame]) -> None:
-    """Replace whole tables with frames in one transaction, typed and commented as the contract says."""
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: a failure inside leaves every table as it was."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for table, frame in frames.items():
-            missing = [c for c in table.column_names if c not in frame.columns]
-            if missing:
-                raise ValueError(f"{table.name}: frame lacks columns {missing}")
-            schema = table.name.split(".")[0]
-            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            staged = frame[table.column_names]
-            con.register("_staged_frame", staged)
-            select = ", ".join(f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in table.columns)
-            con.execute(f"CREATE OR REPLACE TABLE {_quote(table.name)} AS SELECT {select} FROM _staged_frame")
-            con.unregister("_staged_frame")
-            con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {sql_literal(table.description)}")
-            for column in table.columns:
-                con.execute(f'COMMENT ON COLUMN {_quote(table.name)}."{column.name}" IS {sql_literal(column.description)}')
+        yield
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: Table) -> pd.DataFrame:
-    """The table as a frame, or an empty frame of its columns when it does not exist yet."""
-    exists = con.execute(
+def _typed_select(table: Table, source: str) -> str:
+    columns = ", ".join(f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in table.columns)
+    return f"SELECT {columns} FROM {source}"
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {sql_literal(table.description)}")
+    for column in table.columns:
+        con.execute(f'COMMENT ON COLUMN {_quote(table.name)}."{column.name}" IS {sql_literal(column.description)}')
+
+
+def _staged(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, name: str) -> str:
+    missing = [c for c in table.column_names if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table.name}: frame lacks columns {missing}")
+    con.register(name, frame[table.column_names])
+    return name
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{table.name.split(".")[0]}"')
+    source = _staged(con, table, frame, "_staged_frame")
+    con.execute(f"CREATE OR REPLACE TABLE {_quote(table.name)} AS {_typed_select(table, source)}")
+    con.unregister(source)
+    _comment(con, table)
+
+
+def _ensure(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    if not table_exists(con, table):
+        _replace(con, table, empty_frame(table))
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[Table, pd.DataFrame]) -> None:
+    """Replace whole tables with frames in one transaction, typed and commented as the contract says."""
+    with transaction(con):
+        for table, frame in frames.items():
+            _replace(con, table, frame)
+
+
+@dataclass
+class RowChanges:
+    """Keyed changes to a large table: rows whose key is not kept go, new rows come, some columns refresh."""
+
+    table: Table
+    key: str
+    keep: pd.Series  # keys that stay (new rows' keys included)
+    insert: pd.DataFrame  # rows to add
+    replaced_keys: pd.Series | None = None  # keys whose old rows go before the insert (default: the insert's keys)
+    refresh: pd.DataFrame | None = None  # key plus columns to set on kept rows
+
+
+def apply_changes(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
+                  replaced: dict[Table, pd.DataFrame] | None = None) -> None:
+    """Apply keyed changes and whole-table replacements in one transaction.
+
+    Large tables (article texts, mentions) change by a few rows a night; rewriting them whole would
+    make a night with ten new articles cost as much as a full rebuild.
+    """
+    with transaction(con):
+        for change in changes:
+            _ensure(con, change.table)
+            name, key = _quote(change.table.name), f'"{change.key}"'
+            con.register("_keep", pd.DataFrame({"k": change.keep.astype(str).unique()}))
+            con.execute(f"DELETE FROM {name} WHERE {key} NOT IN (SELECT k FROM _keep)")
+            con.unregister("_keep")
+            replaced_keys = change.replaced_keys if change.replaced_keys is not None else change.insert[change.key]
+            if len(replaced_keys):
+                con.register("_replaced", pd.DataFrame({"k": pd.Series(replaced_keys).astype(str).unique()}))
+                con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT k FROM _replaced)")
+                con.unregister("_replaced")
+            if len(change.insert):
+                source = _staged(con, change.table, change.insert, "_insert")
+                con.execute(f"INSERT INTO {name} {_typed_select(change.table, source)}")
+                con.unregister(source)
+            if change.refresh is not None and len(change.refresh):
+                types = {c.name: c.type for c in change.table.columns}
+                columns = [c for c in change.refresh.columns if c != change.key]
+                con.register("_refresh", change.refresh)
+                assignments = ", ".join(f'"{c}" = CAST(r."{c}" AS {types[c]})' for c in columns)
+                differs = " OR ".join(f't."{c}" IS DISTINCT FROM CAST(r."{c}" AS {types[c]})' for c in columns)
+                con.execute(f"UPDATE {name} AS t SET {assignments} FROM _refresh AS r "
+                            f"WHERE t.{key} = r.{key} AND ({differs})")
+                con.unregister("_refresh")
+        for table, frame in (replaced or {}).items():
+            _replace(con, table, frame)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
+    return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         table.name.split("."),
-    ).fetchone()[0]
-    if not exists:
-        return empty_frame(table)
-    return con.execute(f"SELECT * FROM {_quote(table.name)}").df()
+    ).fetchall()[0][0])
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list[str] | None = None,
+               where: str | None = None) -> pd.DataFrame:
+    """The table (or some columns, some rows) as a frame; an empty frame when it does not exist yet."""
+    wanted = columns or table.column_names
+    if not table_exists(con, table):
+        return empty_frame(table)[wanted]
+    listed = ", ".join(f'"{c}"' for c in wanted)
+    return con.execute(f"SELECT {listed} FROM {_quote(table.name)}" + (f" WHERE {where}" if where else "")).df()
+
+
+def read_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list[str]) -> pd.DataFrame:
+    """The rows of a table whose key is among keys (all columns)."""
+    con.register("_wanted", pd.DataFrame({"k": pd.Series(keys, dtype="object")}))
+    try:
+        return read_table(con, table, where=f'"{key}" IN (SELECT k FROM _wanted)')
+    finally:
+        con.unregister("_wanted")
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    return con.execute(f"SELECT count(*) FROM {_quote(table.name)}").fetchall()[0][0] if table_exists(con, table) else 0

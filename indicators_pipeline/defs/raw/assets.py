@@ -1,39 +1,40 @@
 """raw: every file of the raw folder to articles, or to a rejected-file row with its reason."""
-
 import dagster as dg
 
-from indicators_pipeline.defs.metadata import table_metadata
+from indicators_pipeline.defs.metadata import stored_table_metadata, table_metadata
 from indicators_pipeline.defs.resources import RawFolder, Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.ingest.folder import ingest
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline.warehouse.store import read_table, replace_tables
+from indicators_pipeline.warehouse.store import RowChanges, apply_changes, read_table, table_exists
 
 
 @dg.multi_asset(specs=[table_spec(tables.ARTICLES), table_spec(tables.REJECTED_FILES)])
 def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_folder: RawFolder):
-    """Read new and changed files only; carry unchanged ones over from the last run."""
+    """Read new and changed files only; the rows of unchanged articles stay where they are."""
     with warehouse.connect() as con:
-        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), read_table(con, tables.ARTICLES))
-        replace_tables(con, {tables.ARTICLES: result.articles, tables.REJECTED_FILES: result.rejected,
-                             tables.FILE_INVENTORY: result.inventory})
-    stats = result.stats
-    context.log.info(f"raw folder {raw_folder.resolved}: {stats}")
-    yield dg.MaterializeResult(
-        asset_key=key(tables.ARTICLES),
-        metadata=table_metadata(
-            tables.ARTICLES, result.articles, ["article_id", "source_path", "published_date", "province_name", "title"],
+        known = set(read_table(con, tables.ARTICLES, ["article_id"])["article_id"])
+        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known)
+        if result.changed or not table_exists(con, tables.ARTICLES):
+            apply_changes(
+                con,
+                [RowChanges(tables.ARTICLES, "article_id", keep=result.article_index["article_id"],
+                            insert=result.new_articles, refresh=result.article_index)],
+                replaced={tables.REJECTED_FILES: result.rejected, tables.FILE_INVENTORY: result.inventory},
+            )
+        stats = result.stats
+        provinces = con.execute("SELECT count(DISTINCT province_name) FROM raw.articles").fetchall()[0][0]
+        articles_metadata = stored_table_metadata(
+            con, tables.ARTICLES, ["article_id", "source_path", "published_date", "province_name", "title"], "source_path",
             raw_dir=str(raw_folder.resolved), files_seen=stats["files"], files_read=stats["read"],
             new_files=stats["new"], changed_files=stats["changed"], removed_files=stats["removed"],
             new_articles=stats["new_articles"], removed_articles=stats["removed_articles"],
-            duplicates=stats["duplicates"], rejected_files=stats["rejected"],
-            provinces=int(result.articles["province_name"].nunique()),
+            duplicates=stats["duplicates"], rejected_files=stats["rejected"], provinces=int(provinces),
             summary=dg.MetadataValue.text(
-                "nothing changed" if stats["read"] == 0 and stats["removed"] == 0
+                "nothing changed" if not result.changed
                 else f"{stats['new']} new, {stats['changed']} changed, {stats['removed']} removed files"),
-        ),
-    )
-    yield dg.MaterializeResult(
-        asset_key=key(tables.REJECTED_FILES),
-        metadata=table_metadata(tables.REJECTED_FILES, result.rejected),
-    )
+        )
+    context.log.info(f"raw folder {raw_folder.resolved}: {stats}")
+    yield dg.MaterializeResult(asset_key=key(tables.ARTICLES), metadata=articles_metadata)
+    yield dg.MaterializeResult(asset_key=key(tables.REJECTED_FILES),
+                               metadata=table_metadata(tables.REJECTED_FILES, result.rejected))

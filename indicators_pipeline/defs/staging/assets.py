@@ -1,16 +1,17 @@
 """staging: articles to indicator mentions (facts) and targets, parsing only what changed."""
-
 import dagster as dg
+import pandas as pd
 
-from indicators_pipeline.defs.metadata import coverage, table_metadata
+from indicators_pipeline.defs.metadata import coverage, stored_table_metadata
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION
 from indicators_pipeline.extraction.records import extract
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline.warehouse.store import read_table, replace_tables
+from indicators_pipeline.warehouse.store import RowChanges, apply_changes, read_rows, read_table
 
 _PREVIEW = ["source_path", "indicator_code", "value", "qualifier", "province_name", "year", "evidence"]
+_ORDER = "source_path, char_start"
 
 
 @dg.multi_asset(specs=[table_spec(tables.MENTIONS, deps=[tables.ARTICLES]),
@@ -18,18 +19,25 @@ _PREVIEW = ["source_path", "indicator_code", "value", "qualifier", "province_nam
 def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """An article whose text and extractor version are unchanged keeps its mentions unparsed."""
     with warehouse.connect() as con:
-        result = extract(read_table(con, tables.ARTICLES), read_table(con, tables.PARSED_ARTICLES),
-                         read_table(con, tables.MENTIONS), read_table(con, tables.TARGETS))
-        replace_tables(con, {tables.MENTIONS: result.mentions, tables.TARGETS: result.targets,
-                             tables.PARSED_ARTICLES: result.parsed})
-    context.log.info(f"extraction: {result.stats}")
-    yield dg.MaterializeResult(
-        asset_key=key(tables.MENTIONS),
-        metadata=table_metadata(
-            tables.MENTIONS, result.mentions, _PREVIEW, extractor_version=EXTRACTOR_VERSION,
+        result = extract(read_table(con, tables.ARTICLES, ["article_id", "content_sha256"]),
+                         read_table(con, tables.PARSED_ARTICLES),
+                         lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids))
+        paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
+        current, parsed = pd.Series(result.current_ids, dtype="object"), pd.Series(result.parsed_ids, dtype="object")
+        apply_changes(
+            con,
+            [RowChanges(table, "article_id", keep=current, insert=rows, replaced_keys=parsed, refresh=paths)
+             for table, rows in ((tables.MENTIONS, result.mentions), (tables.TARGETS, result.targets))],
+            replaced={tables.PARSED_ARTICLES: result.parsed},
+        )
+        covered = read_table(con, tables.MENTIONS, ["province_name", "year"])
+        mentions_metadata = stored_table_metadata(
+            con, tables.MENTIONS, _PREVIEW, _ORDER, extractor_version=EXTRACTOR_VERSION,
             articles_parsed=result.stats["parsed"], articles_reused=result.stats["reused"],
-            indicators=int(result.mentions["indicator_code"].nunique()), **coverage(result.mentions),
-        ),
-    )
-    yield dg.MaterializeResult(asset_key=key(tables.TARGETS),
-                               metadata=table_metadata(tables.TARGETS, result.targets, _PREVIEW))
+            indicators=int(con.execute("SELECT count(DISTINCT indicator_code) FROM staging.indicator_mentions").fetchall()[0][0]),
+            **coverage(covered),
+        )
+        targets_metadata = stored_table_metadata(con, tables.TARGETS, _PREVIEW, _ORDER)
+    context.log.info(f"extraction: {result.stats}")
+    yield dg.MaterializeResult(asset_key=key(tables.MENTIONS), metadata=mentions_metadata)
+    yield dg.MaterializeResult(asset_key=key(tables.TARGETS), metadata=targets_metadata)
