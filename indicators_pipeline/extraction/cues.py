@@ -25,6 +25,7 @@ class Cue:
     head: re.Pattern | None = None
     label: re.Pattern | None = None
     sentence: re.Pattern | None = None  # must also appear somewhere in the sentence
+    hints: tuple[str, ...] = ()  # lowercase words one of which the label must contain (a cheap first test)
 
 
 COUNT = frozenset({"count", "ratio"})
@@ -73,32 +74,32 @@ HEAD_CUES: tuple[Cue, ...] = (
 
 # Label cues: the phrase that names what a figure measures, standing before it.
 LABEL_CUES: tuple[Cue, ...] = (
-    Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|trước hạn|đúng và trước hạn|trước và đúng hạn")),
-    Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?")),
-    Cue("online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình")),
-    Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến")),
-    Cue("online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến")),
-    Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số hóa hồ sơ|số hoá hồ sơ")),
-    Cue("results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử")),
-    Cue("work_files_online_pct", PERCENT, label=_rx(r"hồ sơ công việc")),
-    Cue("computer_staff_pct", PERCENT, label=_rx(r"máy tính")),
-    Cue("email_usage_pct", PERCENT, label=_rx(r"sử dụng thư điện tử|thư điện tử (?:công vụ )?(?:trong|cho) công việc|sử dụng (?:hộp thư|email)")),
-    Cue("digital_signature_pct", PERCENT, label=_rx(r"chữ ký số|ký số|chứng thư số")),
-    Cue("documents_electronic_pct", PERCENT, label=_rx(r"văn bản.{0,60}(?:điện tử|môi trường mạng)|văn bản điện tử")),
-    Cue("sipas_pct", PERCENT, label=_rx(r"SIPAS|chỉ số hài lòng|mức độ hài lòng")),
-    Cue("national_portal_services_pct", PERCENT, label=_rx(PORTAL)),
-    Cue("online_services_level34_pct", PERCENT, label=_rx(LEVEL34)),
-    Cue("online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4))),
-    Cue("it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)")),
-    Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|766")),
-    Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$")),
-    Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:là|:|gồm|đạt)?\s*$")),
-    Cue("online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$")),
-    Cue("dossiers_received", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:được )?(?:tiếp nhận|phát sinh)\s*(?:là|:|đạt)?\s*$")),
-    Cue("dossiers_online", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$")),
-    Cue("dossiers_resolved", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:đã )?(?:được )?giải quyết\s*(?:là|:|đạt)?\s*$")),
-    Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$")),
-    Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$")),
+    Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|trước hạn|đúng và trước hạn|trước và đúng hạn"), hints=("hạn",)),
+    Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?"), hints=("phát sinh",)),
+    Cue("online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình"), hints=("toàn trình",)),
+    Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến"), hints=("trực tuyến", "qua mạng")),
+    Cue("online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến"), hints=("thanh toán",)),
+    Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số hóa hồ sơ|số hoá hồ sơ"), hints=("số hóa", "số hoá")),
+    Cue("results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử"), hints=("kết quả",)),
+    Cue("work_files_online_pct", PERCENT, label=_rx(r"hồ sơ công việc"), hints=("công việc",)),
+    Cue("computer_staff_pct", PERCENT, label=_rx(r"máy tính"), hints=("máy tính",)),
+    Cue("email_usage_pct", PERCENT, label=_rx(r"sử dụng thư điện tử|thư điện tử (?:công vụ )?(?:trong|cho) công việc|sử dụng (?:hộp thư|email)"), hints=("thư", "email")),
+    Cue("digital_signature_pct", PERCENT, label=_rx(r"chữ ký số|ký số|chứng thư số"), hints=("ký số", "chứng thư")),
+    Cue("documents_electronic_pct", PERCENT, label=_rx(r"văn bản.{0,60}(?:điện tử|môi trường mạng)|văn bản điện tử"), hints=("văn bản",)),
+    Cue("sipas_pct", PERCENT, label=_rx(r"SIPAS|chỉ số hài lòng|mức độ hài lòng"), hints=("sipas", "hài lòng")),
+    Cue("national_portal_services_pct", PERCENT, label=_rx(PORTAL), hints=("quốc gia",)),
+    Cue("online_services_level34_pct", PERCENT, label=_rx(LEVEL34), hints=("mức",)),
+    Cue("online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4)), hints=("mức",)),
+    Cue("it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)"), hints=("kinh phí", "đầu tư", "vốn", "chi cho", "ngân sách")),
+    Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|766"), hints=("phục vụ", "766")),
+    Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$"), hints=("thủ tục", "tthc")),
+    Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
+    Cue("online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$"), hints=("mức",)),
+    Cue("dossiers_received", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:được )?(?:tiếp nhận|phát sinh)\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_online", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_resolved", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:đã )?(?:được )?giải quyết\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
+    Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
 )
 
 # A share written right after a count is the share of that count: '166 mức 4 (8,5%)'.
@@ -140,6 +141,7 @@ PART_OF_GOVERNMENT = re.compile(
     r"|(?<!từ )(?<!các )(?<!đến )\bcấp (?:tỉnh|huyện|xã)\b(?! (?:đến|và|tới))"
     r"|\b[Rr]iêng\b|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã)"
 )
+PART_HINTS = ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm")
 PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
 
 # Figures that belong to no indicator however close the cue: staff, ISO, population shares.

@@ -7,6 +7,7 @@ then settles qualifier, province, year and whether it is a goal rather than a fa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -75,8 +76,11 @@ def _last(pattern: re.Pattern, text: str) -> re.Match | None:
 
 def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
     best: tuple[str, int, int] | None = None
+    lowered = label.lower()
     for cue in cues.LABEL_CUES:
-        if kind not in cue.kinds or (cue.sentence and not cue.sentence.search(sentence)):
+        if kind not in cue.kinds or not any(h in lowered for h in cue.hints):
+            continue
+        if cue.sentence and not cue.sentence.search(sentence):
             continue
         last = _last(cue.label, label)
         if last is not None and (best is None or last.end() > best[2] - offset):
@@ -119,7 +123,13 @@ def _rank_index(view: str, sentence_span: tuple[int, int], position: int) -> str
                 after_best = (match.start(), code)
     if before_best or after_best:
         return (before_best or after_best)[1]
-    before = view[max(0, sentence_span[0] - _INDEX_LOOKBACK) : sentence_span[0]]
+    return _index_named_earlier(view, sentence_span[0])
+
+
+@functools.lru_cache(maxsize=256)
+def _index_named_earlier(view: str, sentence_start: int) -> str | None:
+    """The index named last before a sentence (or in the headline); one answer per sentence."""
+    before = view[max(0, sentence_start - _INDEX_LOOKBACK) : sentence_start]
     nearest = None
     for code, pattern in cues.RANK_INDEXES:
         match = _last(pattern, before)
@@ -211,7 +221,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         kind = "points"
 
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
-    if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label) or (kind == "ratio" and token.denominator == 63)):
+    if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:]) or (kind == "ratio" and token.denominator == 63)):
         if not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head):
             return None
         index = _rank_index(view, sentence_span, token.start)
@@ -357,7 +367,8 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             continue
         indicator = catalogue[candidate.indicator]
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
-        if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
+        if (indicator.unit != "rank" and not indicator.code.startswith("one_stop")
+                and any(h in clause_before for h in cues.PART_HINTS)):
             part = _last(cues.PART_OF_GOVERNMENT, _blank_parentheses(clause_before))
             wide = _last(cues.PROVINCE_WIDE, clause_before)
             if part is not None and (wide is None or wide.start() < part.start()):
