@@ -38,3 +38,10 @@ def test_undated_article_without_any_year_has_no_year():
 def test_january_review_of_the_past_year_takes_that_year():
     assert reference_year(dt.date(2021, 1, 30), "Tổng kết công tác năm 2020") == (2020, "year_review")
     assert reference_year(dt.date(2021, 5, 5), "Tổng kết công tác năm 2020") == (2021, "published_date")
+
+
+def test_a_headline_naming_the_reviewed_year_gives_it():
+    title = "Hậu Giang: đánh giá kết quả xây dựng Chính quyền điện tử năm 2020"
+    assert reference_year(dt.date(2021, 5, 5), "...", title=title) == (2020, "title_year")
+    # a headline naming a plan year ahead, or two years, says nothing about undated figures
+    assert reference_year(dt.date(2021, 5, 5), "...", title="Kế hoạch năm 2025") == (2021, "published_date")

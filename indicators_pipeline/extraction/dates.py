@@ -88,16 +88,25 @@ def find_time_markers(text: str) -> list[TimeMarker]:
 _REVIEW_MONTHS = 2
 
 
-def reference_year(published: dt.date | None, text: str, today: dt.date | None = None) -> tuple[int | None, str]:
+_TITLE_YEAR = re.compile(r"\b[Nn]ăm\s+((?:19|20)\d\d)(?!\d)")
+
+
+def reference_year(published: dt.date | None, text: str, today: dt.date | None = None,
+                   title: str | None = None) -> tuple[int | None, str]:
     """The year an undated figure describes, and where it came from.
 
-    A dated article gives its publication year, or the year before when it appears in January or
-    February and names that year (annual reviews; spec/ANNOTATION.md accepts either). An undated one falls back to the latest single
-    year the text names that is not in the future (a report names the year it reports on; ranges
-    are plans, 'giai đoạn 2021-2025', and do not count); with no year at all the figure has no
-    year and stays out of the yearly facts.
+    - A headline naming one year ('kết quả ... năm 2020') that is the publication year or the one
+      before: a review of that year, whose undated figures describe it.
+    - Else a dated article gives its publication year, or the year before when it appears in
+      January or February and names that year (annual reviews; spec/ANNOTATION.md accepts either).
+    - An undated article falls back to the latest single year the text names that is not in the
+      future (a report names the year it reports on; ranges are plans, 'giai đoạn 2021-2025', and
+      do not count); with no year at all its figures have no year and stay out of the yearly facts.
     """
     if published is not None:
+        title_years = {int(y) for y in _TITLE_YEAR.findall(title or "")}
+        if len(title_years) == 1 and published.year - 1 <= (year := title_years.pop()) <= published.year:
+            return year, "title_year"
         if published.month <= _REVIEW_MONTHS and any(
             m.year == published.year - 1 and not m.is_range for m in find_time_markers(text)
         ):

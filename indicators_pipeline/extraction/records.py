@@ -70,19 +70,38 @@ def article_rows(article: dict) -> list[dict]:
     return rows
 
 
+SIGNATURE_COLUMNS = ["article_id", "content_sha256", "province_code", "reference_year", "published_date"]
+
+
+def _signature_part(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a year read next to NULLs arrives as a float
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return str(value)[:10]
+    return str(value)
+
+
+def input_signatures(articles: pd.DataFrame) -> list[str]:
+    """What extraction reads of an article: when any of it changes, the article is parsed again."""
+    return ["|".join(_signature_part(v) for v in values)
+            for values in articles[SIGNATURE_COLUMNS[1:]].itertuples(index=False)]
+
+
 def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
             load_articles: Callable[[list[str]], pd.DataFrame]) -> ExtractionResult:
     """Mentions of the articles not parsed yet with their text and these rules; the rest keep theirs.
 
-    article_index: article_id and content_sha256 of every current article. load_articles(ids) gives
+    article_index: SIGNATURE_COLUMNS of every current article. load_articles(ids) gives
     the full rows of the articles to parse, so unchanged texts are never read.
     """
     done = {
-        (row.article_id, row.content_sha256)
+        (row.article_id, row.input_signature)
         for row in previous_parsed.itertuples(index=False)
         if row.extractor_version == EXTRACTOR_VERSION
     }
-    pairs = list(zip(article_index["article_id"], article_index["content_sha256"]))
+    pairs = list(zip(article_index["article_id"], input_signatures(article_index)))
     reuse_ids = {a for a, h in pairs if (a, h) in done}
     to_parse = sorted(a for a, _ in pairs if a not in reuse_ids)
 
@@ -92,6 +111,7 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
         rows = article_rows(article)
         new_rows.extend(rows)
         parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
+                                input_signature=input_signatures(pd.DataFrame([article]))[0],
                                 extractor_version=EXTRACTOR_VERSION,
                                 n_mentions=sum(not r["is_target"] for r in rows),
                                 n_targets=sum(r["is_target"] for r in rows)))

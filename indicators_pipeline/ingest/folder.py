@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators_pipeline.ingest.article import Article, content_hash, parse_article
+from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
 from indicators_pipeline.warehouse import tables
 
@@ -109,6 +109,8 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
     """
     entries = scan(raw_dir)
     before = {row.source_path: row for row in previous_inventory.itertuples(index=False)}
+    if any(getattr(row, "ingest_version", None) != INGEST_VERSION for row in before.values()):
+        known_article_ids = set()  # new reading rules: every file is read again, every row rewritten
 
     stats = dict(files=len(entries), new=0, changed=0, unchanged=0, read=0)
     per_file: list[dict] = []
@@ -121,14 +123,16 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
             per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
                                  file_sha256=old.file_sha256, article_id=old.article_id,
                                  status="rejected" if old.status == "rejected" else "ingested",
-                                 reason=old.reason if old.status == "rejected" else None))
+                                 reason=old.reason if old.status == "rejected" else None,
+                                 ingest_version=INGEST_VERSION))
             continue
         stats["changed" if old is not None else "new"] += 1
         stats["read"] += 1
         article, digest, reason = _read(entry, today)
         per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
                              file_sha256=digest, article_id=article.article_id if article else None,
-                             status="ingested" if article else "rejected", reason=reason))
+                             status="ingested" if article else "rejected", reason=reason,
+                             ingest_version=INGEST_VERSION))
         if article is not None and article.article_id not in known_article_ids:
             fresh.setdefault(article.article_id, asdict(article))
 

@@ -85,6 +85,7 @@ FILE_INVENTORY = _t(
     ("article_id", "VARCHAR", "The article it gave, if any"),
     ("status", "VARCHAR", "ingested, duplicate or rejected"),
     ("reason", "VARCHAR", "Reason when not ingested"),
+    ("ingest_version", "VARCHAR", "Version of the reading rules that read the file"),
 )
 MENTIONS = _t("staging.indicator_mentions", "Extracted fact mentions (targets excluded).", *_MENTION_COLUMNS)
 TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
@@ -92,6 +93,7 @@ PARSED_ARTICLES = _t(
     "staging.parsed_articles", "Which article was parsed by which extractor version: the incremental state.",
     ("article_id", "VARCHAR", "The article"),
     ("content_sha256", "VARCHAR", "Its content hash when parsed"),
+    ("input_signature", "VARCHAR", "Text hash, province, reference year and date the extraction saw"),
     ("extractor_version", "VARCHAR", "Rules version"),
     ("n_mentions", "INTEGER", "Facts found"),
     ("n_targets", "INTEGER", "Targets found"),

@@ -6,7 +6,7 @@ from indicators_pipeline.defs.metadata import coverage, stored_table_metadata
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION
-from indicators_pipeline.extraction.records import extract
+from indicators_pipeline.extraction.records import SIGNATURE_COLUMNS, extract
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import RowChanges, apply_changes, read_rows, read_table
 
@@ -19,7 +19,7 @@ _ORDER = "source_path, char_start"
 def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """An article whose text and extractor version are unchanged keeps its mentions unparsed."""
     with warehouse.connect() as con:
-        result = extract(read_table(con, tables.ARTICLES, ["article_id", "content_sha256"]),
+        result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
                          read_table(con, tables.PARSED_ARTICLES),
                          lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids))
         paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
