@@ -139,3 +139,13 @@ def test_unchanged_files_are_not_read_again_and_renames_keep_the_article(tmp_pat
     renamed = ingest(raw, again.inventory, known)
     assert renamed.new_articles.empty  # same text: the row stays, only its path changes
     assert list(renamed.article_index["source_path"]) == ["b.txt"] and renamed.stats["removed"] == 1
+
+
+def test_new_reading_rules_read_every_file_again(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    first = run(raw)
+    older = first.inventory.assign(ingest_version="0")
+    again = ingest(raw, older, set(first.article_index["article_id"]))
+    assert again.stats["read"] == 1 and len(again.new_articles) == 1  # the row is written anew
