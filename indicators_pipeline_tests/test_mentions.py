@@ -146,3 +146,10 @@ _PIECES = st.sampled_from(list("0123456789.,%/ ") + ["hồ sơ", " mức độ "
 def test_any_text_gives_spans_that_match_the_evidence(text):
     for mention in extract_mentions(text, GIA_LAI_2021):
         assert text[mention.char_start:mention.char_end] == mention.evidence
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_no_text_breaks_extraction(text):
+    for mention in extract_mentions(text, ArticleContext(province_code=None, reference_year=None)):
+        assert text[mention.char_start:mention.char_end] == mention.evidence
