@@ -140,13 +140,19 @@ def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFram
     """Every failed rule, per article x province x year, plus one finding per conflicting fact."""
     rows: list[dict] = []
     usable = mentions[mentions["year"].notna() & mentions["province_name"].notna()]
-    keys = ["article_id", "source_path", "province_code", "province_name", "year"]
-    for (article_id, source_path, code, name, year), group in usable.groupby(keys, dropna=False, sort=True):
-        figures: Figures = {}
-        for row in group.itertuples(index=False):
-            figures.setdefault(row.indicator_code, Figure(float(row.value), row.qualifier, int(row.decimals or 0)))
-        for finding in check_figures(figures):
-            rows.append(dict(province_code=None if pd.isna(code) else code, province_name=name, year=int(year),
+    # Plain tuples, not a pandas groupby: tens of thousands of small groups on a large warehouse.
+    groups: dict[tuple, Figures] = {}
+    columns = ("article_id", "source_path", "province_code", "province_name", "year", "indicator_code", "value",
+               "qualifier", "decimals")
+    for article_id, source_path, code, name, year, indicator, value, qualifier, decimals in zip(
+            *(usable[c].tolist() for c in columns)):
+        code = None if code is None or (isinstance(code, float) and pd.isna(code)) else code
+        figures = groups.setdefault((article_id, source_path, code, name, int(year)), {})
+        if indicator not in figures:
+            figures[indicator] = Figure(float(value), qualifier, int(decimals or 0) if not pd.isna(decimals) else 0)
+    for (article_id, source_path, code, name, year) in sorted(groups, key=lambda k: tuple("" if v is None else v for v in k)):
+        for finding in check_figures(groups[(article_id, source_path, code, name, year)]):
+            rows.append(dict(province_code=code, province_name=name, year=year,
                              rule=finding.rule, severity=finding.severity, expected=finding.expected,
                              observed=finding.observed, detail=finding.detail, article_id=article_id,
                              source_path=source_path, indicator_codes="|".join(finding.indicator_codes)))
