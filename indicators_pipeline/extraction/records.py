@@ -9,6 +9,7 @@ import pandas as pd
 
 from indicators_pipeline import merger
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION, ArticleContext, extract_mentions
+from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
 
@@ -107,8 +108,8 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
 
     new_rows: list[dict] = []
     parsed_rows: list[dict] = []
-    for article in (load_articles(to_parse).to_dict("records") if to_parse else []):
-        rows = article_rows(article)
+    articles = load_articles(to_parse).to_dict("records") if to_parse else []
+    for article, rows in zip(articles, map_ordered(article_rows, articles)):
         new_rows.extend(rows)
         parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
                                 input_signature=input_signatures(pd.DataFrame([article]))[0],

@@ -6,6 +6,7 @@ article rows are carried over. Content decides identity: two files with one text
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 
 from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
+from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # the longest real article is far below; larger files are dumps
@@ -115,10 +117,16 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
     stats = dict(files=len(entries), new=0, changed=0, unchanged=0, read=0)
     per_file: list[dict] = []
     fresh: dict[str, dict] = {}
+    to_read = []
     for entry in entries:
         old = before.get(entry.source_path)
         same = old is not None and entry.problem is None and old.byte_size == entry.byte_size and old.mtime_ns == entry.mtime_ns
-        if same and (old.status == "rejected" or old.article_id in known_article_ids):
+        if not (same and (old.status == "rejected" or old.article_id in known_article_ids)):
+            to_read.append(entry)
+    read = dict(zip((e.source_path for e in to_read), map_ordered(functools.partial(_read, today=today), to_read)))
+    for entry in entries:
+        old = before.get(entry.source_path)
+        if entry.source_path not in read:
             stats["unchanged"] += 1
             per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
                                  file_sha256=old.file_sha256, article_id=old.article_id,
@@ -128,7 +136,7 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
             continue
         stats["changed" if old is not None else "new"] += 1
         stats["read"] += 1
-        article, digest, reason = _read(entry, today)
+        article, digest, reason = read[entry.source_path]
         per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
                              file_sha256=digest, article_id=article.article_id if article else None,
                              status="ingested" if article else "rejected", reason=reason,

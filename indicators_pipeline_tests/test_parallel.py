@@ -1,0 +1,25 @@
+"""Work over many items goes to worker processes and comes back in order."""
+from __future__ import annotations
+
+import os
+
+from indicators_pipeline import parallel
+from indicators_pipeline.extraction.numbers import parse_number
+
+
+def test_large_batches_keep_their_order_across_processes(monkeypatch):
+    monkeypatch.setenv("INDICATORS_WORKERS", "2")
+    items = [f"{i}.{i % 1000:03d}" for i in range(1, parallel.MIN_ITEMS_FOR_PROCESSES + 50)]
+    assert parallel.map_ordered(parse_number, items) == [float(i) * 1000 + i % 1000 for i in range(1, len(items) + 1)]
+    pids = set(parallel.map_ordered(_pid, range(parallel.MIN_ITEMS_FOR_PROCESSES)))
+    assert os.getpid() not in pids and len(pids) >= 1
+
+
+def test_small_batches_stay_in_process(monkeypatch):
+    monkeypatch.setenv("INDICATORS_WORKERS", "2")
+    pids = parallel.map_ordered(_pid, [1, 2])
+    assert pids == [os.getpid(), os.getpid()]
+
+
+def _pid(_item) -> int:
+    return os.getpid()
