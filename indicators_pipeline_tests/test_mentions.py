@@ -1,6 +1,8 @@
 """Extraction rules on sentences written in the styles of provincial reporting."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -153,3 +155,10 @@ def test_any_text_gives_spans_that_match_the_evidence(text):
 def test_no_text_breaks_extraction(text):
     for mention in extract_mentions(text, ArticleContext(province_code=None, reference_year=None)):
         assert text[mention.char_start:mention.char_end] == mention.evidence
+
+
+def test_review_article_as_of_figures_take_publication_year_and_stay_facts():
+    review_of_2020 = ArticleContext(province_code="93", reference_year=2020, published=dt.date(2021, 5, 5))
+    text = "Đến nay, tỉnh cung cấp 1.937 dịch vụ công trực tuyến. Tỷ lệ hồ sơ giải quyết đúng hạn đạt 98,5%."
+    assert facts(text, review_of_2020) == [("online_services_total", 1937, "exact", "93", 2021),
+                                           ("dossiers_ontime_pct", 98.5, "exact", "93", 2020)]

@@ -18,7 +18,7 @@ from indicators_pipeline.extraction.numbers import NumberToken, find_numbers
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
 from indicators_pipeline.extraction.segments import Segments
 
-EXTRACTOR_VERSION = "4"  # bump when rules change: the pipeline then re-parses every article
+EXTRACTOR_VERSION = "5"  # bump when rules change: the pipeline then re-parses every article
 
 _LABEL_CHARS = 160
 _HEAD_CHARS = 140
@@ -299,8 +299,8 @@ def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: in
     marker = _nearest_before(markers, token.start, sentence_span[0])
     if marker is None:
         return context.reference_year, "reference"
-    if marker.year is None:
-        return context.reference_year, "own"  # 'đến nay', 'hiện nay': as of publication
+    if marker.year is None:  # 'đến nay', 'hiện nay': as of publication, even in a review of the past year
+        return (context.published.year if context.published else context.reference_year), "own"
     compared = _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start])
     return marker.year, "comparison" if compared else "own"
 
@@ -389,7 +389,8 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         target = bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
             clause_before + view[token.end : head_end][:40]
         )
-        if year is not None and context.reference_year is not None and year > context.reference_year:
+        now = context.published.year if context.published else context.reference_year
+        if year is not None and now is not None and year > now:
             target = True  # a figure for a year still to come is a goal
         mention = Mention(
             indicator_code=indicator.code,

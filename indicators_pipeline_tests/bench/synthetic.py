@@ -27,7 +27,8 @@ class Fact:
     indicator: str
     value: float
     qualifier: str = "exact"
-    as_of_publication: bool = False  # no time word in its sentence: the year of publication (ANNOTATION.md)
+    as_of_publication: bool = False  # 'đến nay': the year of publication (ANNOTATION.md)
+    undated: bool = False  # no time word in a review of the past year: either year, as gold lists it
 
 
 def _services_pre_2022(rng: random.Random, province: str, year: int) -> tuple[str, list[Fact]]:
@@ -39,8 +40,8 @@ def _services_pre_2022(rng: random.Random, province: str, year: int) -> tuple[st
             f"mức độ 4. Tổng số dịch vụ công trực tuyến mức độ 3 và 4 là {format_number(level3 + level4)}, đạt tỷ lệ "
             f"{format_number(share, 1)}%. ")
     return text, [Fact("online_services_total", total), Fact("online_services_level3", level3),
-                  Fact("online_services_level4", level4), Fact("online_services_level34", level3 + level4, as_of_publication=True),
-                  Fact("online_services_level34_pct", share, as_of_publication=True)]
+                  Fact("online_services_level4", level4), Fact("online_services_level34", level3 + level4, undated=True),
+                  Fact("online_services_level34_pct", share, undated=True)]
 
 
 def _services_post_2022(rng: random.Random, province: str, year: int) -> tuple[str, list[Fact]]:
@@ -119,5 +120,6 @@ def write_corpus(folder: Path, count: int, truth: Path, seed: int = 7, start: in
             name, text, province, year, facts = article(rng, number)
             (folder / name).write_text(text, encoding="utf-8")
             for fact in facts:
-                fact_year = year + 1 if fact.as_of_publication else year  # published the year after
+                # published the year after the year it reviews
+                fact_year = year + 1 if fact.as_of_publication else f"{year}|{year + 1}" if fact.undated else year
                 writer.writerow([name, fact.indicator, fact.value, fact.qualifier, province, fact_year, 0, ""])
