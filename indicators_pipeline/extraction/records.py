@@ -90,12 +90,18 @@ def input_signatures(articles: pd.DataFrame) -> list[str]:
             for values in articles[SIGNATURE_COLUMNS[1:]].itertuples(index=False)]
 
 
+BATCH_SIZE = 2000  # articles parsed per batch: memory stays flat however large the warehouse
+
+
 def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
-            load_articles: Callable[[list[str]], pd.DataFrame]) -> ExtractionResult:
+            load_articles: Callable[[list[str]], pd.DataFrame],
+            on_rows: Callable[[list[str], pd.DataFrame, pd.DataFrame], None] | None = None,
+            batch_size: int = BATCH_SIZE) -> ExtractionResult:
     """Mentions of the articles not parsed yet with their text and these rules; the rest keep theirs.
 
-    article_index: SIGNATURE_COLUMNS of every current article. load_articles(ids) gives
-    the full rows of the articles to parse, so unchanged texts are never read.
+    article_index: SIGNATURE_COLUMNS of every current article. load_articles(ids) gives the full rows
+    of the articles to parse, so unchanged texts are never read. Parsed batches go to
+    on_rows(article_ids, mentions, targets); without it they are collected in the result.
     """
     done = {
         (row.article_id, row.input_signature)
@@ -106,25 +112,37 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
     reuse_ids = {a for a, h in pairs if (a, h) in done}
     to_parse = sorted(a for a, _ in pairs if a not in reuse_ids)
 
-    new_rows: list[dict] = []
+    collected: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     parsed_rows: list[dict] = []
-    articles = load_articles(to_parse).to_dict("records") if to_parse else []
-    for article, rows in zip(articles, map_ordered(article_rows, articles)):
-        new_rows.extend(rows)
-        parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
-                                input_signature=input_signatures(pd.DataFrame([article]))[0],
-                                extractor_version=EXTRACTOR_VERSION,
-                                n_mentions=sum(not r["is_target"] for r in rows),
-                                n_targets=sum(r["is_target"] for r in rows)))
-    fresh = pd.DataFrame(new_rows, columns=[*tables.MENTIONS.column_names, "is_target"])
-    is_target = fresh["is_target"].astype(bool)
+    counts = dict(new_mentions=0, new_targets=0)
+    for start in range(0, len(to_parse), batch_size):
+        batch_ids = to_parse[start : start + batch_size]
+        articles = load_articles(batch_ids).to_dict("records")
+        new_rows: list[dict] = []
+        for article, rows in zip(articles, map_ordered(article_rows, articles)):
+            new_rows.extend(rows)
+            parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
+                                    input_signature=input_signatures(pd.DataFrame([article]))[0],
+                                    extractor_version=EXTRACTOR_VERSION,
+                                    n_mentions=sum(not r["is_target"] for r in rows),
+                                    n_targets=sum(r["is_target"] for r in rows)))
+        fresh = pd.DataFrame(new_rows, columns=[*tables.MENTIONS.column_names, "is_target"])
+        is_target = fresh["is_target"].astype(bool)
+        mentions, targets = fresh[~is_target][tables.MENTIONS.column_names], fresh[is_target][tables.TARGETS.column_names]
+        counts["new_mentions"] += len(mentions)
+        counts["new_targets"] += len(targets)
+        if on_rows is None:
+            collected.append((mentions, targets))
+        else:
+            on_rows(batch_ids, mentions, targets)
     parsed = _concat(previous_parsed[previous_parsed["article_id"].isin(reuse_ids)],
                      pd.DataFrame(parsed_rows, columns=tables.PARSED_ARTICLES.column_names), tables.PARSED_ARTICLES)
-    stats = dict(articles=len(article_index), parsed=len(parsed_rows), reused=len(reuse_ids),
-                 new_mentions=int((~is_target).sum()), new_targets=int(is_target.sum()))
-    return ExtractionResult(mentions=fresh[~is_target][tables.MENTIONS.column_names],
-                            targets=fresh[is_target][tables.TARGETS.column_names],
-                            parsed=parsed, parsed_ids=to_parse, current_ids=[a for a, _ in pairs], stats=stats)
+    stats = dict(articles=len(article_index), parsed=len(parsed_rows), reused=len(reuse_ids), **counts)
+    empty_m, empty_t = pd.DataFrame(columns=tables.MENTIONS.column_names), pd.DataFrame(columns=tables.TARGETS.column_names)
+    return ExtractionResult(
+        mentions=pd.concat([m for m, _ in collected], ignore_index=True) if collected else empty_m,
+        targets=pd.concat([t for _, t in collected], ignore_index=True) if collected else empty_t,
+        parsed=parsed, parsed_ids=to_parse, current_ids=[a for a, _ in pairs], stats=stats)
 
 
 def _concat(old: pd.DataFrame, new: pd.DataFrame, table: tables.Table) -> pd.DataFrame:

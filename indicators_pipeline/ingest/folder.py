@@ -10,6 +10,7 @@ import functools
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -102,47 +103,73 @@ def _read(entry: FileEntry, today: dt.date | None) -> tuple[Article | None, str 
         return None, digest, f"could not be parsed: {type(error).__name__}: {error}"
 
 
+BATCH_SIZE = 2000  # articles held in memory at once: a 100,000-file folder streams through
+
+
+def _batches(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: set[str],
-           today: dt.date | None = None) -> IngestResult:
+           today: dt.date | None = None, on_new_articles: Callable[[pd.DataFrame], None] | None = None,
+           batch_size: int = BATCH_SIZE) -> IngestResult:
     """Read the folder against the previous state; return the new state and what changed.
 
     `known_article_ids` are the articles the warehouse holds: their rows stay where they are, and a
-    file whose size and modification time did not change is not read again.
+    file whose size and modification time did not change is not read again. New articles go to
+    `on_new_articles` batch by batch (their paths are settled in `article_index` at the end); without
+    it they are collected in `new_articles`.
     """
     entries = scan(raw_dir)
     before = {row.source_path: row for row in previous_inventory.itertuples(index=False)}
     if any(getattr(row, "ingest_version", None) != INGEST_VERSION for row in before.values()):
         known_article_ids = set()  # new reading rules: every file is read again, every row rewritten
 
-    stats = dict(files=len(entries), new=0, changed=0, unchanged=0, read=0)
-    per_file: list[dict] = []
-    fresh: dict[str, dict] = {}
+    stats = dict(files=len(entries), new=0, changed=0, unchanged=0, read=0, new_articles=0)
+    collected: list[pd.DataFrame] = []
+    emit = on_new_articles or collected.append
+    emitted: set[str] = set()
+    unchanged: set[str] = set()
+    read: dict[str, tuple[str | None, str | None, str | None]] = {}
     to_read = []
     for entry in entries:
         old = before.get(entry.source_path)
         same = old is not None and entry.problem is None and old.byte_size == entry.byte_size and old.mtime_ns == entry.mtime_ns
-        if not (same and (old.status == "rejected" or old.article_id in known_article_ids)):
+        if same and (old.status == "rejected" or old.article_id in known_article_ids):
+            unchanged.add(entry.source_path)
+        else:
             to_read.append(entry)
-    read = dict(zip((e.source_path for e in to_read), map_ordered(functools.partial(_read, today=today), to_read)))
+    for batch in _batches(to_read, batch_size):
+        new_rows = []
+        for entry, (article, digest, reason) in zip(batch, map_ordered(functools.partial(_read, today=today), batch)):
+            read[entry.source_path] = (article.article_id if article else None, digest, reason)
+            if article is not None and article.article_id not in known_article_ids and article.article_id not in emitted:
+                emitted.add(article.article_id)
+                new_rows.append({**asdict(article), "source_path": entry.source_path, "byte_size": entry.byte_size,
+                                 "duplicate_paths": None})
+        if new_rows:
+            stats["new_articles"] += len(new_rows)
+            emit(pd.DataFrame(new_rows, columns=tables.ARTICLES.column_names))
+
+    per_file: list[dict] = []
     for entry in entries:
         old = before.get(entry.source_path)
-        if entry.source_path not in read:
+        if entry.source_path in unchanged:
             stats["unchanged"] += 1
+            rejected = old.status == "rejected"
             per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
                                  file_sha256=old.file_sha256, article_id=old.article_id,
-                                 status="rejected" if old.status == "rejected" else "ingested",
-                                 reason=old.reason if old.status == "rejected" else None,
+                                 status="rejected" if rejected else "ingested", reason=old.reason if rejected else None,
                                  ingest_version=INGEST_VERSION))
             continue
         stats["changed" if old is not None else "new"] += 1
         stats["read"] += 1
-        article, digest, reason = read[entry.source_path]
+        article_id, digest, reason = read[entry.source_path]
         per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
-                             file_sha256=digest, article_id=article.article_id if article else None,
-                             status="ingested" if article else "rejected", reason=reason,
+                             file_sha256=digest, article_id=article_id,
+                             status="ingested" if article_id else "rejected", reason=reason,
                              ingest_version=INGEST_VERSION))
-        if article is not None and article.article_id not in known_article_ids:
-            fresh.setdefault(article.article_id, asdict(article))
 
     # One article per content: the first path (in sorted order) holds it, later ones are duplicates.
     holder: dict[str, dict] = {}
@@ -154,32 +181,30 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
         if first is not record:
             record["status"], record["reason"] = "duplicate", f"duplicate of {first['source_path']} (same text)"
             duplicates.setdefault(record["article_id"], []).append(record["source_path"])
-    index_rows = [dict(article_id=article_id, source_path=first["source_path"], byte_size=first["byte_size"],
-                       duplicate_paths="|".join(duplicates.get(article_id, [])) or None)
-                  for article_id, first in holder.items()]
-    article_index = pd.DataFrame(index_rows, columns=["article_id", "source_path", "duplicate_paths", "byte_size"])
-    new_rows = []
-    for row in index_rows:
-        if row["article_id"] in fresh:
-            new_rows.append({**fresh[row["article_id"]], **row})
+    article_index = pd.DataFrame(
+        [dict(article_id=article_id, source_path=first["source_path"], byte_size=first["byte_size"],
+              duplicate_paths="|".join(duplicates.get(article_id, [])) or None)
+         for article_id, first in holder.items()],
+        columns=["article_id", "source_path", "duplicate_paths", "byte_size"],
+    )
 
     current = {e.source_path for e in entries}
     stats["removed"] = sum(1 for path in before if path not in current)
     stats["rejected"] = sum(1 for r in per_file if r["status"] == "rejected")
     stats["duplicates"] = sum(1 for r in per_file if r["status"] == "duplicate")
     stats["articles"] = len(holder)
-    stats["new_articles"] = len(new_rows)
     stats["removed_articles"] = len(known_article_ids - set(holder))
 
+    new_articles = pd.DataFrame(columns=tables.ARTICLES.column_names)
+    if collected:
+        settled = article_index.set_index("article_id")
+        new_articles = pd.concat(collected, ignore_index=True)
+        for column in ("source_path", "duplicate_paths", "byte_size"):
+            new_articles[column] = new_articles["article_id"].map(settled[column])
     rejected_frame = pd.DataFrame(
         [dict(source_path=r["source_path"], reason=r["reason"], byte_size=r["byte_size"])
          for r in per_file if r["status"] != "ingested"],
         columns=tables.REJECTED_FILES.column_names,
     )
-    return IngestResult(
-        new_articles=pd.DataFrame(new_rows, columns=tables.ARTICLES.column_names),
-        article_index=article_index,
-        rejected=rejected_frame,
-        inventory=pd.DataFrame(per_file, columns=tables.FILE_INVENTORY.column_names),
-        stats=stats,
-    )
+    return IngestResult(new_articles=new_articles, article_index=article_index, rejected=rejected_frame,
+                        inventory=pd.DataFrame(per_file, columns=tables.FILE_INVENTORY.column_names), stats=stats)

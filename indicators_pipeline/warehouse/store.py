@@ -95,32 +95,51 @@ def apply_changes(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
     make a night with ten new articles cost as much as a full rebuild.
     """
     with transaction(con):
-        for change in changes:
-            _ensure(con, change.table)
-            name, key = _quote(change.table.name), f'"{change.key}"'
-            con.register("_keep", pd.DataFrame({"k": change.keep.astype(str).unique()}))
-            con.execute(f"DELETE FROM {name} WHERE {key} NOT IN (SELECT k FROM _keep)")
-            con.unregister("_keep")
-            replaced_keys = change.replaced_keys if change.replaced_keys is not None else change.insert[change.key]
-            if len(replaced_keys):
-                con.register("_replaced", pd.DataFrame({"k": pd.Series(replaced_keys).astype(str).unique()}))
-                con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT k FROM _replaced)")
-                con.unregister("_replaced")
-            if len(change.insert):
-                source = _staged(con, change.table, change.insert, "_insert")
-                con.execute(f"INSERT INTO {name} {_typed_select(change.table, source)}")
-                con.unregister(source)
-            if change.refresh is not None and len(change.refresh):
-                types = {c.name: c.type for c in change.table.columns}
-                columns = [c for c in change.refresh.columns if c != change.key]
-                con.register("_refresh", change.refresh)
-                assignments = ", ".join(f'"{c}" = CAST(r."{c}" AS {types[c]})' for c in columns)
-                differs = " OR ".join(f't."{c}" IS DISTINCT FROM CAST(r."{c}" AS {types[c]})' for c in columns)
-                con.execute(f"UPDATE {name} AS t SET {assignments} FROM _refresh AS r "
-                            f"WHERE t.{key} = r.{key} AND ({differs})")
-                con.unregister("_refresh")
-        for table, frame in (replaced or {}).items():
-            _replace(con, table, frame)
+        apply_changes_in_transaction(con, changes, replaced)
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list[str], rows: pd.DataFrame) -> None:
+    """Rows with these keys go, the given rows come; inside the caller's transaction (streaming batches)."""
+    _ensure(con, table)
+    if keys:
+        con.register("_replaced", pd.DataFrame({"k": pd.Series(keys, dtype="object").astype(str).unique()}))
+        con.execute(f'DELETE FROM {_quote(table.name)} WHERE "{key}" IN (SELECT k FROM _replaced)')
+        con.unregister("_replaced")
+    if len(rows):
+        source = _staged(con, table, rows, "_insert")
+        con.execute(f"INSERT INTO {_quote(table.name)} {_typed_select(table, source)}")
+        con.unregister(source)
+
+
+def apply_changes_in_transaction(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
+                                 replaced: dict[Table, pd.DataFrame] | None = None) -> None:
+    """apply_changes for a caller that already opened the transaction."""
+    for change in changes:
+        _ensure(con, change.table)
+        name, key = _quote(change.table.name), f'"{change.key}"'
+        con.register("_keep", pd.DataFrame({"k": change.keep.astype(str).unique()}))
+        con.execute(f"DELETE FROM {name} WHERE {key} NOT IN (SELECT k FROM _keep)")
+        con.unregister("_keep")
+        replaced_keys = change.replaced_keys if change.replaced_keys is not None else change.insert[change.key]
+        if len(replaced_keys):
+            con.register("_replaced", pd.DataFrame({"k": pd.Series(replaced_keys).astype(str).unique()}))
+            con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT k FROM _replaced)")
+            con.unregister("_replaced")
+        if len(change.insert):
+            source = _staged(con, change.table, change.insert, "_insert")
+            con.execute(f"INSERT INTO {name} {_typed_select(change.table, source)}")
+            con.unregister(source)
+        if change.refresh is not None and len(change.refresh):
+            types = {c.name: c.type for c in change.table.columns}
+            columns = [c for c in change.refresh.columns if c != change.key]
+            con.register("_refresh", change.refresh)
+            assignments = ", ".join(f'"{c}" = CAST(r."{c}" AS {types[c]})' for c in columns)
+            differs = " OR ".join(f't."{c}" IS DISTINCT FROM CAST(r."{c}" AS {types[c]})' for c in columns)
+            con.execute(f"UPDATE {name} AS t SET {assignments} FROM _refresh AS r "
+                        f"WHERE t.{key} = r.{key} AND ({differs})")
+            con.unregister("_refresh")
+    for table, frame in (replaced or {}).items():
+        _replace(con, table, frame)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: Table) -> bool:

@@ -6,7 +6,14 @@ from indicators_pipeline.defs.resources import RawFolder, Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.ingest.folder import ingest
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline.warehouse.store import RowChanges, apply_changes, read_table, table_exists
+from indicators_pipeline.warehouse.store import (
+    RowChanges,
+    apply_changes_in_transaction,
+    read_table,
+    replace_rows,
+    table_exists,
+    transaction,
+)
 
 
 @dg.multi_asset(specs=[table_spec(tables.ARTICLES), table_spec(tables.REJECTED_FILES)])
@@ -14,14 +21,17 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
     """Read new and changed files only; the rows of unchanged articles stay where they are."""
     with warehouse.connect() as con:
         known = set(read_table(con, tables.ARTICLES, ["article_id"])["article_id"])
-        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known)
-        if result.changed or not table_exists(con, tables.ARTICLES):
-            apply_changes(
-                con,
-                [RowChanges(tables.ARTICLES, "article_id", keep=result.article_index["article_id"],
-                            insert=result.new_articles, refresh=result.article_index)],
-                replaced={tables.REJECTED_FILES: result.rejected, tables.FILE_INVENTORY: result.inventory},
-            )
+        with transaction(con):  # new articles stream in batch by batch; all of it lands or none
+            result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known,
+                            on_new_articles=lambda rows: replace_rows(con, tables.ARTICLES, "article_id",
+                                                                      list(rows["article_id"]), rows))
+            if result.changed or not table_exists(con, tables.ARTICLES):
+                apply_changes_in_transaction(
+                    con,
+                    [RowChanges(tables.ARTICLES, "article_id", keep=result.article_index["article_id"],
+                                insert=result.new_articles, refresh=result.article_index)],
+                    replaced={tables.REJECTED_FILES: result.rejected, tables.FILE_INVENTORY: result.inventory},
+                )
         stats = result.stats
         provinces = con.execute("SELECT count(DISTINCT province_name) FROM raw.articles").fetchall()[0][0]
         articles_metadata = stored_table_metadata(

@@ -8,7 +8,15 @@ from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION
 from indicators_pipeline.extraction.records import SIGNATURE_COLUMNS, extract
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline.warehouse.store import RowChanges, apply_changes, read_rows, read_table
+from indicators_pipeline.warehouse.store import (
+    RowChanges,
+    apply_changes_in_transaction,
+    empty_frame,
+    read_rows,
+    read_table,
+    replace_rows,
+    transaction,
+)
 
 _PREVIEW = ["source_path", "indicator_code", "value", "qualifier", "province_name", "year", "evidence"]
 _ORDER = "source_path, char_start"
@@ -19,17 +27,22 @@ _ORDER = "source_path, char_start"
 def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """An article whose text and extractor version are unchanged keeps its mentions unparsed."""
     with warehouse.connect() as con:
-        result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
-                         read_table(con, tables.PARSED_ARTICLES),
-                         lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids))
-        paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
-        current, parsed = pd.Series(result.current_ids, dtype="object"), pd.Series(result.parsed_ids, dtype="object")
-        apply_changes(
-            con,
-            [RowChanges(table, "article_id", keep=current, insert=rows, replaced_keys=parsed, refresh=paths)
-             for table, rows in ((tables.MENTIONS, result.mentions), (tables.TARGETS, result.targets))],
-            replaced={tables.PARSED_ARTICLES: result.parsed},
-        )
+        def store_batch(article_ids: list[str], mentions: pd.DataFrame, targets: pd.DataFrame) -> None:
+            replace_rows(con, tables.MENTIONS, "article_id", article_ids, mentions)
+            replace_rows(con, tables.TARGETS, "article_id", article_ids, targets)
+
+        with transaction(con):  # parsed batches stream in; all of it lands or none
+            result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
+                             read_table(con, tables.PARSED_ARTICLES),
+                             lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids), on_rows=store_batch)
+            paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
+            current, nothing = pd.Series(result.current_ids, dtype="object"), pd.Series([], dtype="object")
+            apply_changes_in_transaction(
+                con,
+                [RowChanges(table, "article_id", keep=current, insert=empty_frame(table), replaced_keys=nothing,
+                            refresh=paths) for table in (tables.MENTIONS, tables.TARGETS)],
+                replaced={tables.PARSED_ARTICLES: result.parsed},
+            )
         covered = read_table(con, tables.MENTIONS, ["province_name", "year"])
         mentions_metadata = stored_table_metadata(
             con, tables.MENTIONS, _PREVIEW, _ORDER, extractor_version=EXTRACTOR_VERSION,
