@@ -102,14 +102,14 @@ def test_a_blocked_refresh_leaves_the_published_warehouse_as_it_was(raw_dir, war
     # A rules bug that emits an impossible share: the blocking schema check must stop publication.
     from indicators_pipeline.marts import facts as facts_module
 
-    original = facts_module.build_facts
+    original = facts_module.facts_from
 
-    def broken(mentions):
-        frame = original(mentions)
+    def broken(con, table):
+        frame = original(con, table)
         frame.loc[frame["unit"] == "percent", "value"] = 180.0
         return frame
 
-    monkeypatch.setattr("indicators_pipeline.defs.marts.assets.build_facts", broken)
+    monkeypatch.setattr("indicators_pipeline.defs.marts.assets.facts_from", broken)
     result = materialize_all(raw_dir, warehouse_file)
     assert not result.success
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed and e.check_name == "fact_indicator_yearly_schema"]

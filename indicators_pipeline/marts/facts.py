@@ -1,48 +1,65 @@
-"""Mentions to one value per province x year x indicator.
+"""Mentions to one value per province x year x indicator, computed inside DuckDB.
 
 Which value a fact keeps when sources disagree: an exact figure over an approximate one ('hơn',
 'khoảng'), then the most recently published article, then the value most articles report, then
 the first mention in file order. `conflict` says the sources gave different values.
+
+The query runs where the mentions are (a warehouse table, or a frame in an in-memory database for
+tests), so a warehouse of millions of mentions never passes through pandas.
 """
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
-from indicators_pipeline import merger
+from indicators_pipeline.merger import MERGER_DATE
 from indicators_pipeline.warehouse import tables
 
-_QUALIFIER_ORDER = {"exact": 0, "at_least": 1, "more_than": 1, "about": 2}
-# The mention columns facts and quality rules read (not the evidence text): large warehouses stay light.
-MENTION_FACT_COLUMNS = ["mention_id", "article_id", "source_path", "indicator_code", "value", "unit", "qualifier",
-                        "province_code", "province_name", "province_2025_code", "year", "char_start", "decimals",
-                        "published_date"]
-_KEY = ["province_code", "province_name", "province_2025_code", "year", "indicator_code"]
+_KEY = "province_code, province_name, province_2025_code, year, indicator_code"
+
+FACTS_SQL = f"""
+WITH usable AS (
+    SELECT *, round(value, 4) AS value_key,
+           CASE qualifier WHEN 'exact' THEN 0 WHEN 'at_least' THEN 1 WHEN 'more_than' THEN 1
+                          WHEN 'about' THEN 2 ELSE 3 END AS qualifier_rank
+    FROM {{mentions}}
+    WHERE year IS NOT NULL AND province_name IS NOT NULL
+), counted AS (
+    SELECT *,
+           count(DISTINCT article_id) OVER (PARTITION BY {_KEY}) AS n_articles,
+           count(*) OVER (PARTITION BY {_KEY}) AS n_mentions,
+           count(DISTINCT value_key) OVER (PARTITION BY {_KEY}) AS n_values,
+           count(DISTINCT article_id) OVER (PARTITION BY {_KEY}, value_key) AS same_value
+    FROM usable
+), ranked AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY {_KEY}
+        ORDER BY qualifier_rank, published_date DESC NULLS LAST, same_value DESC, source_path, char_start) AS rank
+    FROM counted
+)
+SELECT province_code, province_name, province_2025_code, CAST(year AS INTEGER) AS year, indicator_code, value, unit,
+       qualifier, n_articles, n_mentions, n_values, n_values > 1 AS conflict, mention_id AS source_mention_id,
+       (year > {MERGER_DATE.year} OR (year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'))
+           AS is_post_merger
+FROM ranked WHERE rank = 1
+ORDER BY province_name, year, indicator_code, is_post_merger
+"""
+
+
+def facts_from(con: duckdb.DuckDBPyConnection, mentions_table: str) -> pd.DataFrame:
+    """The yearly facts of the mentions in a table of `con`."""
+    facts = con.execute(FACTS_SQL.format(mentions=mentions_table)).df()
+    facts["is_post_merger"] = facts["is_post_merger"].fillna(False).astype(bool)
+    return facts[tables.FACTS.column_names]
 
 
 def build_facts(mentions: pd.DataFrame) -> pd.DataFrame:
-    usable = mentions[mentions["year"].notna() & mentions["province_name"].notna()].copy()
-    if usable.empty:
-        return pd.DataFrame(columns=tables.FACTS.column_names)
-    usable["year"] = usable["year"].astype(int)
-    usable["_value_key"] = usable["value"].round(4)
-    usable["_qualifier_rank"] = usable["qualifier"].map(_QUALIFIER_ORDER).fillna(3)
-    usable["_published"] = pd.to_datetime(usable["published_date"], errors="coerce")
-    group = usable.groupby(_KEY, dropna=False)
-    usable["_same_value"] = usable.groupby([*_KEY, "_value_key"], dropna=False)["article_id"].transform("nunique")
-    usable["n_articles"] = group["article_id"].transform("nunique")
-    usable["n_mentions"] = group["mention_id"].transform("size")
-    usable["n_values"] = group["_value_key"].transform("nunique")
-    ordered = usable.sort_values(
-        [*_KEY, "_qualifier_rank", "_published", "_same_value", "source_path", "char_start"],
-        ascending=[True] * len(_KEY) + [True, False, False, True, True],
-        na_position="last",
-        kind="stable",
-    )
-    chosen = ordered.drop_duplicates(_KEY, keep="first").copy()
-    chosen["conflict"] = chosen["n_values"] > 1
-    chosen["source_mention_id"] = chosen["mention_id"]
-    chosen["is_post_merger"] = [
-        merger.is_post_merger(y, p.date() if not pd.isna(p) else None) for y, p in zip(chosen["year"], chosen["_published"])
-    ]
-    facts = chosen[tables.FACTS.column_names].sort_values(["province_name", "year", "indicator_code"], kind="stable")
-    return facts.reset_index(drop=True)
+    """The yearly facts of mentions given as a frame (same query, in an in-memory database)."""
+    con = duckdb.connect()
+    try:
+        frame = mentions.copy()
+        frame["published_date"] = pd.to_datetime(frame["published_date"], errors="coerce")
+        con.register("mentions_frame", frame)
+        return facts_from(con, "mentions_frame")
+    finally:
+        con.close()

@@ -8,7 +8,7 @@ Figures are compared within one article: two articles rarely report the same mom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -136,37 +136,93 @@ def check_figures(figures: Figures) -> list[Finding]:
     return [finding for rule in RULES for finding in rule(figures)]
 
 
-def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
-    """Every failed rule, per article x province x year, plus one finding per conflicting fact."""
-    rows: list[dict] = []
-    usable = mentions[mentions["year"].notna() & mentions["province_name"].notna()]
-    # Plain tuples, not a pandas groupby: tens of thousands of small groups on a large warehouse.
-    groups: dict[tuple, Figures] = {}
-    columns = ("article_id", "source_path", "province_code", "province_name", "year", "indicator_code", "value",
-               "qualifier", "decimals")
-    for article_id, source_path, code, name, year, indicator, value, qualifier, decimals in zip(
-            *(usable[c].tolist() for c in columns)):
-        code = None if code is None or (isinstance(code, float) and pd.isna(code)) else code
-        figures = groups.setdefault((article_id, source_path, code, name, int(year)), {})
+_GROUP_COLUMNS = ("article_id", "source_path", "province_code", "province_name", "year")
+_ROW_COLUMNS = (*_GROUP_COLUMNS, "indicator_code", "value", "qualifier", "decimals")
+
+# Rows for the per-article rules, in group order and, within a group, in text order (first figure wins).
+RULE_ROWS_SQL = f"""
+SELECT {", ".join(_ROW_COLUMNS)} FROM {{mentions}}
+WHERE year IS NOT NULL AND province_name IS NOT NULL
+ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code
+"""
+# The values reported for each fact key that more than one value was reported for.
+REPORTED_SQL = """
+SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year, indicator_code,
+       list(DISTINCT value ORDER BY value) AS reported_values
+FROM {mentions}
+WHERE year IS NOT NULL AND province_name IS NOT NULL
+GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1
+"""
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def article_findings(rows: Iterable[tuple]) -> list[dict]:
+    """Findings of the per-article rules; rows (of _ROW_COLUMNS) come grouped by article, place and year."""
+    out: list[dict] = []
+    current: tuple | None = None
+    figures: Figures = {}
+
+    def flush() -> None:
+        if current is None:
+            return
+        article_id, source_path, code, name, year = current
+        for finding in check_figures(figures):
+            out.append(dict(province_code=code, province_name=name, year=year, rule=finding.rule,
+                            severity=finding.severity, expected=finding.expected, observed=finding.observed,
+                            detail=finding.detail, article_id=article_id, source_path=source_path,
+                            indicator_codes="|".join(finding.indicator_codes)))
+
+    for article_id, source_path, code, name, year, indicator, value, qualifier, decimals in rows:
+        key = (article_id, source_path, None if _missing(code) else code, name, int(year))
+        if key != current:
+            flush()
+            current, figures = key, {}
         if indicator not in figures:
-            figures[indicator] = Figure(float(value), qualifier, int(decimals or 0) if not pd.isna(decimals) else 0)
-    for (article_id, source_path, code, name, year) in sorted(groups, key=lambda k: tuple("" if v is None else v for v in k)):
-        for finding in check_figures(groups[(article_id, source_path, code, name, year)]):
-            rows.append(dict(province_code=code, province_name=name, year=year,
-                             rule=finding.rule, severity=finding.severity, expected=finding.expected,
-                             observed=finding.observed, detail=finding.detail, article_id=article_id,
-                             source_path=source_path, indicator_codes="|".join(finding.indicator_codes)))
-    conflicts = facts[facts["conflict"].astype(bool)]
-    if len(conflicts):
-        fact_key = ["province_code", "province_name", "year", "indicator_code"]
-        reported = (usable.assign(province_code=usable["province_code"].fillna(""), year=usable["year"].astype(int))
-                    .groupby(fact_key)["value"].unique())
-        for fact in conflicts.itertuples(index=False):
-            values = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []))
-            rows.append(dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
-                             rule=SOURCES_AGREE, severity="warn", expected=_fmt(fact.value),
-                             observed="|".join(_fmt(v) for v in values),
-                             detail=f"{fact.indicator_code}: sources report {', '.join(_fmt(v) for v in values)}; "
-                                    f"kept {_fmt(fact.value)}", article_id=None, source_path=None,
-                             indicator_codes=fact.indicator_code))
-    return pd.DataFrame(rows, columns=tables.QUALITY_FINDINGS.column_names)
+            figures[indicator] = Figure(float(value), qualifier, 0 if _missing(decimals) else int(decimals))
+    flush()
+    return out
+
+
+def conflict_findings(facts: pd.DataFrame, reported: dict[tuple, list[float]]) -> list[dict]:
+    """One finding per fact whose sources disagree; reported maps (code or '', name, year, indicator) to values."""
+    out = []
+    for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False):
+        values = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []))
+        out.append(dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
+                        rule=SOURCES_AGREE, severity="warn", expected=_fmt(fact.value),
+                        observed="|".join(_fmt(v) for v in values),
+                        detail=f"{fact.indicator_code}: sources report {', '.join(_fmt(v) for v in values)}; "
+                               f"kept {_fmt(fact.value)}", article_id=None, source_path=None,
+                        indicator_codes=fact.indicator_code))
+    return out
+
+
+_FETCH_ROWS = 50_000
+
+
+def findings_from(con, mentions_table: str, facts: pd.DataFrame) -> pd.DataFrame:
+    """Every failed rule over the mentions in a table of `con`, streamed: memory does not grow with them."""
+    cursor = con.execute(RULE_ROWS_SQL.format(mentions=mentions_table))
+
+    def rows():
+        while batch := cursor.fetchmany(_FETCH_ROWS):
+            yield from batch
+
+    found = article_findings(rows())
+    reported = {tuple(r[:4]): list(r[4]) for r in con.execute(REPORTED_SQL.format(mentions=mentions_table)).fetchall()}
+    return pd.DataFrame(found + conflict_findings(facts, reported), columns=tables.QUALITY_FINDINGS.column_names)
+
+
+def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Every failed rule, per article x province x year, plus one finding per conflicting fact (frames in)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("mentions_frame", mentions)
+        return findings_from(con, "mentions_frame", facts)
+    finally:
+        con.close()

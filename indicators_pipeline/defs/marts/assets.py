@@ -6,9 +6,9 @@ from indicators_pipeline.defs.metadata import coverage, table_metadata
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.marts import dimensions, views
-from indicators_pipeline.marts.facts import MENTION_FACT_COLUMNS, build_facts
+from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
-from indicators_pipeline.quality.rules import quality_findings as find_quality_issues
+from indicators_pipeline.quality.rules import findings_from
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
 
@@ -29,7 +29,7 @@ def dimension_tables(warehouse: Warehouse):
 def fact_indicator_yearly(warehouse: Warehouse):
     """One value per province x year x indicator; disagreeing sources are flagged, not hidden."""
     with warehouse.connect() as con:
-        facts = build_facts(read_table(con, tables.MENTIONS, MENTION_FACT_COLUMNS))
+        facts = facts_from(con, tables.MENTIONS.name)
         replace_tables(con, {tables.FACTS: facts})
     return dg.MaterializeResult(
         asset_key=key(tables.FACTS),
@@ -55,7 +55,7 @@ def rollup_indicator_yearly(warehouse: Warehouse):
 def quality_findings(warehouse: Warehouse):
     """Every failed consistency rule, so BI can filter suspect province-years."""
     with warehouse.connect() as con:
-        findings = find_quality_issues(read_table(con, tables.MENTIONS, MENTION_FACT_COLUMNS), read_table(con, tables.FACTS))
+        findings = findings_from(con, tables.MENTIONS.name, read_table(con, tables.FACTS))
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
     return dg.MaterializeResult(
         asset_key=key(tables.QUALITY_FINDINGS),
