@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Iterable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -136,3 +137,24 @@ def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFram
         cases = errors.failure_cases
         return cases[[c for c in ("schema_context", "column", "check", "index", "failure_case") if c in cases.columns]]
     return pd.DataFrame(columns=["schema_context", "column", "check", "index", "failure_case"])
+
+
+MAX_FAILURE_CASES = 1000  # enough to see what is wrong; a broken rule can fail millions of rows
+
+
+def validate_chunks(model: type[pa.DataFrameModel], chunks: Iterable[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """Failure cases over a table read in chunks (uniqueness holds within a chunk), and the rows checked."""
+    found: list[pd.DataFrame] = []
+    rows = 0
+    for chunk in chunks:
+        failures = validate(model, chunk.set_axis(range(rows, rows + len(chunk))))
+        rows += len(chunk)
+        if len(failures) and sum(len(f) for f in found) < MAX_FAILURE_CASES:
+            found.append(failures)
+    if not found:
+        return validate(model, pd.DataFrame()).iloc[0:0], rows
+    return pd.concat(found, ignore_index=True).head(MAX_FAILURE_CASES), rows
+
+
+def model_columns(model: type[pa.DataFrameModel]) -> list[str]:
+    return list(model.to_schema().columns)

@@ -1,36 +1,49 @@
 """Asset checks: pandera schemas (blocking), one check per consistency rule, the GE suite."""
 
 import dagster as dg
-import pandas as pd
 
 from indicators_pipeline.defs.metadata import preview
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
 from indicators_pipeline.quality import rules
-from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, validate
+from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table
 
 
-def _schema_check(table: tables.Table, model) -> dg.AssetChecksDefinition:
+_CHUNK_VECTORS = 100  # ~200,000 rows per chunk: memory stays flat on a large warehouse
+
+
+def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=key(table), name=f"{table.name.split('.')[1]}_schema", blocking=True,
                     description=f"pandera {model.__name__}: types, ranges by unit, catalogue and province membership, "
                                 f"uniqueness. Blocks downstream assets when it fails.")
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            frame = read_table(con, table)
-        failures = validate(model, frame)
+            columns = ", ".join(f'"{c}"' for c in model_columns(model))
+            cursor = con.execute(f"SELECT {columns} FROM {table.name}")
+            failures, rows = validate_chunks(model, _chunks(cursor))
+            duplicates = 0
+            if unique_key:
+                duplicates = con.execute(
+                    f'SELECT count(*) - count(DISTINCT "{unique_key}") FROM {table.name}').fetchall()[0][0]
         return dg.AssetCheckResult(
-            passed=failures.empty,
+            passed=failures.empty and duplicates == 0,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"rows_checked": len(frame), "failure_cases": len(failures),
+            metadata={"rows_checked": rows, "failure_cases": len(failures), "duplicate_keys": int(duplicates),
                       "failures": preview(failures.astype(str)) if len(failures) else dg.MetadataValue.md("_none_")},
         )
 
     return check
 
 
-mentions_schema = _schema_check(tables.MENTIONS, MentionModel)
+def _chunks(cursor):
+    """The rows of an executed query as frames of ~200,000 rows, until the result is exhausted."""
+    while len(chunk := cursor.fetch_df_chunk(_CHUNK_VECTORS)):
+        yield chunk
+
+
+mentions_schema = _schema_check(tables.MENTIONS, MentionModel, unique_key="mention_id")
 facts_schema = _schema_check(tables.FACTS, FactModel)
 rollups_schema = _schema_check(tables.ROLLUPS, RollupModel)
 
