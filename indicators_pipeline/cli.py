@@ -46,7 +46,9 @@ def run() -> int:
 
     job = defs().resolve_job_def("refresh_warehouse")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        # The run's events are in the instance (and the UI); the terminal gets warnings and the summary.
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations() if not e.passed

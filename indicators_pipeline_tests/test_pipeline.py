@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from indicators_pipeline.warehouse import tables
@@ -148,3 +149,16 @@ def test_assets_show_row_counts_schema_and_coverage(seeded_run):
     assert [c.name for c in meta["dagster/column_schema"].schema.columns][:3] == ["province_code", "province_name", "province_2025_code"]
     assert meta["provinces"].value == 3
     assert re.fullmatch(r"\d{4}–\d{4}", meta["years"].value)
+
+
+def test_a_warehouse_of_an_older_release_is_upgraded_not_broken(raw_dir, warehouse_file):
+    assert materialize_all(raw_dir, warehouse_file).success
+    working = warehouse_file.with_name("indicators.work.duckdb")
+    con = duckdb.connect(str(working))
+    con.execute('ALTER TABLE raw.file_inventory DROP COLUMN ingest_version')  # as an older release left it
+    con.execute('ALTER TABLE staging.parsed_articles DROP COLUMN input_signature')
+    con.close()
+    result = materialize_all(raw_dir, warehouse_file)
+    assert result.success
+    assert materialization_metadata(result, ["staging", "indicator_mentions"])["articles_parsed"].value == 5
+    assert query(warehouse_file, "SELECT count(*) n FROM raw.articles")["n"][0] == 5

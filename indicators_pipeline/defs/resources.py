@@ -9,7 +9,9 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from indicators_pipeline import settings
+from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.publish import STORAGE_VERSION, Publication, publish
+from indicators_pipeline.warehouse.store import upgrade_tables
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -40,6 +42,7 @@ class Warehouse(dg.ConfigurableResource):
         """A connection to the working database (dagster-duckdb retries while another run holds it)."""
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
         with DuckDBResource(database=str(self.working_path)).get_connection() as con:
+            upgrade_tables(con, tables.ALL_TABLES)  # a warehouse of an older release keeps its rows
             yield con
 
     def publish(self) -> Publication:

@@ -170,3 +170,24 @@ def read_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list
 
 def row_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     return con.execute(f"SELECT count(*) FROM {_quote(table.name)}").fetchall()[0][0] if table_exists(con, table) else 0
+
+
+def upgrade_tables(con: duckdb.DuckDBPyConnection, contract: tuple[Table, ...]) -> list[str]:
+    """Add the columns a newer version of the contract has to tables an older version created.
+
+    A warehouse built by an earlier release keeps its rows: new columns arrive empty (NULL), and the
+    incremental state that lacks them simply causes the affected rows to be read or parsed again.
+    """
+    existing: dict[str, set[str]] = {}
+    for schema, name, column in con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns").fetchall():
+        existing.setdefault(f"{schema}.{name}", set()).add(column)
+    added = []
+    for table in contract:
+        if table.name not in existing:
+            continue
+        for column in table.columns:
+            if column.name not in existing[table.name]:
+                con.execute(f'ALTER TABLE {_quote(table.name)} ADD COLUMN "{column.name}" {column.type}')
+                added.append(f"{table.name}.{column.name}")
+    return added
