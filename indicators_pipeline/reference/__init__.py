@@ -85,16 +85,6 @@ def provinces_2025() -> dict[str, Province2025]:
     }
 
 
-@functools.cache
-def province_by_name() -> dict[str, Province]:
-    return {p.name: p for p in provinces().values()}
-
-
-@functools.cache
-def unit_2025_by_name() -> dict[str, Province2025]:
-    return {u.name: u for u in provinces_2025().values()}
-
-
 def unit_2025_of(province_code: str) -> Province2025:
     """The 2025 unit that took in a pre-2025 province."""
     for unit in provinces_2025().values():
@@ -105,4 +95,3 @@ def unit_2025_of(province_code: str) -> Province2025:
 
 NATIONAL_CODE = "00"
 NATIONAL_NAME = "national"
-MERGER_DATE = "2025-07-01"

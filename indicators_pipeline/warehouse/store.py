@@ -87,17 +87,6 @@ class RowChanges:
     refresh: pd.DataFrame | None = None  # key plus columns to set on kept rows
 
 
-def apply_changes(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
-                  replaced: dict[Table, pd.DataFrame] | None = None) -> None:
-    """Apply keyed changes and whole-table replacements in one transaction.
-
-    Large tables (article texts, mentions) change by a few rows a night; rewriting them whole would
-    make a night with ten new articles cost as much as a full rebuild.
-    """
-    with transaction(con):
-        apply_changes_in_transaction(con, changes, replaced)
-
-
 def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list[str], rows: pd.DataFrame) -> None:
     """Rows with these keys go, the given rows come; inside the caller's transaction (streaming batches)."""
     _ensure(con, table)
@@ -111,9 +100,13 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: l
         con.unregister(source)
 
 
-def apply_changes_in_transaction(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
-                                 replaced: dict[Table, pd.DataFrame] | None = None) -> None:
-    """apply_changes for a caller that already opened the transaction."""
+def apply_changes(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
+                  replaced: dict[Table, pd.DataFrame] | None = None) -> None:
+    """Keyed changes and whole-table replacements, inside the caller's transaction.
+
+    Large tables (article texts, mentions) change by a few rows a night; rewriting them whole would
+    make a night with ten new articles cost as much as a full rebuild.
+    """
     for change in changes:
         _ensure(con, change.table)
         name, key = _quote(change.table.name), f'"{change.key}"'

@@ -8,7 +8,7 @@ from indicators_pipeline.ingest.folder import ingest
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import (
     RowChanges,
-    apply_changes_in_transaction,
+    apply_changes,
     read_table,
     replace_rows,
     table_exists,
@@ -26,7 +26,7 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
                             on_new_articles=lambda rows: replace_rows(con, tables.ARTICLES, "article_id",
                                                                       list(rows["article_id"]), rows))
             if result.changed or not table_exists(con, tables.ARTICLES):
-                apply_changes_in_transaction(
+                apply_changes(
                     con,
                     [RowChanges(tables.ARTICLES, "article_id", keep=result.article_index["article_id"],
                                 insert=result.new_articles, refresh=result.article_index)],

@@ -10,7 +10,7 @@ from indicators_pipeline.extraction.records import SIGNATURE_COLUMNS, extract
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import (
     RowChanges,
-    apply_changes_in_transaction,
+    apply_changes,
     empty_frame,
     read_rows,
     read_table,
@@ -37,7 +37,7 @@ def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
                              lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids), on_rows=store_batch)
             paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
             current, nothing = pd.Series(result.current_ids, dtype="object"), pd.Series([], dtype="object")
-            apply_changes_in_transaction(
+            apply_changes(
                 con,
                 [RowChanges(table, "article_id", keep=current, insert=empty_frame(table), replaced_keys=nothing,
                             refresh=paths) for table in (tables.MENTIONS, tables.TARGETS)],
