@@ -23,6 +23,8 @@ class Warehouse(dg.ConfigurableResource):
     path: Optional[str] = None  # default: INDICATORS_WAREHOUSE, else data/warehouse/indicators.duckdb
     quality_dir: Optional[str] = None  # default: INDICATORS_QUALITY_DIR, else data/quality
     storage_version: str = STORAGE_VERSION
+    # DuckDB's buffer pool defaults to 80 % of RAM; a refresh should leave the machine to BI readers.
+    memory_limit: str = "768MB"
 
     @property
     def published_path(self) -> Path:
@@ -41,7 +43,8 @@ class Warehouse(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the working database (dagster-duckdb retries while another run holds it)."""
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
-        with DuckDBResource(database=str(self.working_path)).get_connection() as con:
+        config = {"memory_limit": self.memory_limit}
+        with DuckDBResource(database=str(self.working_path), connection_config=config).get_connection() as con:
             upgrade_tables(con, tables.ALL_TABLES)  # a warehouse of an older release keeps its rows
             yield con
 
