@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -90,18 +90,15 @@ def input_signatures(articles: pd.DataFrame) -> list[str]:
             for values in articles[SIGNATURE_COLUMNS[1:]].itertuples(index=False)]
 
 
-BATCH_SIZE = 2000  # articles parsed per batch: memory stays flat however large the warehouse
-
-
 def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
-            load_articles: Callable[[list[str]], pd.DataFrame],
-            on_rows: Callable[[list[str], pd.DataFrame, pd.DataFrame], None] | None = None,
-            batch_size: int = BATCH_SIZE) -> ExtractionResult:
+            load_articles: Callable[[list[str]], Iterable[pd.DataFrame]],
+            on_rows: Callable[[list[str], pd.DataFrame, pd.DataFrame], None] | None = None) -> ExtractionResult:
     """Mentions of the articles not parsed yet with their text and these rules; the rest keep theirs.
 
-    article_index: SIGNATURE_COLUMNS of every current article. load_articles(ids) gives the full rows
-    of the articles to parse, so unchanged texts are never read. Parsed batches go to
-    on_rows(article_ids, mentions, targets); without it they are collected in the result.
+    article_index: SIGNATURE_COLUMNS of every current article. load_articles(ids) yields the full
+    rows of the articles to parse in batches (one pass over the stored texts; unchanged texts are
+    never read). Parsed batches go to on_rows(article_ids, mentions, targets); without it they are
+    collected in the result.
     """
     done = {
         (row.article_id, row.input_signature)
@@ -115,9 +112,9 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
     collected: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     parsed_rows: list[dict] = []
     counts = dict(new_mentions=0, new_targets=0)
-    for start in range(0, len(to_parse), batch_size):
-        batch_ids = to_parse[start : start + batch_size]
-        articles = load_articles(batch_ids).to_dict("records")
+    for batch in (load_articles(to_parse) if to_parse else []):
+        articles = batch.to_dict("records")
+        batch_ids = [a["article_id"] for a in articles]
         new_rows: list[dict] = []
         for article, rows in zip(articles, map_ordered(article_rows, articles)):
             new_rows.extend(rows)

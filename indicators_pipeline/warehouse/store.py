@@ -152,13 +152,21 @@ def read_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list[str] 
     return con.execute(f"SELECT {listed} FROM {_quote(table.name)}" + (f" WHERE {where}" if where else "")).df()
 
 
-def read_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list[str]) -> pd.DataFrame:
-    """The rows of a table whose key is among keys (all columns)."""
-    con.register("_wanted", pd.DataFrame({"k": pd.Series(keys, dtype="object")}))
+def read_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list[str],
+              batch_rows: int = 2048) -> Iterator[pd.DataFrame]:
+    """The rows of a table whose key is among keys, in batches, from one pass over the table.
+
+    Reads through a cursor of its own, so the caller may write on `con` between batches.
+    """
+    reader = con.cursor()
     try:
-        return read_table(con, table, where=f'"{key}" IN (SELECT k FROM _wanted)')
+        reader.register("_wanted", pd.DataFrame({"k": pd.Series(keys, dtype="object")}))
+        listed = ", ".join(f't."{c}"' for c in table.column_names)
+        reader.execute(f'SELECT {listed} FROM {_quote(table.name)} AS t SEMI JOIN _wanted AS w ON t."{key}" = w.k')
+        while len(chunk := reader.fetch_df_chunk(max(1, batch_rows // 2048))):
+            yield chunk
     finally:
-        con.unregister("_wanted")
+        reader.close()
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:

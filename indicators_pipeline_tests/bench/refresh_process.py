@@ -19,6 +19,14 @@ def noop_asset() -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"rows": 0})
 
 
+def _high_water_mb() -> float:
+    """This process's peak resident memory (VmHWM: reset by exec, unlike ru_maxrss on Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: list[str]) -> int:
     started = time.perf_counter()
     if argv[1] == "noop":
@@ -31,7 +39,7 @@ def main(argv: list[str]) -> int:
         meta = materialization_metadata(result, ["staging", "indicator_mentions"])
         extra = {"articles_parsed": meta["articles_parsed"].value, "articles_reused": meta["articles_reused"].value}
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _high_water_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "success": result.success, **extra}))
     return 0 if result.success else 1
 
