@@ -189,7 +189,7 @@ def _ranges(text: str, tokens: list[NumberToken]) -> set[int]:
 _PARALLEL_SENTENCES = 2
 
 
-def _parallel_cue(view: str, token: NumberToken, label: str, previous: Mention | None,
+def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
                   places: list[PlaceMention], markers: list[TimeMarker], label_start: int) -> Mention | None:
     """A figure without words of its own that lines up with the previous one for another place or year.
 
@@ -249,7 +249,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
         found = _nearest_label_cue(_blank_parentheses(view[wide_start : token.start]), kind, wide_start, sentence)
     if found is None and kind == "percent":
-        source = _parallel_cue(view, token, label, recent, places, markers, label_start)
+        source = _parallel_cue(token, label, recent, places, markers, label_start)
         if source is not None:
             return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source)
     if found is None:
