@@ -116,10 +116,10 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
         articles = batch.to_dict("records")
         batch_ids = [a["article_id"] for a in articles]
         new_rows: list[dict] = []
-        for article, rows in zip(articles, map_ordered(article_rows, articles)):
+        for article, signature, rows in zip(articles, input_signatures(batch), map_ordered(article_rows, articles)):
             new_rows.extend(rows)
             parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
-                                    input_signature=input_signatures(pd.DataFrame([article]))[0],
+                                    input_signature=signature,
                                     extractor_version=EXTRACTOR_VERSION,
                                     n_mentions=sum(not r["is_target"] for r in rows),
                                     n_targets=sum(r["is_target"] for r in rows)))
