@@ -49,7 +49,7 @@ class Warehouse(dg.ConfigurableResource):
             yield con
 
     def publish(self) -> Publication:
-        return publish(self.working_path, self.published_path, self.storage_version)
+        return publish(self.working_path, self.published_path, self.storage_version, self.memory_limit)
 
 
 class RawFolder(dg.ConfigurableResource):

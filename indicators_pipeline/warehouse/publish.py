@@ -29,12 +29,13 @@ class Publication:
     storage_version: str
 
 
-def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSION) -> Publication:
+def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSION,
+            memory_limit: str = "768MB") -> Publication:
     published.parent.mkdir(parents=True, exist_ok=True)
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     try:
-        con = duckdb.connect()
+        con = duckdb.connect(config={"memory_limit": memory_limit})  # copying streams; it need not hold the file
         try:
             con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
             con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
