@@ -21,11 +21,13 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
     """Read new and changed files only; the rows of unchanged articles stay where they are."""
     with warehouse.connect() as con:
         known = set(read_table(con, tables.ARTICLES, ["article_id"])["article_id"])
-        with transaction(con):  # new articles stream in batch by batch; all of it lands or none
-            result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known,
-                            on_new_articles=lambda rows: replace_rows(con, tables.ARTICLES, "article_id",
-                                                                      list(rows["article_id"]), rows))
-            if result.changed or not table_exists(con, tables.ARTICLES):
+        def store_batch(rows) -> None:
+            with transaction(con):  # one batch at a time: memory stays flat; BI reads only the published file
+                replace_rows(con, tables.ARTICLES, "article_id", list(rows["article_id"]), rows)
+
+        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known, on_new_articles=store_batch)
+        if result.changed or not table_exists(con, tables.ARTICLES):
+            with transaction(con):
                 apply_changes(
                     con,
                     [RowChanges(tables.ARTICLES, "article_id", keep=result.article_index["article_id"],

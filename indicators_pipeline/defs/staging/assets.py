@@ -28,13 +28,14 @@ def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """An article whose text and extractor version are unchanged keeps its mentions unparsed."""
     with warehouse.connect() as con:
         def store_batch(article_ids: list[str], mentions: pd.DataFrame, targets: pd.DataFrame) -> None:
-            replace_rows(con, tables.MENTIONS, "article_id", article_ids, mentions)
-            replace_rows(con, tables.TARGETS, "article_id", article_ids, targets)
+            with transaction(con):  # one batch at a time: memory stays flat; BI reads only the published file
+                replace_rows(con, tables.MENTIONS, "article_id", article_ids, mentions)
+                replace_rows(con, tables.TARGETS, "article_id", article_ids, targets)
 
-        with transaction(con):  # parsed batches stream in; all of it lands or none
-            result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
-                             read_table(con, tables.PARSED_ARTICLES),
-                             lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids), on_rows=store_batch)
+        result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
+                         read_table(con, tables.PARSED_ARTICLES),
+                         lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids), on_rows=store_batch)
+        with transaction(con):
             paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
             current, nothing = pd.Series(result.current_ids, dtype="object"), pd.Series([], dtype="object")
             apply_changes(
