@@ -149,6 +149,9 @@ def test_assets_show_row_counts_schema_and_coverage(seeded_run):
     assert [c.name for c in meta["dagster/column_schema"].schema.columns][:3] == ["province_code", "province_name", "province_2025_code"]
     assert meta["provinces"].value == 3
     assert re.fullmatch(r"\d{4}–\d{4}", meta["years"].value)
+    mentions = materialization_metadata(result, ["staging", "indicator_mentions"])
+    assert mentions["provinces"].value == 3 and mentions["years"].value == meta["years"].value
+    assert mentions["dagster/row_count"].value == 51
 
 
 def test_a_warehouse_of_an_older_release_is_upgraded_not_broken(raw_dir, warehouse_file):

@@ -5,6 +5,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from indicators_pipeline.warehouse.store import read_table, row_count
 from indicators_pipeline.warehouse.tables import Table
 
 _PREVIEW_ROWS = 10
@@ -21,16 +22,19 @@ def preview(frame: pd.DataFrame, columns: list[str] | None = None) -> dg.Markdow
     return dg.MetadataValue.md(shown.to_markdown(index=False) if len(shown) else "_no rows_")
 
 
-def table_metadata(table: Table, frame: pd.DataFrame, preview_columns: list[str] | None = None,
-                   **extra: Any) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "dagster/row_count": len(frame),
+def _metadata(table: Table, rows: int, sample: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dagster/row_count": rows,
         "dagster/column_schema": column_schema(table),
         "dagster/table_name": table.name,
-        "preview": preview(frame, preview_columns),
+        "preview": preview(sample),
+        **extra,
     }
-    metadata.update(extra)
-    return metadata
+
+
+def table_metadata(table: Table, frame: pd.DataFrame, preview_columns: list[str] | None = None,
+                   **extra: Any) -> dict[str, Any]:
+    return _metadata(table, len(frame), frame[preview_columns] if preview_columns else frame, extra)
 
 
 def coverage(frame: pd.DataFrame) -> dict[str, Any]:
@@ -46,14 +50,12 @@ def coverage(frame: pd.DataFrame) -> dict[str, Any]:
 
 def stored_table_metadata(con, table: Table, preview_columns: list[str], order_by: str, **extra: Any) -> dict[str, Any]:
     """Metadata of a large table read from the warehouse itself: its size and first rows, not the whole."""
-    from indicators_pipeline.warehouse.store import read_table, row_count
-
     sample = read_table(con, table, preview_columns, where=f"true ORDER BY {order_by} LIMIT {_PREVIEW_ROWS}")
-    metadata: dict[str, Any] = {
-        "dagster/row_count": row_count(con, table),
-        "dagster/column_schema": column_schema(table),
-        "dagster/table_name": table.name,
-        "preview": preview(sample),
-    }
-    metadata.update(extra)
-    return metadata
+    return _metadata(table, row_count(con, table), sample, extra)
+
+
+def stored_coverage(con, table: Table) -> dict[str, Any]:
+    """coverage() of a large table, computed where it is stored."""
+    provinces, first, last = con.execute(
+        f"SELECT count(DISTINCT province_name), min(year), max(year) FROM {table.name}").fetchall()[0]
+    return {"provinces": int(provinces), "years": f"{first}–{last}" if first is not None else "none"}

@@ -2,7 +2,7 @@
 import dagster as dg
 import pandas as pd
 
-from indicators_pipeline.defs.metadata import coverage, stored_table_metadata
+from indicators_pipeline.defs.metadata import stored_coverage, stored_table_metadata
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION
@@ -44,12 +44,11 @@ def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
                             refresh=paths) for table in (tables.MENTIONS, tables.TARGETS)],
                 replaced={tables.PARSED_ARTICLES: result.parsed},
             )
-        covered = read_table(con, tables.MENTIONS, ["province_name", "year"])
         mentions_metadata = stored_table_metadata(
             con, tables.MENTIONS, _PREVIEW, _ORDER, extractor_version=EXTRACTOR_VERSION,
             articles_parsed=result.stats["parsed"], articles_reused=result.stats["reused"],
             indicators=int(con.execute("SELECT count(DISTINCT indicator_code) FROM staging.indicator_mentions").fetchall()[0][0]),
-            **coverage(covered),
+            **stored_coverage(con, tables.MENTIONS),
         )
         targets_metadata = stored_table_metadata(con, tables.TARGETS, _PREVIEW, _ORDER)
     context.log.info(f"extraction: {result.stats}")
