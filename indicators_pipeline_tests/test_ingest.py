@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators_pipeline.ingest.article import parse_article
+from indicators_pipeline.ingest.article import find_title, parse_article
 from indicators_pipeline.ingest.decoding import NotText, decode_bytes
 from indicators_pipeline.ingest.folder import ingest
 from indicators_pipeline.warehouse import tables
@@ -149,3 +149,11 @@ def test_new_reading_rules_read_every_file_again(tmp_path):
     older = first.inventory.assign(ingest_version="0")
     again = ingest(raw, older, set(first.article_index["article_id"]))
     assert again.stats["read"] == 1 and len(again.new_articles) == 1  # the row is written anew
+
+
+@pytest.mark.parametrize("first_line, title", [
+    ("Error 503. Service unavailable. Gia Lai: kết quả chuyển đổi số năm 2022", "Gia Lai: kết quả chuyển đổi số năm 2022"),
+    ("TP. Hồ Chí Minh: cung cấp 1.200 dịch vụ công trực tuyến", "TP. Hồ Chí Minh: cung cấp 1.200 dịch vụ công trực tuyến"),
+])
+def test_a_scrapers_english_error_banner_is_not_part_of_the_headline(first_line, title):
+    assert find_title(first_line + "\n\nNội dung bài viết.") == title

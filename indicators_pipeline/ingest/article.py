@@ -12,10 +12,12 @@ from indicators_pipeline.extraction.places import article_province
 from indicators_pipeline.ingest.decoding import DecodedText, NotText, decode_bytes
 from indicators_pipeline.ingest.html_text import html_to_text, looks_like_html
 
-INGEST_VERSION = "2"  # bump when reading rules change (titles, dates, provinces): every file is read again
+INGEST_VERSION = "3"  # bump when reading rules change (titles, dates, provinces): every file is read again
 _TITLE_MIN_WORDS = 4
 _TITLE_MAX_CHARS = 300
-_BOILERPLATE_LINE = re.compile(r"^(?:chi tiet tin|chi tiết tin|trang chủ|home|tin tức\s*$|the request was aborted)", re.IGNORECASE)
+_BOILERPLATE_LINE = re.compile(r"^(?:chi tiet tin|chi tiết tin|trang chủ|home|tin tức\s*$)", re.IGNORECASE)
+# A scraper's English error banner glued before the headline: plain-ASCII sentences, four words or more.
+_ASCII_BANNER = re.compile(r"^(?:[\x20-\x7e]*?\w[\x20-\x7e]*?[.!]\s+){1,3}(?=\S)")
 _DATE_ONLY = re.compile(r"^[\W\d]*(?:ngày)?[\W\d]*$", re.IGNORECASE)
 
 
@@ -45,7 +47,9 @@ def find_title(text: str) -> str | None:
         line = line.strip()
         if len(line.split()) < _TITLE_MIN_WORDS or _DATE_ONLY.match(line):
             continue
-        line = re.sub(r"^.*?Could not create SSL/TLS secure channel\.\s*", "", line)
+        banner = _ASCII_BANNER.match(line)
+        if banner and len(banner.group().split()) >= 4 and line[banner.end():].strip():
+            line = line[banner.end():]
         if _BOILERPLATE_LINE.match(line) or len(line) > _TITLE_MAX_CHARS:
             continue
         return line
