@@ -52,31 +52,32 @@ _AS_OF_ANCHOR = re.compile(r"nay|hiện|thời điểm")  # plain literals: scan
 _DOC_TAIL = re.compile(r"/[^\s,;.]")
 
 
-def find_time_markers(text: str) -> list[TimeMarker]:
-    """Years and as-of phrases in text order; a range counts as its last year."""
+def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list[TimeMarker]:
+    """Years and as-of phrases of text[start:end] in text order; a range counts as its last year."""
+    end = len(text) if end is None else end
     markers: list[TimeMarker] = []
-    for match in _YEAR_DIGITS.finditer(text):
-        start, end = match.span()
-        previous = text[start - 1 : start] if start else ""
-        if previous.isdigit() or previous in ".,:" or (previous == "/" and not text[start - 2 : start - 1].isalnum()):
+    for match in _YEAR_DIGITS.finditer(text, start, end):
+        year_start, year_end = match.span()
+        previous = text[year_start - 1 : year_start] if year_start else ""
+        if previous.isdigit() or previous in ".,:" or (previous == "/" and not text[year_start - 2 : year_start - 1].isalnum()):
             continue  # inside a longer number, '9001:2015', or a stray slash
-        if _DOC_TAIL.match(text, end) or (text[end : end + 1].isalpha()):
+        if _DOC_TAIL.match(text, year_end) or (text[year_end : year_end + 1].isalpha()):
             continue  # '42/2022/NĐ-CP', '2020s'
-        if text[end : end + 1] in ".," and text[end + 1 : end + 2].isdigit():
+        if text[year_end : year_end + 1] in ".," and text[year_end + 1 : year_end + 2].isdigit():
             continue
-        if _RANGE_TAIL.match(text, end):
+        if _RANGE_TAIL.match(text, year_end):
             continue  # the first year of a range: the range is read at its last year
-        before = text[max(0, start - 24) : start]
+        before = text[max(0, year_start - 24) : year_start]
         head = _RANGE_HEAD.search(before)
         if head:
-            markers.append(TimeMarker(start - len(before) + head.start(), end, int(match.group()), is_range=True))
+            markers.append(TimeMarker(year_start - len(before) + head.start(), year_end, int(match.group()), is_range=True))
             continue
         prefix = _YEAR_PREFIX.search(before)
         if before.endswith("/") and not prefix:
             continue  # '16/2020' without a date shape before it is a document number
-        markers.append(TimeMarker(start - (len(prefix.group()) if prefix else 0), end, int(match.group())))
+        markers.append(TimeMarker(year_start - (len(prefix.group()) if prefix else 0), year_end, int(match.group())))
     seen: set[int] = set()
-    for anchor in _AS_OF_ANCHOR.finditer(text):
+    for anchor in _AS_OF_ANCHOR.finditer(text, start, end):
         match = _AS_OF.search(text, max(0, anchor.start() - 14), anchor.end() + 12)
         if match and match.start() not in seen and match.start() <= anchor.start() < match.end():
             seen.add(match.start())

@@ -190,7 +190,7 @@ _PARALLEL_SENTENCES = 2
 
 
 def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
-                  places: list[PlaceMention], markers: list[TimeMarker], label_start: int) -> Mention | None:
+                  surroundings: "_Surroundings", label_start: int) -> Mention | None:
     """A figure without words of its own that lines up with the previous one for another place or year.
 
     'Quảng Ninh dẫn đầu với 90,61%; tỉnh Thái Nguyên đạt 90,29%' : the second share is the same
@@ -203,16 +203,15 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
     if token.kind == "percent" and unit != "percent":
         return None
     names_something = (
-        any(label_start <= p.start < token.start for p in places)
-        or any(label_start <= m.start < token.start and m.year is not None for m in markers)
+        any(label_start <= p.start < token.start for p in surroundings.places(token.start))
+        or any(label_start <= m.start < token.start and m.year is not None for m in surroundings.markers(token.start))
         or bool(find_national(label))
     )
     return previous if names_something else None
 
 
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence_span: tuple[int, int],
-              previous: Mention | None, recent: Mention | None, places: list[PlaceMention],
-              markers: list[TimeMarker]) -> _Candidate | None:
+              previous: Mention | None, recent: Mention | None, surroundings: "_Surroundings") -> _Candidate | None:
     sentence = view[sentence_span[0] : sentence_span[1]]
     label = _blank_parentheses(view[label_start : token.start])
     head = view[token.end : head_end]
@@ -249,7 +248,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
         found = _nearest_label_cue(_blank_parentheses(view[wide_start : token.start]), kind, wide_start, sentence)
     if found is None and kind == "percent":
-        source = _parallel_cue(token, label, recent, places, markers, label_start)
+        source = _parallel_cue(token, label, recent, surroundings, label_start)
         if source is not None:
             return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source)
     if found is None:
@@ -328,6 +327,40 @@ def _province(view: str, places: list[PlaceMention], national: list[tuple[int, i
     return context.province_code
 
 
+_REACH = 32  # a name or a dated phrase may start at the end of a paragraph and run past its break
+
+
+class _Surroundings:
+    """Places, time markers and national phrases of each paragraph, found once a figure there asks.
+
+    Everything a figure reads of them lies in its own sentence, so prose without figures is never
+    searched for them.
+    """
+
+    def __init__(self, view: str, segments: Segments) -> None:
+        self._view, self._segments = view, segments
+        self._found: dict[tuple[int, int], tuple[list[PlaceMention], list[TimeMarker], list[tuple[int, int]]]] = {}
+
+    def _of(self, position: int):
+        span = self._segments.paragraph(position)
+        found = self._found.get(span)
+        if found is None:
+            start, end = span[0], min(len(self._view), span[1] + _REACH)
+            found = (find_places(self._view, start, end), find_time_markers(self._view, start, end),
+                     find_national(self._view, start, end))
+            self._found[span] = found
+        return found
+
+    def places(self, position: int) -> list[PlaceMention]:
+        return self._of(position)[0]
+
+    def markers(self, position: int) -> list[TimeMarker]:
+        return self._of(position)[1]
+
+    def national(self, position: int) -> list[tuple[int, int]]:
+        return self._of(position)[2]
+
+
 def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     """Every indicator mention of the text, facts and targets (`is_target`), in text order."""
     view = text.replace("\u00a0", " ").replace("\u202f", " ")  # same length: offsets hold
@@ -336,9 +369,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         return []
     skipped = _ranges(view, tokens)
     segments = Segments(view)
-    markers = find_time_markers(view)
-    places = find_places(view)
-    national = find_national(view)
+    surroundings = _Surroundings(view, segments)
     catalogue = reference.indicators()
 
     mentions: list[Mention] = []
@@ -362,7 +393,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         previous = sentence_mentions[-1] if sentence_mentions else None
         window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
-        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, places, markers)
+        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, surroundings)
         if candidate is None:
             continue
         indicator = catalogue[candidate.indicator]
@@ -376,7 +407,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):
             continue  # a breakdown of a total already taken
-        year, year_source = _year(view, markers, token, head_end, sentence_span, context)
+        year, year_source = _year(view, surroundings.markers(token.start), token, head_end, sentence_span, context)
         if year_source == "reference":
             # Consecutive statements on one indicator share their time frame ('..., Kon Tum thứ 45');
             # a ranking article speaks of one edition of its index throughout.
@@ -397,7 +428,8 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             value=round(token.value, 6),
             unit=indicator.unit,
             qualifier=_qualifier(view, token),
-            province_code=_province(view, places, national, token, clause_start, head_end, indicator.code, context),
+            province_code=_province(view, surroundings.places(token.start), surroundings.national(token.start),
+                                    token, clause_start, head_end, indicator.code, context),
             year=year,
             evidence=text[candidate.cue_start : candidate.cue_end],
             char_start=candidate.cue_start,

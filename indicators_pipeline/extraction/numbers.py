@@ -17,6 +17,7 @@ _PERCENT = re.compile(rf"{_SPACE}(%|phần trăm)", re.IGNORECASE)
 _SCALE = re.compile(rf"{_SPACE}(nghìn|ngàn|ngàn|triệu|tỷ|tỉ)(?!\w)", re.IGNORECASE)
 _MONEY = re.compile(rf"{_SPACE}(?:(nghìn|ngàn|triệu|tỷ|tỉ){_SPACE})?(đồng|VNĐ|VND)(?!\w)", re.IGNORECASE)
 _RATIO = re.compile(rf"{_SPACE}/{_SPACE}(\d{{1,3}}(?:\.\d{{3}})*|\d+)(?![\w/-])")
+_DROP_GROUPS = str.maketrans("", "", ".\u00a0\u202f")
 _SCALE_FACTOR = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
 
 
@@ -43,7 +44,7 @@ def parse_number(text: str) -> float:
 
 def _match_value(match: re.Match) -> float:
     whole, decimals, dot_decimals = match.group(1), match.group(2), match.group(3)
-    digits = re.sub(_GROUP, "", whole)
+    digits = whole.translate(_DROP_GROUPS)
     if decimals is not None:
         return float(f"{digits}.{decimals}")
     if dot_decimals is not None:  # '98.5%' written the English way: one or two digits after a dot
@@ -60,37 +61,58 @@ def format_number(value: float, decimals: int = 0) -> str:
 def find_numbers(text: str) -> list[NumberToken]:
     """Every number of the text with its unit: percent, money (billion VND), ratio or count."""
     tokens: list[NumberToken] = []
-    for match in _NUMBER.finditer(text):
+    position = 0
+    # A lone digit class is found by a fast scan; the full number grammar is then matched in place
+    # (the same tokens as `_NUMBER.finditer`, whose every match starts at a digit).
+    while (digit := _DIGIT.search(text, position)) is not None:
+        match = _NUMBER.match(text, digit.start())
+        position = end = match.end()
         if match.start() and _NOT_BEFORE_A_NUMBER.match(text, match.start() - 1):
             continue
-        end = match.end()
-        if _CODE_TAIL.match(text, end):
+        follower = text[end : end + 1]
+        if follower in _CODE_STARTS and _CODE_TAIL.match(text, end):
             continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
         value = _match_value(match)
         decimals = len(match.group(2) or match.group(3) or "")
-        money = _MONEY.match(text, end)
-        if money:
-            scale = (money.group(1) or "").lower()
-            billions = value * _SCALE_FACTOR.get(scale, 1.0) / 1e9
-            tokens.append(NumberToken(match.start(), money.end(), billions, "money", None, end, decimals))
-            continue
-        percent = _PERCENT.match(text, end)
-        if percent:
-            tokens.append(NumberToken(match.start(), percent.end(), value, "percent", None, end, decimals))
-            continue
-        ratio = _RATIO.match(text, end)
-        if ratio and not _looks_like_date(text, match.start(), ratio.end()):
-            denominator = parse_number(ratio.group(1))
-            tokens.append(NumberToken(match.start(), ratio.end(), value, "ratio", denominator, end, decimals))
-            continue
-        scale = _SCALE.match(text, end)
-        if scale:
-            value *= _SCALE_FACTOR[scale.group(1).lower()]
-            end = scale.end()
-        tokens.append(NumberToken(match.start(), end, value, "count", None, match.end(), decimals))
+        unit_start = text[end : end + _UNIT_PEEK].lstrip(_SPACES)[:1]
+        if not unit_start or unit_start in _UNIT_STARTS:
+            token = _with_unit(text, match, value, decimals)
+            if token is not None:
+                tokens.append(token)
+                continue
+        tokens.append(NumberToken(match.start(), end, value, "count", None, end, decimals))
     return tokens
 
 
+def _with_unit(text: str, match: re.Match, value: float, decimals: int) -> NumberToken | None:
+    """The number read with what follows it: money, percent, ratio or a scaled count ('1,2 nghìn')."""
+    end = match.end()
+    money = _MONEY.match(text, end)
+    if money:
+        scale = (money.group(1) or "").lower()
+        billions = value * _SCALE_FACTOR.get(scale, 1.0) / 1e9
+        return NumberToken(match.start(), money.end(), billions, "money", None, end, decimals)
+    percent = _PERCENT.match(text, end)
+    if percent:
+        return NumberToken(match.start(), percent.end(), value, "percent", None, end, decimals)
+    ratio = _RATIO.match(text, end)
+    if ratio and not _looks_like_date(text, match.start(), ratio.end()):
+        denominator = parse_number(ratio.group(1))
+        return NumberToken(match.start(), ratio.end(), value, "ratio", denominator, end, decimals)
+    scale = _SCALE.match(text, end)
+    if scale:
+        scaled = value * _SCALE_FACTOR[scale.group(1).lower()]
+        return NumberToken(match.start(), scale.end(), scaled, "count", None, end, decimals)
+    return None
+
+
+_DIGIT = re.compile(r"\d")
+_SPACES = " \u00a0\u202f"
+_UNIT_PEEK = 8  # spaces a unit may stand after; past that, the full patterns decide
+# First letters of every unit word ('%', 'phần trăm', 'nghìn', 'ngàn', 'triệu', 'tỷ', 'tỉ', 'đồng',
+# 'VNĐ', 'VND') and '/' of a ratio: a number followed by anything else is a plain count.
+_UNIT_STARTS = frozenset("%/pPnNtTđĐvV")
+_CODE_STARTS = frozenset("/:-")
 _CODE_TAIL = re.compile(r"/\d+/|/[^\W\d]|:\d|-\d|/(?:19|20)\d\d(?!\d)")
 _DATE_TAIL = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d")
 

@@ -33,13 +33,13 @@ def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
 _TITLE_BEFORE = re.compile(r"(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|TP\.?)\s+$")
 
 
-def find_places(text: str) -> list[PlaceMention]:
-    """Every province named in the text, case-sensitively (names are capitalized in Vietnamese)."""
+def find_places(text: str, start: int = 0, end: int | None = None) -> list[PlaceMention]:
+    """Every province named in text[start:end], case-sensitively (names are capitalized in Vietnamese)."""
     pattern, by_spelling = _province_pattern()
     return [
         PlaceMention(m.start(), m.end(), by_spelling[m.group("name")],
                      bool(_TITLE_BEFORE.search(text, max(0, m.start() - 12), m.start())))
-        for m in pattern.finditer(text)
+        for m in pattern.finditer(text, start, len(text) if end is None else end)
     ]
 
 
@@ -49,9 +49,10 @@ _NATIONAL = re.compile(r"[Cc]ả nước|[Tt]oàn quốc|63 tỉnh, thành phố
 _NATIONAL_ANCHOR = re.compile(r"nước|quốc|63 tỉnh")  # plain literals: scanned fast, then read in context
 
 
-def find_national(text: str) -> list[tuple[int, int]]:
+def find_national(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of 'cả nước', 'toàn quốc', '63 tỉnh, thành phố' in text[start:end]."""
     spans = []
-    for anchor in _NATIONAL_ANCHOR.finditer(text):
+    for anchor in _NATIONAL_ANCHOR.finditer(text, start, len(text) if end is None else end):
         match = _NATIONAL.search(text, max(0, anchor.start() - 5), anchor.end() + 20)
         if match and match.start() <= anchor.start() < match.end() and (not spans or spans[-1] != match.span()):
             spans.append(match.span())
