@@ -18,6 +18,29 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, _I)
 
 
+class Hinted:
+    """A pattern behind a cheap first test: words one of which every match contains.
+
+    Searching a whole clause with a long case-insensitive pattern is the slow part of reading a
+    figure; most clauses hold none of the words, and a substring test says so many times faster.
+    Hints are lowercase when the pattern ignores case.
+    """
+
+    def __init__(self, pattern: re.Pattern, hints: tuple[str, ...]) -> None:
+        self.pattern, self.hints = pattern, hints
+        self._fold = bool(pattern.flags & re.IGNORECASE)
+
+    def may_match(self, text: str) -> bool:
+        folded = text.lower() if self._fold else text
+        return any(hint in folded for hint in self.hints)
+
+    def search(self, text: str) -> re.Match | None:
+        return self.pattern.search(text) if self.may_match(text) else None
+
+    def finditer(self, text: str):
+        return self.pattern.finditer(text) if self.may_match(text) else iter(())
+
+
 @dataclass(frozen=True)
 class Cue:
     indicator: str
@@ -25,7 +48,7 @@ class Cue:
     head: re.Pattern | None = None
     label: re.Pattern | None = None
     sentence: re.Pattern | None = None  # must also appear somewhere in the sentence
-    hints: tuple[str, ...] = ()  # lowercase words one of which the label must contain (a cheap first test)
+    hints: tuple[str, ...] = ()  # lowercase words one of which the head or label read must contain (a cheap first test)
 
 
 COUNT = frozenset({"count", "ratio"})
@@ -45,31 +68,31 @@ ONE_STOP = _rx(r"một cửa")
 
 HEAD_CUES: tuple[Cue, ...] = (
     # Services integrated on the national portal, before any level rule: they are written with levels too.
-    Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,80}}?(?:tích hợp|công khai|kết nối|cung cấp)?.{{0,30}}{PORTAL}")),
-    Cue("online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ")),
-    Cue("online_services_level34", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL34}")),
-    Cue("online_services_level4", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=4)}")),
-    Cue("online_services_level3", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=3)}")),
-    Cue("online_services_level2", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=2)}")),
-    Cue("online_services_full", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?toàn trình")),
-    Cue("online_services_partial", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?một phần")),
-    Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))")),
-    Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới))")),
+    Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,80}}?(?:tích hợp|công khai|kết nối|cung cấp)?.{{0,30}}{PORTAL}"), hints=("quốc gia",)),
+    Cue("online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ"), hints=("phát sinh",)),
+    Cue("online_services_level34", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL34}"), hints=("mức",)),
+    Cue("online_services_level4", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=4)}"), hints=("mức",)),
+    Cue("online_services_level3", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=3)}"), hints=("mức",)),
+    Cue("online_services_level2", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=2)}"), hints=("mức",)),
+    Cue("online_services_full", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?toàn trình"), hints=("toàn trình",)),
+    Cue("online_services_partial", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?một phần"), hints=("một phần",)),
+    Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
+    Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới))"), hints=("thủ tục hành chính", "tthc")),
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.
-    Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)")),
-    Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)")),
-    Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$")),
-    Cue("dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$")),
-    Cue("documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)")),
-    Cue("documents_outgoing", COUNT, head=_rx(r"^\W*văn bản đi(?!\w)")),
-    Cue("documents_electronic", COUNT, head=_rx(r"^\W*văn bản(?: điện tử)?.{0,40}(?:trục liên thông|liên thông|điện tử)"), label=None),
-    Cue("email_accounts", COUNT, head=_rx(r"^\W*(?:(?:tài khoản|hộp thư|địa chỉ)(?: thư)?(?: điện tử| email)|cán bộ.{0,80}(?:cấp|tạo lập).{0,20}(?:hộp thư|thư điện tử|tài khoản thư))")),
-    Cue("document_system_accounts", COUNT, head=_rx(r"^\W*tài khoản(?! thư)"), sentence=_rx(r"quản lý văn bản|văn phòng điện tử|điều hành")),
-    Cue("digital_signatures", COUNT, head=_rx(r"^\W*(?:chứng thư(?: số| chữ ký số)?|chữ ký số|thiết bị chữ ký số)")),
-    Cue("video_conference_points", COUNT, head=_rx(r"^\W*điểm cầu")),
-    Cue("one_stop_departments", COUNT, head=_rx(r"^\W*(?:sở,? ban,? ngành|đơn vị cấp sở|cơ quan cấp tỉnh|sở, ngành|cơ quan, đơn vị cấp tỉnh|sở\b)"), sentence=ONE_STOP),
-    Cue("one_stop_districts", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp huyện|huyện|đơn vị cấp huyện|huyện, thị xã)"), sentence=ONE_STOP),
-    Cue("one_stop_communes", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp xã|xã, phường|xã\b)"), sentence=ONE_STOP),
+    Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)"), hints=("hồ sơ",)),
+    Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)"), hints=("hồ sơ",)),
+    Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
+    Cue("documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)"), hints=("văn bản",)),
+    Cue("documents_outgoing", COUNT, head=_rx(r"^\W*văn bản đi(?!\w)"), hints=("văn bản",)),
+    Cue("documents_electronic", COUNT, head=_rx(r"^\W*văn bản(?: điện tử)?.{0,40}(?:trục liên thông|liên thông|điện tử)"), label=None, hints=("văn bản",)),
+    Cue("email_accounts", COUNT, head=_rx(r"^\W*(?:(?:tài khoản|hộp thư|địa chỉ)(?: thư)?(?: điện tử| email)|cán bộ.{0,80}(?:cấp|tạo lập).{0,20}(?:hộp thư|thư điện tử|tài khoản thư))"), hints=("thư", "email", "điện tử")),
+    Cue("document_system_accounts", COUNT, head=_rx(r"^\W*tài khoản(?! thư)"), sentence=_rx(r"quản lý văn bản|văn phòng điện tử|điều hành"), hints=("tài khoản",)),
+    Cue("digital_signatures", COUNT, head=_rx(r"^\W*(?:chứng thư(?: số| chữ ký số)?|chữ ký số|thiết bị chữ ký số)"), hints=("chứng thư", "chữ ký số")),
+    Cue("video_conference_points", COUNT, head=_rx(r"^\W*điểm cầu"), hints=("điểm cầu",)),
+    Cue("one_stop_departments", COUNT, head=_rx(r"^\W*(?:sở,? ban,? ngành|đơn vị cấp sở|cơ quan cấp tỉnh|sở, ngành|cơ quan, đơn vị cấp tỉnh|sở\b)"), sentence=ONE_STOP, hints=("sở", "cơ quan")),
+    Cue("one_stop_districts", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp huyện|huyện|đơn vị cấp huyện|huyện, thị xã)"), sentence=ONE_STOP, hints=("huyện",)),
+    Cue("one_stop_communes", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp xã|xã, phường|xã\b)"), sentence=ONE_STOP, hints=("xã",)),
 )
 
 # Label cues: the phrase that names what a figure measures, standing before it.
@@ -129,28 +152,34 @@ REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của
 SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ)|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số|chính quyền số|kinh tế số|xã hội số")
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
-TARGET = _rx(r"phấn đấu|mục tiêu|chỉ tiêu|kế hoạch (?:đề ra|giao|năm|đặt ra)|theo kế hoạch|đề ra|đặt ra|yêu cầu|dự kiến|định hướng|hướng tới|\bsẽ\b|cần đạt|phải đạt|tiếp tục nâng|nâng (?:tỷ lệ|cao tỷ lệ)|đến năm 20\d\d|cố gắng")
+TARGET = Hinted(
+    _rx(r"phấn đấu|mục tiêu|chỉ tiêu|kế hoạch (?:đề ra|giao|năm|đặt ra)|theo kế hoạch|đề ra|đặt ra|yêu cầu|dự kiến"
+        r"|định hướng|hướng tới|\bsẽ\b|cần đạt|phải đạt|tiếp tục nâng|nâng (?:tỷ lệ|cao tỷ lệ)|đến năm 20\d\d|cố gắng"),
+    ("phấn đấu", "mục tiêu", "chỉ tiêu", "kế hoạch", "đề ra", "đặt ra", "yêu cầu", "dự kiến", "định hướng", "hướng tới",
+     "sẽ", "cần đạt", "phải đạt", "nâng", "đến năm", "cố gắng"),
+)
 NOT_TARGET = _rx(r"vượt (?:kế hoạch|chỉ tiêu|mục tiêu)|so với (?:kế hoạch|chỉ tiêu|mục tiêu)|hoàn thành (?:kế hoạch|chỉ tiêu|mục tiêu)|(?:kế hoạch|chỉ tiêu|mục tiêu) đề ra[^\d]{0,20}$")
 
 # A figure of one part of the government, not of the whole province.
-PART_OF_GOVERNMENT = re.compile(
+PART_OF_GOVERNMENT = Hinted(re.compile(
     r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|khối bộ, ngành|"
     r"\b[Ss]ở (?!ban|,|ngành|Thông tin và Truyền thông (?:cho biết|báo cáo))[A-ZĐ]\w*"
     r"|(?:UBND|Ủy ban nhân dân|ủy ban nhân dân) (?:huyện|thị xã|thành phố|TP\.?|quận) [A-ZĐ]"
     r"|\b(?:huyện|thị xã|quận) [A-ZĐ]\w+"
     r"|(?<!từ )(?<!các )(?<!đến )\bcấp (?:tỉnh|huyện|xã)\b(?! (?:đến|và|tới))"
     r"|\b[Rr]iêng\b|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã)"
-)
-PART_HINTS = ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm")
+), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm"))
 PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
 
 # Figures that belong to no indicator however close the cue: staff, ISO, population shares.
 NOT_A_FIGURE_HEAD = _rx(r"^\W*(?:bậc|lần|người|cán bộ(?!.{0,80}(?:hộp thư|thư điện tử))|công chức|đoàn viên|hộ|ha\b|km|tin, bài|tin bài|bài viết|lượt|năm\b|tháng|ngày|giờ|phút|đơn vị.{0,40}ISO|cơ quan.{0,40}ISO|nhiệm vụ|dự án|đề án|ứng dụng|phần mềm|CSDL|cơ sở dữ liệu)")
 
-QUALIFIERS: tuple[tuple[str, re.Pattern], ...] = (
-    ("about", _rx(r"(?:khoảng|gần|xấp xỉ|ước(?: đạt| tính)?|khoảng hơn|hơn khoảng|chừng|tầm)\s*(?:hơn\s*)?$")),
-    ("more_than", _rx(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$")),
-    ("at_least", _rx(r"(?:ít nhất|tối thiểu)\s*$")),
+AT_LEAST = Hinted(_rx(r"(?:ít nhất|tối thiểu)\s*$"), ("ít nhất", "tối thiểu"))
+QUALIFIERS: tuple[tuple[str, Hinted], ...] = (
+    ("about", Hinted(_rx(r"(?:khoảng|gần|xấp xỉ|ước(?: đạt| tính)?|khoảng hơn|hơn khoảng|chừng|tầm)\s*(?:hơn\s*)?$"),
+                     ("khoảng", "gần", "xấp xỉ", "ước", "chừng", "tầm"))),
+    ("more_than", Hinted(_rx(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$"), ("hơn", "trên", "vượt"))),
+    ("at_least", AT_LEAST),
 )
 # A change, not a level: 'tăng 3,61 điểm', 'cao hơn 0,1783 điểm', 'giảm 3 bậc' (but 'tăng lên 98%' is a level).
 CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
@@ -163,13 +192,18 @@ PERCENT_BLOCKERS = re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cá
 PLACE_AFTER = _rx(r"^\s*(?:là|thuộc về)\s+")
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
-    Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,50}(?:đúng hạn|trước hạn)")),
-    Cue("documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)")),
-    Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)")),
-    Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến")),
+    Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,50}(?:đúng hạn|trước hạn)"), hints=("hồ sơ",)),
+    Cue("documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)"), hints=("văn bản",)),
+    Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)"), hints=("hồ sơ",)),
+    Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến"), hints=("hồ sơ",)),
 )
 BREAKDOWN = _rx(r"trong đó|bao gồm|\bgồm\b|\briêng\b")
 RANK_FROM = _rx(r"\btừ\s*(?:vị trí|thứ hạng|hạng|thứ)(?: thứ)?\s*$")
 LEVEL_BEFORE = _rx(r"mức(?: độ)?\s*(?:[1-4]\s*(?:,|và|/)\s*)?$")  # the 3 of 'mức độ 3', the 4 of 'mức 3, 4'
-SKIP_BEFORE = _rx(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|số|phiên bản|ISO|IPv|Đề án|lần thứ|khóa|khoá|Điều|khoản|Tiêu chí|Phụ lục|mục|Chương)\s*$")
+SKIP_BEFORE = Hinted(
+    _rx(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|số|phiên bản|ISO|IPv|Đề án|lần thứ|khóa"
+        r"|khoá|Điều|khoản|Tiêu chí|Phụ lục|mục|Chương)\s*$"),
+    ("định", "thông tư", "chỉ thị", "kế hoạch", "nghị quyết", "công văn", "số", "phiên bản", "iso", "ipv", "đề án",
+     "lần thứ", "khóa", "khoá", "điều", "khoản", "tiêu chí", "phụ lục", "mục", "chương"),
+)
 SKIP_AFTER = _rx(r"\s*(?:giờ|phút|ngày|tháng|năm(?!\s*(?:19|20)\d\d)|tuổi|kỳ|lần|nhiệm kỳ)\b")

@@ -67,7 +67,7 @@ def _blank_parentheses(text: str) -> str:
     return _PARENTHESES.sub(lambda m: " " * len(m.group()), text)
 
 
-def _last(pattern: re.Pattern, text: str) -> re.Match | None:
+def _last(pattern: re.Pattern | cues.Hinted, text: str) -> re.Match | None:
     found = None
     for found in pattern.finditer(text):
         pass
@@ -93,8 +93,11 @@ def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tup
 
 
 def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rules) -> tuple[str, int, int] | None:
+    lowered = head.lower()
     for cue in rules:
-        if kind not in cue.kinds or (cue.sentence and not cue.sentence.search(sentence)):
+        if kind not in cue.kinds or not any(h in lowered for h in cue.hints):
+            continue
+        if cue.sentence and not cue.sentence.search(sentence):
             continue
         match = cue.head.search(head)
         if match and (cue.label is None or cue.label.search(label)):
@@ -190,7 +193,7 @@ _PARALLEL_SENTENCES = 2
 
 
 def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
-                  surroundings: "_Surroundings", label_start: int) -> Mention | None:
+                  nearby: "_Nearby", label_start: int) -> Mention | None:
     """A figure without words of its own that lines up with the previous one for another place or year.
 
     'Quảng Ninh dẫn đầu với 90,61%; tỉnh Thái Nguyên đạt 90,29%' : the second share is the same
@@ -203,15 +206,15 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
     if token.kind == "percent" and unit != "percent":
         return None
     names_something = (
-        any(label_start <= p.start < token.start for p in surroundings.places(token.start))
-        or any(label_start <= m.start < token.start and m.year is not None for m in surroundings.markers(token.start))
+        any(label_start <= p.start < token.start for p in nearby.places)
+        or any(label_start <= m.start < token.start and m.year is not None for m in nearby.markers)
         or bool(find_national(label))
     )
     return previous if names_something else None
 
 
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence_span: tuple[int, int],
-              previous: Mention | None, recent: Mention | None, surroundings: "_Surroundings") -> _Candidate | None:
+              previous: Mention | None, recent: Mention | None, nearby: "_Nearby") -> _Candidate | None:
     sentence = view[sentence_span[0] : sentence_span[1]]
     label = _blank_parentheses(view[label_start : token.start])
     head = view[token.end : head_end]
@@ -248,7 +251,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
         found = _nearest_label_cue(_blank_parentheses(view[wide_start : token.start]), kind, wide_start, sentence)
     if found is None and kind == "percent":
-        source = _parallel_cue(token, label, recent, surroundings, label_start)
+        source = _parallel_cue(token, label, recent, nearby, label_start)
         if source is not None:
             return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source)
     if found is None:
@@ -259,7 +262,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
 
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[max(0, token.start - 24) : token.start]
-    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or re.search(r"(?:ít nhất|tối thiểu)\s*$", before):
+    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or cues.AT_LEAST.search(before):
         return "at_least"
     for name, pattern in cues.QUALIFIERS:
         if pattern.search(before):
@@ -330,35 +333,27 @@ def _province(view: str, places: list[PlaceMention], national: list[tuple[int, i
 _REACH = 32  # a name or a dated phrase may start at the end of a paragraph and run past its break
 
 
-class _Surroundings:
-    """Places, time markers and national phrases of each paragraph, found once a figure there asks.
+class _Nearby:
+    """Places, time markers and national phrases of one paragraph, found the first time a figure asks.
 
     Everything a figure reads of them lies in its own sentence, so prose without figures is never
     searched for them.
     """
 
-    def __init__(self, view: str, segments: Segments) -> None:
-        self._view, self._segments = view, segments
-        self._found: dict[tuple[int, int], tuple[list[PlaceMention], list[TimeMarker], list[tuple[int, int]]]] = {}
+    def __init__(self, view: str, paragraph: tuple[int, int]) -> None:
+        self._view, self._start, self._end = view, paragraph[0], min(len(view), paragraph[1] + _REACH)
 
-    def _of(self, position: int):
-        span = self._segments.paragraph(position)
-        found = self._found.get(span)
-        if found is None:
-            start, end = span[0], min(len(self._view), span[1] + _REACH)
-            found = (find_places(self._view, start, end), find_time_markers(self._view, start, end),
-                     find_national(self._view, start, end))
-            self._found[span] = found
-        return found
+    @functools.cached_property
+    def places(self) -> list[PlaceMention]:
+        return find_places(self._view, self._start, self._end)
 
-    def places(self, position: int) -> list[PlaceMention]:
-        return self._of(position)[0]
+    @functools.cached_property
+    def markers(self) -> list[TimeMarker]:
+        return find_time_markers(self._view, self._start, self._end)
 
-    def markers(self, position: int) -> list[TimeMarker]:
-        return self._of(position)[1]
-
-    def national(self, position: int) -> list[tuple[int, int]]:
-        return self._of(position)[2]
+    @functools.cached_property
+    def national(self) -> list[tuple[int, int]]:
+        return find_national(self._view, self._start, self._end)
 
 
 def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
@@ -369,7 +364,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         return []
     skipped = _ranges(view, tokens)
     segments = Segments(view)
-    surroundings = _Surroundings(view, segments)
+    nearby_by_paragraph: dict[tuple[int, int], _Nearby] = {}
     catalogue = reference.indicators()
 
     mentions: list[Mention] = []
@@ -381,11 +376,15 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     for index, token in enumerate(tokens):
         if index in skipped:
             continue
-        sentence_span = segments.sentence(token.start)
+        where = segments.locate(token.start)
+        nearby = nearby_by_paragraph.get(where.paragraph)
+        if nearby is None:
+            nearby = nearby_by_paragraph[where.paragraph] = _Nearby(view, where.paragraph)
+        sentence_span = where.sentence
         if sentence_span != current_sentence:
             current_sentence, sentence_mentions, rank_from = sentence_span, [], None
             sentence_starts.append(sentence_span[0])
-        clause_start, clause_end = segments.clause(token.start)
+        clause_start, clause_end = where.clause
         previous_end = tokens[index - 1].end if index else 0
         label_start = max(clause_start, previous_end, token.start - _LABEL_CHARS)
         next_start = tokens[index + 1].start if index + 1 < len(tokens) else len(view)
@@ -393,21 +392,22 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         previous = sentence_mentions[-1] if sentence_mentions else None
         window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
-        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, surroundings)
+        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, nearby)
         if candidate is None:
             continue
         indicator = catalogue[candidate.indicator]
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
         if (indicator.unit != "rank" and not indicator.code.startswith("one_stop")
-                and any(h in clause_before for h in cues.PART_HINTS)):
+                and cues.PART_OF_GOVERNMENT.may_match(clause_before)):
             part = _last(cues.PART_OF_GOVERNMENT, _blank_parentheses(clause_before))
-            wide = _last(cues.PROVINCE_WIDE, clause_before)
-            if part is not None and (wide is None or wide.start() < part.start()):
-                continue  # a figure of one ministry, department, district or level of government
+            if part is not None:
+                wide = _last(cues.PROVINCE_WIDE, clause_before)
+                if wide is None or wide.start() < part.start():
+                    continue  # a figure of one ministry, department, district or level of government
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):
             continue  # a breakdown of a total already taken
-        year, year_source = _year(view, surroundings.markers(token.start), token, head_end, sentence_span, context)
+        year, year_source = _year(view, nearby.markers, token, head_end, sentence_span, context)
         if year_source == "reference":
             # Consecutive statements on one indicator share their time frame ('..., Kon Tum thứ 45');
             # a ranking article speaks of one edition of its index throughout.
@@ -428,8 +428,8 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             value=round(token.value, 6),
             unit=indicator.unit,
             qualifier=_qualifier(view, token),
-            province_code=_province(view, surroundings.places(token.start), surroundings.national(token.start),
-                                    token, clause_start, head_end, indicator.code, context),
+            province_code=_province(view, nearby.places, nearby.national, token, clause_start, head_end,
+                                    indicator.code, context),
             year=year,
             evidence=text[candidate.cue_start : candidate.cue_end],
             char_start=candidate.cue_start,

@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import NamedTuple
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*")
 _SENTENCE_END = re.compile(r"(?=[.!?…])[.!?…]+[\"”’)]*[ \t\u00a0]+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
 # Abbreviations that end with a dot inside a sentence: 'TP. Pleiku', 'ThS. Nguyễn'.
 _ABBREVIATIONS = {"TP", "Tp", "tp", "ThS", "TS", "PGS", "GS", "BS", "Q", "P", "St", "Mr", "Ms", "Dr", "KS", "CN"}
+
+
+class Location(NamedTuple):
+    """Spans (start, end) around one position; a paragraph includes its closing line break."""
+
+    paragraph: tuple[int, int]
+    sentence: tuple[int, int]
+    clause: tuple[int, int]
 
 
 class Segments:
@@ -28,15 +37,6 @@ class Segments:
         self._breaks.append(self._length)
         self._sentences: dict[int, list[int]] = {}
         self._clauses: dict[int, list[int]] = {}
-
-    def _paragraph_index(self, position: int) -> int:
-        return bisect.bisect_right(self._paragraphs, position) - 1
-
-    def paragraph(self, position: int) -> tuple[int, int]:
-        """The paragraph holding a position, its closing line break included."""
-        index = self._paragraph_index(position)
-        end = self._paragraphs[index + 1] if index + 1 < len(self._paragraphs) else self._length
-        return self._paragraphs[index], end
 
     def _sentence_starts(self, index: int) -> list[int]:
         starts = self._sentences.get(index)
@@ -64,16 +64,20 @@ class Segments:
             self._clauses[index] = starts
         return starts
 
-    def _span(self, starts_of, position: int) -> tuple[int, int]:
-        index = self._paragraph_index(position)
-        starts = starts_of(index)
-        at = bisect.bisect_right(starts, position) - 1
-        if at + 1 < len(starts):
-            return starts[at], starts[at + 1]
-        return starts[at], self.paragraph(position)[1]
+    def locate(self, position: int) -> Location:
+        """The paragraph, sentence and clause holding a position."""
+        index = bisect.bisect_right(self._paragraphs, position) - 1
+        end = self._paragraphs[index + 1] if index + 1 < len(self._paragraphs) else self._length
+        return Location((self._paragraphs[index], end), _span(self._sentence_starts(index), position, end),
+                        _span(self._clause_starts(index), position, end))
 
     def sentence(self, position: int) -> tuple[int, int]:
-        return self._span(self._sentence_starts, position)
+        return self.locate(position).sentence
 
     def clause(self, position: int) -> tuple[int, int]:
-        return self._span(self._clause_starts, position)
+        return self.locate(position).clause
+
+
+def _span(starts: list[int], position: int, paragraph_end: int) -> tuple[int, int]:
+    at = bisect.bisect_right(starts, position) - 1
+    return starts[at], starts[at + 1] if at + 1 < len(starts) else paragraph_end
