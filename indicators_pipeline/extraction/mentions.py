@@ -114,19 +114,24 @@ def _rank_index(view: str, sentence_span: tuple[int, int], position: int) -> str
     A ranking outside the catalogue (PAPI, PCI, the e-government ranking) that is nearer wins and
     means the rank is no mention.
     """
-    sentence = view[sentence_span[0] : sentence_span[1]]
-    local = position - sentence_span[0]
     before_best = after_best = None  # an index named before the rank wins over one named after it
-    for code, pattern in cues.RANK_INDEXES:
-        for match in pattern.finditer(sentence):
-            if match.end() <= local:
-                if before_best is None or match.end() > before_best[0]:
-                    before_best = (match.end(), code)
-            elif ";" not in sentence[local : match.start()] and (after_best is None or match.start() < after_best[0]):
-                after_best = (match.start(), code)
+    for start, end, code in _indexes_named_in(view, *sentence_span):
+        if end <= position:
+            if before_best is None or end > before_best[0]:
+                before_best = (end, code)
+        elif ";" not in view[position:start] and (after_best is None or start < after_best[0]):
+            after_best = (start, code)
     if before_best or after_best:
         return (before_best or after_best)[1]
     return _index_named_earlier(view, sentence_span[0])
+
+
+@functools.lru_cache(maxsize=256)
+def _indexes_named_in(view: str, start: int, end: int) -> tuple[tuple[int, int, str | None], ...]:
+    """(start, end, index) of every index a sentence names; read once for all the ranks in it."""
+    sentence = view[start:end]
+    return tuple((start + m.start(), start + m.end(), code)
+                 for code, pattern in cues.RANK_INDEXES for m in pattern.finditer(sentence))
 
 
 @functools.lru_cache(maxsize=256)
