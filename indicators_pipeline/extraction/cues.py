@@ -30,24 +30,25 @@ class Caseless:
         self._folded = re.compile(_lowercase_letters(pattern))
         self._exact = re.compile(pattern, re.IGNORECASE)
 
-    def _pick(self, text: str) -> tuple[re.Pattern, str]:
-        lowered = text.lower()
+    def _pick(self, text: str, lowered: str | None) -> tuple[re.Pattern, str]:
+        lowered = text.lower() if lowered is None else lowered
         return (self._folded, lowered) if len(lowered) == len(text) else (self._exact, text)
 
-    def search(self, text: str) -> re.Match | None:
-        pattern, text = self._pick(text)
+    # `lowered`: the text already lowercased by the caller, to lowercase it once for many patterns.
+    def search(self, text: str, lowered: str | None = None) -> re.Match | None:
+        pattern, text = self._pick(text, lowered)
         return pattern.search(text)
 
-    def match(self, text: str) -> re.Match | None:
-        pattern, text = self._pick(text)
+    def match(self, text: str, lowered: str | None = None) -> re.Match | None:
+        pattern, text = self._pick(text, lowered)
         return pattern.match(text)
 
-    def fullmatch(self, text: str) -> re.Match | None:
-        pattern, text = self._pick(text)
+    def fullmatch(self, text: str, lowered: str | None = None) -> re.Match | None:
+        pattern, text = self._pick(text, lowered)
         return pattern.fullmatch(text)
 
-    def finditer(self, text: str):
-        pattern, text = self._pick(text)
+    def finditer(self, text: str, lowered: str | None = None):
+        pattern, text = self._pick(text, lowered)
         return pattern.finditer(text)
 
 
@@ -91,10 +92,17 @@ class Hinted:
 class Cue:
     indicator: str
     kinds: frozenset[str]
-    head: re.Pattern | None = None
-    label: re.Pattern | None = None
-    sentence: re.Pattern | None = None  # must also appear somewhere in the sentence
-    hints: tuple[str, ...] = ()  # lowercase words one of which the head or label read must contain (a cheap first test)
+    head: Caseless | None = None
+    label: Caseless | None = None
+    sentence: Caseless | re.Pattern | None = None  # must also appear somewhere in the sentence
+    # Lowercase words one of which every match of the head (or, for a label rule, the label) contains:
+    # a cheap first test, so that most rules are never run on a figure. Required: a rule without
+    # hints would never apply.
+    hints: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.hints or any(h != h.lower() for h in self.hints):
+            raise ValueError(f"cue for {self.indicator}: hints must be lowercase and not empty")
 
 
 COUNT = frozenset({"count", "ratio"})

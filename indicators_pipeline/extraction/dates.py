@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _HEADER_CHARS = 700  # a dateline sits in the first lines; later dates are events in the story
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)(?!\d)")
@@ -26,8 +26,7 @@ def find_publication_date(text: str) -> dt.date | None:
     return min(found)[1] if found else None
 
 
-@dataclass(frozen=True)
-class TimeMarker:
+class TimeMarker(NamedTuple):
     """A time phrase in the text: a year (`year` set) or an as-of phrase (`year` None)."""
 
     start: int

@@ -67,22 +67,35 @@ def _blank_parentheses(text: str) -> str:
     return _PARENTHESES.sub(lambda m: " " * len(m.group()), text)
 
 
-def _last(pattern: re.Pattern | cues.Hinted, text: str) -> re.Match | None:
+def _last(pattern: re.Pattern | cues.Hinted | cues.Caseless, text: str, lowered: str | None = None) -> re.Match | None:
+    """The last match in a text (`lowered`: the text lowercased, when the caller has it already)."""
     found = None
-    for found in pattern.finditer(text):
+    for found in (pattern.finditer(text, lowered) if lowered is not None else pattern.finditer(text)):
         pass
     return found
+
+
+@functools.cache
+def _rules_for(rules: tuple[cues.Cue, ...], kind: str) -> tuple[cues.Cue, ...]:
+    return tuple(cue for cue in rules if kind in cue.kinds)
+
+
+def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str):
+    """The rules of a kind whose hints the (lowercased) text holds, in rule order."""
+    for cue in _rules_for(rules, kind):
+        for hint in cue.hints:
+            if hint in lowered:
+                yield cue
+                break
 
 
 def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
     best: tuple[str, int, int] | None = None
     lowered = label.lower()
-    for cue in cues.LABEL_CUES:
-        if kind not in cue.kinds or not any(h in lowered for h in cue.hints):
-            continue
+    for cue in _applicable(cues.LABEL_CUES, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
-        last = _last(cue.label, label)
+        last = _last(cue.label, label, lowered)
         if last is not None and (best is None or last.end() > best[2] - offset):
             best = (cue.indicator, offset + last.start(), offset + last.end())
     if best is not None and kind == "percent":
@@ -94,12 +107,10 @@ def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tup
 
 def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rules) -> tuple[str, int, int] | None:
     lowered = head.lower()
-    for cue in rules:
-        if kind not in cue.kinds or not any(h in lowered for h in cue.hints):
-            continue
+    for cue in _applicable(rules, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
-        match = cue.head.search(head)
+        match = cue.head.search(head, lowered)
         if match and (cue.label is None or cue.label.search(label)):
             return cue.indicator, offset, offset + match.end()
     return None

@@ -6,7 +6,7 @@ number means (a year, a level, a value): that is the job of the cue rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Thousands separators seen in the wild: '.', and non-breaking or narrow spaces from web copy.
 _GROUP = r"[.\u00a0\u202f]"
@@ -21,8 +21,7 @@ _DROP_GROUPS = str.maketrans("", "", ".\u00a0\u202f")
 _SCALE_FACTOR = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
 
 
-@dataclass(frozen=True)
-class NumberToken:
+class NumberToken(NamedTuple):
     """A number as written: `value` in plain units, `kind` among count/percent/money/ratio."""
 
     start: int
