@@ -22,11 +22,33 @@ def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
     for province in reference.provinces().values():
         for spelling in (province.name, *province.aliases):
             by_spelling.setdefault(spelling, province.code)
-    # Longest first, so 'Thừa Thiên Huế' wins over 'Huế' and 'Bà Rịa - Vũng Tàu' over nothing shorter.
-    alternation = "|".join(re.escape(s) for s in sorted(by_spelling, key=len, reverse=True))
-    # Names start with a capital: the lookahead skips every other position before trying the alternation.
-    pattern = re.compile(rf"(?<![\w])(?=[A-ZĐÂĂÊÔƠƯÁÀẢÃẠĐÉÈÍÌÓÒÚÙÝ])(?P<name>{alternation})(?!\w)")
+    # The pattern starts with the names' first letters, so the engine skips to them without trying
+    # anything elsewhere; that a name starts a word is checked by `find_places`.
+    pattern = re.compile(rf"(?P<name>{_trie(by_spelling)})(?!\w)")
     return pattern, by_spelling
+
+
+def _trie(words) -> str:
+    """One pattern for many words, sharing their prefixes: each letter of the text is read once.
+
+    Longer words are tried before their prefixes ('Thừa Thiên Huế' before 'Thừa Thiên'), so the
+    longest spelling that ends at a word boundary wins, as a longest-first alternation would.
+    """
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(root)
 
 
 _TITLE_BEFORE = re.compile(r"(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|TP\.?)\s+$")
@@ -35,11 +57,18 @@ _TITLE_BEFORE = re.compile(r"(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|T
 def find_places(text: str, start: int = 0, end: int | None = None) -> list[PlaceMention]:
     """Every province named in text[start:end], case-sensitively (names are capitalized in Vietnamese)."""
     pattern, by_spelling = _province_pattern()
-    return [
-        PlaceMention(m.start(), m.end(), by_spelling[m.group("name")],
-                     bool(_TITLE_BEFORE.search(text, max(0, m.start() - 12), m.start())))
-        for m in pattern.finditer(text, start, len(text) if end is None else end)
-    ]
+    end = len(text) if end is None else end
+    found: list[PlaceMention] = []
+    position = start
+    while (match := pattern.search(text, position, end)) is not None:
+        at = match.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] == "_"):
+            position = at + 1  # inside a word: a name may still start at a later letter
+            continue
+        found.append(PlaceMention(at, match.end(), by_spelling[match.group("name")],
+                                  bool(_TITLE_BEFORE.search(text, max(0, at - 12), at))))
+        position = match.end()
+    return found
 
 
 _NATIONAL = re.compile(r"[Cc]ả nước|[Tt]oàn quốc|63 tỉnh, thành phố")
