@@ -75,9 +75,16 @@ def _last(pattern: re.Pattern | cues.Hinted | cues.Caseless, text: str, lowered:
     return found
 
 
-@functools.cache
+_RULES_BY_KIND: dict[tuple[int, str], tuple[cues.Cue, ...]] = {}
+
+
 def _rules_for(rules: tuple[cues.Cue, ...], kind: str) -> tuple[cues.Cue, ...]:
-    return tuple(cue for cue in rules if kind in cue.kinds)
+    """The rules that take a kind of number (kept by the rule table's identity: hashing rules is slow)."""
+    key = (id(rules), kind)
+    chosen = _RULES_BY_KIND.get(key)
+    if chosen is None:
+        chosen = _RULES_BY_KIND[key] = tuple(cue for cue in rules if kind in cue.kinds)
+    return chosen
 
 
 def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str):
