@@ -16,7 +16,7 @@ from indicators_pipeline.extraction import cues
 from indicators_pipeline.extraction.dates import TimeMarker, find_time_markers
 from indicators_pipeline.extraction.numbers import NumberToken, find_numbers
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
-from indicators_pipeline.extraction.segments import Segments
+from indicators_pipeline.extraction.segments import Location, Segments
 
 EXTRACTOR_VERSION = "5"  # bump when rules change: the pipeline then re-parses every article
 
@@ -188,9 +188,11 @@ def _is_value(text: str, token: NumberToken) -> bool:
     if token.kind == "count" and token.digits_end - token.start == 4 and _FOUR_DIGIT_YEAR.fullmatch(text[token.start : token.digits_end]):
         return False
     before = text[max(0, token.start - 40) : token.start]
-    if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(before[-24:]):
+    near = before[-24:]
+    near_lowered = near.lower()
+    if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(near, near_lowered):
         return False
-    if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(before[-24:]):
+    if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
     if token.kind == "count" and cues.SKIP_AFTER.match(text[token.end : token.end + 20]):
         return False
@@ -396,13 +398,15 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     sentence_mentions: list[Mention] = []
     current_sentence = (-1, -1)
     rank_from: Mention | None = None
+    where: Location | None = None
     for index, token in enumerate(tokens):
         if index in skipped:
             continue
-        where = segments.locate(token.start)
-        nearby = nearby_by_paragraph.get(where.paragraph)
-        if nearby is None:
-            nearby = nearby_by_paragraph[where.paragraph] = _Nearby(view, where.paragraph)
+        if where is None or not where.clause[0] <= token.start < where.clause[1]:  # figures share clauses
+            where = segments.locate(token.start)
+            nearby = nearby_by_paragraph.get(where.paragraph)
+            if nearby is None:
+                nearby = nearby_by_paragraph[where.paragraph] = _Nearby(view, where.paragraph)
         sentence_span = where.sentence
         if sentence_span != current_sentence:
             current_sentence, sentence_mentions, rank_from = sentence_span, [], None
