@@ -287,10 +287,11 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
 
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[max(0, token.start - 24) : token.start]
-    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or cues.AT_LEAST.search(before):
+    lowered = before.lower()
+    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or cues.AT_LEAST.search(before, lowered):
         return "at_least"
     for name, pattern in cues.QUALIFIERS:
-        if pattern.search(before):
+        if pattern.search(before, lowered):
             return name
     return "exact"
 

@@ -10,7 +10,9 @@ from typing import NamedTuple
 
 # Thousands separators seen in the wild: '.', and non-breaking or narrow spaces from web copy.
 _GROUP = r"[.\u00a0\u202f]"
-_NUMBER = re.compile(rf"(\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:,(\d+))?(?:\.(\d{{1,2}})(?!\d))?")
+# Numbers are written in ASCII digits. The pattern opens with a digit set (not a group or '\d', a
+# Unicode category) so that the engine skips straight to the next digit.
+_NUMBER = re.compile(rf"([0-9](?:\d{{0,2}}(?:{_GROUP}\d{{3}})+|\d*))(?:,(\d+))?(?:\.(\d{{1,2}})(?!\d))?")
 _NOT_BEFORE_A_NUMBER = re.compile(r"[\w.,/:-]")  # a digit run glued to these is part of a word or a code
 _SPACE = r"[ \u00a0\u202f]*"
 _PERCENT = re.compile(rf"{_SPACE}(%|phần trăm)", re.IGNORECASE)
@@ -60,12 +62,8 @@ def format_number(value: float, decimals: int = 0) -> str:
 def find_numbers(text: str) -> list[NumberToken]:
     """Every number of the text with its unit: percent, money (billion VND), ratio or count."""
     tokens: list[NumberToken] = []
-    position = 0
-    # A lone digit class is found by a fast scan; the full number grammar is then matched in place
-    # (the same tokens as `_NUMBER.finditer`, whose every match starts at a digit).
-    while (digit := _DIGIT.search(text, position)) is not None:
-        match = _NUMBER.match(text, digit.start())
-        position = end = match.end()
+    for match in _NUMBER.finditer(text):
+        end = match.end()
         if match.start() and _NOT_BEFORE_A_NUMBER.match(text, match.start() - 1):
             continue
         follower = text[end : end + 1]
@@ -105,9 +103,6 @@ def _with_unit(text: str, match: re.Match, value: float, decimals: int) -> Numbe
     return None
 
 
-# ASCII digits: a set the engine skips to fast ('\d' is a Unicode category, tested letter by letter).
-# Vietnamese news writes numbers in ASCII digits; other scripts' digits are not read as numbers.
-_DIGIT = re.compile(r"[0-9]")
 _SPACES = " \u00a0\u202f"
 _UNIT_PEEK = 8  # spaces a unit may stand after; past that, the full patterns decide
 # First letters of every unit word ('%', 'phần trăm', 'nghìn', 'ngàn', 'triệu', 'tỷ', 'tỉ', 'đồng',
