@@ -126,14 +126,14 @@ def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rule
 _INDEX_LOOKBACK = 800
 
 
-def _rank_index(view: str, sentence_span: tuple[int, int], position: int) -> str | None:
+def _rank_index(view: str, sentence_span: tuple[int, int], position: int, nearby: "_Nearby") -> str | None:
     """The index a rank belongs to: named nearest to it in its sentence, else before it in the text.
 
     A ranking outside the catalogue (PAPI, PCI, the e-government ranking) that is nearer wins and
     means the rank is no mention.
     """
     before_best = after_best = None  # an index named before the rank wins over one named after it
-    for start, end, code in _indexes_named_in(view, *sentence_span):
+    for start, end, code in nearby.indexes_named_in(sentence_span):
         if end <= position:
             if before_best is None or end > before_best[0]:
                 before_best = (end, code)
@@ -141,18 +141,16 @@ def _rank_index(view: str, sentence_span: tuple[int, int], position: int) -> str
             after_best = (start, code)
     if before_best or after_best:
         return (before_best or after_best)[1]
-    return _index_named_earlier(view, sentence_span[0])
+    return nearby.index_named_before(sentence_span[0])
 
 
-@functools.lru_cache(maxsize=256)
 def _indexes_named_in(view: str, start: int, end: int) -> tuple[tuple[int, int, str | None], ...]:
-    """(start, end, index) of every index a sentence names; read once for all the ranks in it."""
+    """(start, end, index) of every index a sentence names."""
     sentence = view[start:end]
     return tuple((start + m.start(), start + m.end(), code)
                  for code, pattern in cues.RANK_INDEXES for m in pattern.finditer(sentence))
 
 
-@functools.lru_cache(maxsize=256)
 def _index_named_earlier(view: str, sentence_start: int) -> str | None:
     """The index named last before a sentence (or in the headline); one answer per sentence."""
     before = view[max(0, sentence_start - _INDEX_LOOKBACK) : sentence_start]
@@ -251,7 +249,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:]) or (kind == "ratio" and token.denominator == 63)):
         if not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head):
             return None
-        index = _rank_index(view, sentence_span, token.start)
+        index = _rank_index(view, sentence_span, token.start, nearby)
         if index is None or _names_a_part_of_the_index(view, token, sentence_span):
             return None
         return _Candidate(token, index, token.start, token.end)
@@ -360,7 +358,8 @@ _REACH = 32  # a name or a dated phrase may start at the end of a paragraph and 
 
 
 class _Nearby:
-    """Places, time markers and national phrases of one paragraph, found the first time a figure asks.
+    """Places, time markers, national phrases and ranking indexes of one paragraph, found the first
+    time a figure asks.
 
     Everything a figure reads of them lies in its own sentence, so prose without figures is never
     searched for them.
@@ -368,6 +367,8 @@ class _Nearby:
 
     def __init__(self, view: str, paragraph: tuple[int, int]) -> None:
         self._view, self._start, self._end = view, paragraph[0], min(len(view), paragraph[1] + _REACH)
+        self._indexes_in: dict[tuple[int, int], tuple[tuple[int, int, str | None], ...]] = {}
+        self._index_before: dict[int, str | None] = {}
 
     @functools.cached_property
     def places(self) -> list[PlaceMention]:
@@ -380,6 +381,19 @@ class _Nearby:
     @functools.cached_property
     def national(self) -> list[tuple[int, int]]:
         return find_national(self._view, self._start, self._end)
+
+    def indexes_named_in(self, sentence: tuple[int, int]) -> tuple[tuple[int, int, str | None], ...]:
+        """The indexes a sentence of the paragraph names, read once for all the ranks in it."""
+        found = self._indexes_in.get(sentence)
+        if found is None:
+            found = self._indexes_in[sentence] = _indexes_named_in(self._view, *sentence)
+        return found
+
+    def index_named_before(self, sentence_start: int) -> str | None:
+        """The index named last before a sentence of the paragraph, one answer per sentence."""
+        if sentence_start not in self._index_before:
+            self._index_before[sentence_start] = _index_named_earlier(self._view, sentence_start)
+        return self._index_before[sentence_start]
 
 
 def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:

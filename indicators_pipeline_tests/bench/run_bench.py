@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 BENCH_DIR = REPO / "data" / "bench"
 _PLAIN_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*%?")
 _EXTRACTION_SAMPLE = 2000  # articles timed for throughput (enough for a stable MB/s)
+_PASSES = 3  # throughput is the fastest of these passes
+_SEED_REPEATS = 30  # the five real seed articles, read this many times (about 1 MB)
 
 
 def corpus(size: int) -> tuple[Path, Path]:
@@ -36,19 +38,34 @@ def corpus(size: int) -> tuple[Path, Path]:
     return folder, truth
 
 
+def _best_cpu_seconds(work) -> float:
+    """CPU time of the fastest of a few passes: neighbours on a shared machine only ever slow a pass."""
+    best = float("inf")
+    for _ in range(_PASSES):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def _seed_texts() -> list[str]:
+    """The real seed articles as the pipeline reads them (decoded, HTML stripped)."""
+    names = [row.split(",", 1)[0] for row in (REPO / "indicators_pipeline_tests" / "gold" / "seed_articles.csv")
+             .read_text(encoding="utf-8").splitlines()[1:]]
+    return [parse_article((REPO / "data" / "raw" / name).read_bytes()).text
+            for name in names if (REPO / "data" / "raw" / name).exists()]
+
+
 def extraction(folder: Path, truth: Path) -> dict:
     paths = sorted(folder.iterdir())[:_EXTRACTION_SAMPLE]
     texts = [p.read_text(encoding="utf-8") for p in paths]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     context = ArticleContext("01", 2020)
-    started = time.process_time()
-    for text in texts:
-        extract_mentions(text, context)
-    extract_seconds = time.process_time() - started
-    started = time.process_time()
-    for text in texts:
-        sum(1 for _ in _PLAIN_NUMBERS.finditer(text))
-    baseline_seconds = time.process_time() - started
+    extract_seconds = _best_cpu_seconds(lambda: [extract_mentions(text, context) for text in texts])
+    baseline_seconds = _best_cpu_seconds(lambda: [sum(1 for _ in _PLAIN_NUMBERS.finditer(t)) for t in texts])
+    seeds = _seed_texts() * _SEED_REPEATS
+    seed_megabytes = sum(len(t.encode("utf-8")) for t in seeds) / 1e6
+    seed_seconds = _best_cpu_seconds(lambda: [extract_mentions(text, context) for text in seeds]) if seeds else 0.0
 
     predictions = []
     for path in paths:
@@ -63,6 +80,7 @@ def extraction(folder: Path, truth: Path) -> dict:
     gold = [g for g in load_gold(str(truth)) if g["file"] in names]
     result = score(gold, predictions)
     return {"sample_mb": round(megabytes, 1), "extract_mb_per_s": round(megabytes / extract_seconds, 2),
+            "seed_articles_mb_per_s": round(seed_megabytes / seed_seconds, 2) if seeds else None,
             "regex_scan_mb_per_s": round(megabytes / baseline_seconds, 1),
             "extract_vs_regex": round(baseline_seconds / extract_seconds, 3),
             "synthetic_f1": round(result["F1"], 4), "synthetic_f1_attributed": round(result["F1_attr"], 4)}
