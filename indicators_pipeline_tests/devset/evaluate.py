@@ -17,6 +17,8 @@ REPO = HERE.parent.parent
 SETS = {
     "seed": (REPO / "data" / "raw", HERE.parent / "gold" / "seed_mentions.csv"),
     "dev": (HERE / "articles", HERE / "dev_mentions.csv"),
+    # Written in the second session, after the extractor: its first reading is recorded in the README.
+    "dev2": (HERE / "articles2", HERE / "dev2_mentions.csv"),
 }
 
 
