@@ -131,7 +131,7 @@ HEAD_CUES: tuple[Cue, ...] = (
     Cue("online_services_full", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?toàn trình"), hints=("toàn trình",)),
     Cue("online_services_partial", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?một phần"), hints=("một phần",)),
     Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
-    Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới))"), hints=("thủ tục hành chính", "tthc")),
+    Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới)|\s+liên thông)"), hints=("thủ tục hành chính", "tthc")),
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.
     Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)"), hints=("hồ sơ",)),
     Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)"), hints=("hồ sơ",)),
@@ -150,13 +150,14 @@ HEAD_CUES: tuple[Cue, ...] = (
 )
 
 # Label cues: the phrase that names what a figure measures, standing before it.
+_PROCEDURE = r"(?:\s+(?:TTHC|thủ tục hành chính))?"  # 'số hồ sơ (TTHC) giải quyết (TTHC) là ...'
 LABEL_CUES: tuple[Cue, ...] = (
     Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|trước hạn|đúng và trước hạn|trước và đúng hạn"), hints=("hạn",)),
     Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?"), hints=("phát sinh",)),
     Cue("online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình"), hints=("toàn trình",)),
     Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến"), hints=("trực tuyến", "qua mạng")),
     Cue("online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến"), hints=("thanh toán",)),
-    Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số hóa hồ sơ|số hoá hồ sơ"), hints=("số hóa", "số hoá")),
+    Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số h[oó]a (?:thành phần )?hồ sơ|số hoá (?:thành phần )?hồ sơ"), hints=("số hóa", "số hoá")),
     Cue("results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử"), hints=("kết quả",)),
     Cue("work_files_online_pct", PERCENT, label=_rx(r"hồ sơ công việc"), hints=("công việc",)),
     Cue("computer_staff_pct", PERCENT, label=_rx(r"máy tính"), hints=("máy tính",)),
@@ -172,9 +173,9 @@ LABEL_CUES: tuple[Cue, ...] = (
     Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$"), hints=("thủ tục", "tthc")),
     Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
     Cue("online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$"), hints=("mức",)),
-    Cue("dossiers_received", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:được )?(?:tiếp nhận|phát sinh)\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_online", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_resolved", COUNT, label=_rx(r"(?:tổng số|số) hồ sơ (?:đã )?(?:được )?giải quyết\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_received", COUNT, label=_rx(rf"(?:tổng số|số) hồ sơ{_PROCEDURE} (?:được )?(?:tiếp nhận|phát sinh){_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số) hồ sơ{_PROCEDURE} (?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
     Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
     Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
 )
@@ -193,7 +194,7 @@ SHARE_LINK = _rx(r"^[\s,(]*(?:chiếm|đạt|bằng|tương đương|tương ứ
 # Ranks: the index is named somewhere in the sentence, the rank right before the number.
 RANK_BEFORE = _rx(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$")
 RANK_INDEXES: tuple[tuple[str | None, re.Pattern], ...] = (
-    ("ict_index_rank", _rx(r"ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|sẵn sàng cho ứng dụng")),
+    ("ict_index_rank", _rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|sẵn sàng cho ứng dụng")),
     ("dti_rank", re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh|[Mm]ức độ chuyển đổi số")),
     ("par_index_rank", re.compile(r"PAR[\s-]?INDEX|PAR[\s-]?Index|[Cc]hỉ số cải cách hành chính|[Cc]hỉ số CCHC")),
     ("service_index_rank", _rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766")),
@@ -201,9 +202,11 @@ RANK_INDEXES: tuple[tuple[str | None, re.Pattern], ...] = (
     (None, re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
                       r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử")),
 )
+# The edition of an index, written right after its name: 'ICT Index 2016', '(DTI) năm 2022', 'PAR INDEX 2023:'.
+EDITION_YEAR = re.compile(r"(?:\)|\s|cấp tỉnh|của Việt Nam)*\s*(?:[Nn]ăm\s+)?((?:19|20)\d\d)(?![\d/])")
 REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của|tại|ở)?\s*(?:số\s*)?(?:các tỉnh|khu vực|vùng|miền|nhóm|Tây Nguyên|đồng bằng|ĐBSCL|Đông Nam Bộ|Tây Bắc|duyên hải|Bắc Trung Bộ)")
 # A rank of a part of an index (a DTI pillar, a PAR field) is not the province's overall rank.
-SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ)|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số|chính quyền số|kinh tế số|xã hội số")
+SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành phần|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số|chính quyền số|kinh tế số|xã hội số")
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = Hinted(
@@ -217,17 +220,27 @@ NOT_TARGET = _rx(r"vượt (?:kế hoạch|chỉ tiêu|mục tiêu)|so với (?:
 # A figure of one part of the government, not of the whole province.
 PART_OF_GOVERNMENT = Hinted(re.compile(
     # Every alternative starts with one of these letters: the lookahead lets the engine skip the rest fast.
-    r"(?=[BkSsUỦủhtqcRrT])(?:"
+    r"(?=[BCKRSTUckhqrstỦủ])(?:"
     r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|khối bộ, ngành|"
     r"\b[Ss]ở (?!ban|,|ngành|Thông tin và Truyền thông (?:cho biết|báo cáo))[A-ZĐ]\w*"
     r"|(?:UBND|Ủy ban nhân dân|ủy ban nhân dân) (?:huyện|thị xã|thành phố|TP\.?|quận) [A-ZĐ]"
     r"|\b(?:huyện|thị xã|quận) [A-ZĐ]\w+"
     r"|(?<!từ )(?<!các )(?<!đến )\bcấp (?:tỉnh|huyện|xã)\b(?! (?:đến|và|tới))"
-    r"|\b[Rr]iêng\b|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã))"
-), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm"))
+    r"|\b[Rr]iêng\b|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã)"
+    # A block of the government as the subject of the figure: 'các sở, ban, ngành tiếp nhận 23.233 hồ sơ'.
+    r"|(?:[Cc]ác|[Kk]hối) (?:sở,? ban,? ngành|huyện,? thị xã|UBND cấp huyện|đơn vị cấp huyện)[^.;\d]{0,30}?"
+    r"(?= (?:đã |đều |cùng )?(?:tiếp nhận|giải quyết|nhận|xử lý|đạt))"
+    r"|Công an (?:tỉnh|huyện|thành phố)|Bảo hiểm [Xx]ã hội (?:tỉnh|huyện)|Cục Thuế|Kho bạc|Ban Quản lý)"
+), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm", "Công an",
+    "Bảo hiểm", "Cục Thuế", "Kho bạc", "Ban Quản lý"))
+# A ministry as the subject of a rank: 'Bộ Khoa học và Công nghệ lên vị trí thứ 9'.
+MINISTRY = re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|cơ quan ngang bộ|nhóm (?:các )?bộ\b")
 PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
 
 # Figures that belong to no indicator however close the cue: staff, ISO, population shares.
+# A percent that compares with another period or total: 'bằng 205,6% so với quý I', 'vượt 90% tổng số của cả năm 2021'.
+NOT_A_SHARE_HEAD = _rx(r"^\W*(?:so với|tổng số của|số [^\d.;]{0,30} của (?:cả )?(?:năm|quý|tháng|cùng kỳ|kỳ trước)"
+                       r"|của (?:cả )?(?:năm|quý|tháng|cùng kỳ|kỳ trước)|cùng kỳ)")
 NOT_A_FIGURE_HEAD = _rx(r"^\W*(?:bậc|lần|người|cán bộ(?!.{0,80}(?:hộp thư|thư điện tử))|công chức|đoàn viên|hộ|ha\b|km|tin, bài|tin bài|bài viết|lượt|năm\b|tháng|ngày|giờ|phút|đơn vị.{0,40}ISO|cơ quan.{0,40}ISO|nhiệm vụ|dự án|đề án|ứng dụng|phần mềm|CSDL|cơ sở dữ liệu)")
 
 AT_LEAST = _rx(r"(?:ít nhất|tối thiểu)\s*$")
@@ -239,6 +252,8 @@ QUALIFIERS: tuple[tuple[str, Caseless], ...] = (
 # A change, not a level: 'tăng 3,61 điểm', 'cao hơn 0,1783 điểm', 'giảm 3 bậc' (but 'tăng lên 98%' is a level).
 CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
                     r"|so với [^\d,.;:]{0,25}))?\s*$")
+# A bound, not a figure: 'dưới 10%', 'chưa đạt 50%', 'không quá 5 ngày'.
+UPPER_BOUND_BEFORE = _rx(r"(?:dưới|chưa đến|chưa tới|chưa đạt|chưa vượt|không quá|không đến|không tới|tối đa)\s*$")
 RANGE_START = _rx(r"(?:dao động|trong khoảng|từ)\s*$")
 RANGE_LINK = _rx(r"\s*(?:đến|tới|-|–)\s*")
 # A percent written as a non-catalogue index's score: 'PAR Index đạt 92,18%' (the PAR score is not catalogued).
@@ -247,6 +262,8 @@ PERCENT_BLOCKERS = re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cá
 PLACE_AFTER = _rx(r"^\s*(?:là|thuộc về)\s+")
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
+    # '100% TTHC đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình'
+    Cue("online_services_full_pct", PERCENT, head=_rx(r"^\W*(?:thủ tục hành chính|TTHC|dịch vụ công|DVC)[^.;%]{0,70}?(?:dịch vụ công|DVC)(?:TT| trực tuyến)? toàn trình"), hints=("toàn trình",)),
     Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,50}(?:đúng hạn|trước hạn)"), hints=("hồ sơ",)),
     Cue("documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)"), hints=("văn bản",)),
     Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)"), hints=("hồ sơ",)),

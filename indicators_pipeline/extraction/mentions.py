@@ -25,6 +25,7 @@ _HEAD_CHARS = 140
 _CLAUSE_CHARS = 300
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _POINTS = re.compile(r"^\s*điểm\b(?!\s*cầu)", re.IGNORECASE)
+_POINTS_BEFORE = re.compile(r"điểm(?: số)?\s*(?:là|đạt)?\s*$", re.IGNORECASE)
 _FOUR_DIGIT_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -60,6 +61,7 @@ class _Candidate:
     cue_start: int
     cue_end: int
     parallel_to: Mention | None = None  # the figure whose cue a parallel figure borrows
+    edition_year: int | None = None  # a rank's: the year written after its index's name
 
 
 def _blank_parentheses(text: str) -> str:
@@ -126,45 +128,55 @@ def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rule
 _INDEX_LOOKBACK = 800
 
 
-def _rank_index(view: str, sentence_span: tuple[int, int], position: int, nearby: "_Nearby") -> str | None:
+IndexNamed = tuple[str | None, int | None]  # (index code, its edition year when written after the name)
+
+
+def _rank_index(view: str, sentence_span: tuple[int, int], position: int, nearby: "_Nearby") -> IndexNamed | None:
     """The index a rank belongs to: named nearest to it in its sentence, else before it in the text.
 
     A ranking outside the catalogue (PAPI, PCI, the e-government ranking) that is nearer wins and
     means the rank is no mention.
     """
     before_best = after_best = None  # an index named before the rank wins over one named after it
-    for start, end, code in nearby.indexes_named_in(sentence_span):
+    for start, end, code, edition in nearby.indexes_named_in(sentence_span):
         if end <= position:
             if before_best is None or end > before_best[0]:
-                before_best = (end, code)
+                before_best = (end, (code, edition))
         elif ";" not in view[position:start] and (after_best is None or start < after_best[0]):
-            after_best = (start, code)
+            after_best = (start, (code, edition))
     if before_best or after_best:
         return (before_best or after_best)[1]
     return nearby.index_named_before(sentence_span[0])
 
 
-def _indexes_named_in(view: str, start: int, end: int) -> tuple[tuple[int, int, str | None], ...]:
-    """(start, end, index) of every index a sentence names."""
+def _edition_year(view: str, name_end: int) -> int | None:
+    """'ICT Index 2016', 'Chỉ số DTI năm 2022', 'PAR INDEX 2023:': the year written right after an index name."""
+    match = cues.EDITION_YEAR.match(view, name_end, name_end + 32)
+    return int(match.group(1)) if match else None
+
+
+def _indexes_named_in(view: str, start: int, end: int) -> tuple[tuple[int, int, str | None, int | None], ...]:
+    """(start, end, index, edition year) of every index a sentence names."""
     sentence = view[start:end]
-    return tuple((start + m.start(), start + m.end(), code)
+    return tuple((start + m.start(), start + m.end(), code, _edition_year(view, start + m.end()))
                  for code, pattern in cues.RANK_INDEXES for m in pattern.finditer(sentence))
 
 
-def _index_named_earlier(view: str, sentence_start: int) -> str | None:
+def _index_named_earlier(view: str, sentence_start: int) -> IndexNamed | None:
     """The index named last before a sentence (or in the headline); one answer per sentence."""
-    before = view[max(0, sentence_start - _INDEX_LOOKBACK) : sentence_start]
+    lookback = max(0, sentence_start - _INDEX_LOOKBACK)
+    before = view[lookback:sentence_start]
     nearest = None
     for code, pattern in cues.RANK_INDEXES:
         match = _last(pattern, before)
         if match is not None and (nearest is None or match.end() > nearest[0]):
             nearest = (match.end(), code)
     if nearest is not None:
-        return nearest[1]
+        return nearest[1], _edition_year(view, lookback + nearest[0])
     title = view[: view.find("\n")] if "\n" in view else ""
     for code, pattern in cues.RANK_INDEXES:
-        if pattern.search(title):
-            return code
+        if (match := pattern.search(title)) is not None:
+            return code, _edition_year(view, match.end())
     return None
 
 
@@ -192,6 +204,10 @@ def _is_value(text: str, token: NumberToken) -> bool:
         return False
     if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
+    if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
+        return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
+    if token.kind == "percent" and token.value > 100:
+        return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
     if token.kind == "count" and cues.SKIP_AFTER.match(text[token.end : token.end + 20]):
         return False
     if token.kind == "count" and before.endswith("(") and text[token.end : token.end + 1] == ")":
@@ -242,20 +258,23 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     label = _blank_parentheses(view[label_start : token.start])
     head = view[token.end : head_end]
     kind = token.kind
-    if kind == "count" and _POINTS.match(head):
+    out_of_100 = kind == "ratio" and token.denominator == 100  # '77,65/100 điểm', 'tổng điểm 77,65/100'
+    if (kind == "count" or out_of_100) and (_POINTS.match(head) or (out_of_100 and _POINTS_BEFORE.search(label[-24:]))):
         kind = "points"
 
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
     if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:]) or (kind == "ratio" and token.denominator == 63)):
         if not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head):
             return None
-        index = _rank_index(view, sentence_span, token.start, nearby)
-        if index is None or _names_a_part_of_the_index(view, token, sentence_span):
+        named = _rank_index(view, sentence_span, token.start, nearby)
+        if named is None or named[0] is None or _names_a_part_of_the_index(view, token, sentence_span):
             return None
-        return _Candidate(token, index, token.start, token.end)
+        return _Candidate(token, named[0], token.start, token.end, edition_year=named[1])
 
     if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head):
         return None
+    if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head):
+        return None  # 'vượt 90% tổng số của cả năm 2021': a comparison with another period
 
     if kind == "percent":
         if previous is not None and previous.indicator_code in cues.SHARE_OF and previous.char_end <= token.start:
@@ -272,7 +291,11 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     else:
         # Scores are rare and named once per paragraph: look further back for the index they belong to.
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
-        found = _nearest_label_cue(_blank_parentheses(view[wide_start : token.start]), kind, wide_start, sentence)
+        wide = _blank_parentheses(view[wide_start : token.start])
+        found = _nearest_label_cue(wide, kind, wide_start, sentence)
+        part = _last(cues.SUB_INDEX, wide) if found is not None else None
+        if part is not None and wide_start + part.start() > found[1]:
+            return None  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm': a part of the score
     if found is None and kind == "percent":
         source = _parallel_cue(token, label, recent, nearby, label_start)
         if source is not None:
@@ -305,8 +328,9 @@ def _nearest_before(items, position: int, floor: int):
 
 
 _HEAD_YEAR_CHARS = 60
+_COMPARED_FIGURE_CHARS = 40
 # A year in a comparison describes the other figure: 'cao hơn năm 2022', 'so với năm 2021', 'kể từ 2019'.
-_COMPARISON = re.compile(r"so với|\bhơn\b|\btăng\b|\bgiảm\b|kể từ|\btừ\b|\bsau\b|\btrước\b|cùng kỳ", re.IGNORECASE)
+_COMPARISON = re.compile(r"so với|\bhơn\b|\btăng\b|\bgiảm\b|kể từ|\btừ\b|\bsau\b(?! đó)|\btrước\b(?! đó)|cùng kỳ", re.IGNORECASE)
 
 
 def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: int, sentence_span: tuple[int, int],
@@ -322,13 +346,16 @@ def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: in
         if marker.start >= token.end and marker.year is not None:
             if not _COMPARISON.search(view[token.end : marker.start]):
                 return marker.year, "own"
-    marker = _nearest_before(markers, token.start, sentence_span[0])
-    if marker is None:
-        return context.reference_year, "reference"
-    if marker.year is None:  # 'đến nay', 'hiện nay': as of publication, even in a review of the past year
-        return (context.published.year if context.published else context.reference_year), "own"
-    compared = _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start])
-    return marker.year, "comparison" if compared else "own"
+    before = [m for m in markers if sentence_span[0] <= m.start < token.start]
+    for marker in reversed(before):
+        if marker.year is None:  # 'đến nay', 'hiện nay': as of publication, even in a review of the past year
+            return (context.published.year if context.published else context.reference_year), "own"
+        if not _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start]):
+            return marker.year, "own"
+        if ";" not in view[marker.end : token.start] and token.start - marker.end <= _COMPARED_FIGURE_CHARS:
+            return marker.year, "comparison"  # 'so với năm 2021 (85%)': the figure of the year compared with
+        # 'tăng 3 bậc so với năm 2021; Chỉ số CCHC xếp thứ 14/63': the comparison was another figure's
+    return context.reference_year, "reference"
 
 
 _COMPARATIVE_NATIONAL = re.compile(r"(?:\d+|dẫn đầu|đứng đầu|cao nhất|thấp nhất|nhất|/63)\s*$")
@@ -367,8 +394,8 @@ class _Nearby:
 
     def __init__(self, view: str, paragraph: tuple[int, int]) -> None:
         self._view, self._start, self._end = view, paragraph[0], min(len(view), paragraph[1] + _REACH)
-        self._indexes_in: dict[tuple[int, int], tuple[tuple[int, int, str | None], ...]] = {}
-        self._index_before: dict[int, str | None] = {}
+        self._indexes_in: dict[tuple[int, int], tuple[tuple[int, int, str | None, int | None], ...]] = {}
+        self._index_before: dict[int, IndexNamed | None] = {}
 
     @functools.cached_property
     def places(self) -> list[PlaceMention]:
@@ -382,14 +409,14 @@ class _Nearby:
     def national(self) -> list[tuple[int, int]]:
         return find_national(self._view, self._start, self._end)
 
-    def indexes_named_in(self, sentence: tuple[int, int]) -> tuple[tuple[int, int, str | None], ...]:
+    def indexes_named_in(self, sentence: tuple[int, int]) -> tuple[tuple[int, int, str | None, int | None], ...]:
         """The indexes a sentence of the paragraph names, read once for all the ranks in it."""
         found = self._indexes_in.get(sentence)
         if found is None:
             found = self._indexes_in[sentence] = _indexes_named_in(self._view, *sentence)
         return found
 
-    def index_named_before(self, sentence_start: int) -> str | None:
+    def index_named_before(self, sentence_start: int) -> IndexNamed | None:
         """The index named last before a sentence of the paragraph, one answer per sentence."""
         if sentence_start not in self._index_before:
             self._index_before[sentence_start] = _index_named_earlier(self._view, sentence_start)
@@ -446,10 +473,17 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
                 wide = _last(cues.PROVINCE_WIDE, clause_before)
                 if wide is None or wide.start() < part.start():
                     continue  # a figure of one ministry, department, district or level of government
+        if indicator.unit == "rank" and "ộ" in clause_before:
+            ministry = _last(cues.MINISTRY, clause_before)
+            offset = token.start - len(clause_before)
+            if ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places):
+                continue  # the rank of a ministry in the ministries' table
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):
             continue  # a breakdown of a total already taken
         year, year_source = _year(view, nearby.markers, token, head_end, sentence_span, context)
+        if year_source == "reference" and candidate.edition_year is not None:
+            year, year_source = candidate.edition_year, "own"  # 'Vietnam ICT Index 2016 ... Hà Nội xếp thứ 2'
         if year_source == "reference":
             # Consecutive statements on one indicator share their time frame ('..., Kon Tum thứ 45');
             # a ranking article speaks of one edition of its index throughout.
@@ -516,4 +550,22 @@ def _deduplicate(mentions: list[Mention]) -> list[Mention]:
             # Two years for one value: two facts (a value that held in two years).
             chosen[(*key, mention.year)] = mention
             order.append((*key, mention.year))
-    return sorted((chosen[k] for k in order), key=lambda m: m.char_start)
+    kept = [chosen[k] for k in order]
+    exact = {}
+    for mention in kept:
+        if mention.qualifier == "exact":
+            exact.setdefault((mention.indicator_code, mention.province_code, mention.year, mention.is_target), []).append(mention.value)
+    kept = [m for m in kept if not _rounds_an_exact_figure(m, exact.get((m.indicator_code, m.province_code, m.year, m.is_target), ()))]
+    return sorted(kept, key=lambda m: m.char_start)
+
+
+_ROUNDING_REACH = 0.1  # 'hơn 56 nghìn' stands for 56.039; 'gần 98%' for 97,8%
+
+
+def _rounds_an_exact_figure(mention: Mention, exact_values) -> bool:
+    """A headline's rounded 'hơn 56 nghìn hồ sơ' is the body's '56.039 hồ sơ' told again, not a second figure."""
+    if mention.qualifier == "more_than":
+        return any(mention.value <= v <= mention.value * (1 + _ROUNDING_REACH) for v in exact_values)
+    if mention.qualifier == "about":
+        return any(abs(v - mention.value) <= mention.value * _ROUNDING_REACH for v in exact_values)
+    return False
