@@ -253,6 +253,7 @@ QUALIFIERS: tuple[tuple[str, Caseless], ...] = (
 CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
                     r"|so với [^\d,.;:]{0,25}))?\s*$")
 # A bound, not a figure: 'dưới 10%', 'chưa đạt 50%', 'không quá 5 ngày'.
+UPPER_BOUND_WORDS = ("dưới", "chưa", "không", "tối đa")  # a cheap first test
 UPPER_BOUND_BEFORE = _rx(r"(?:dưới|chưa đến|chưa tới|chưa đạt|chưa vượt|không quá|không đến|không tới|tối đa)\s*$")
 RANGE_START = _rx(r"(?:dao động|trong khoảng|từ)\s*$")
 RANGE_LINK = _rx(r"\s*(?:đến|tới|-|–)\s*")

@@ -7,18 +7,20 @@ then settles qualifier, province, year and whether it is a goal rather than a fa
 from __future__ import annotations
 
 import datetime as dt
+import bisect
 import functools
+import operator
 import re
 from dataclasses import dataclass, replace
 
 from indicators_pipeline import reference
 from indicators_pipeline.extraction import cues
 from indicators_pipeline.extraction.dates import TimeMarker, find_time_markers
-from indicators_pipeline.extraction.numbers import NumberToken, find_numbers
+from indicators_pipeline.extraction.numbers import NumberToken, find_numbers, find_ordinal_ranks
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
 from indicators_pipeline.extraction.segments import Location, Segments
 
-EXTRACTOR_VERSION = "5"  # bump when rules change: the pipeline then re-parses every article
+EXTRACTOR_VERSION = "6"  # bump when rules change: the pipeline then re-parses every article
 
 _LABEL_CHARS = 160
 _HEAD_CHARS = 140
@@ -204,7 +206,7 @@ def _is_value(text: str, token: NumberToken) -> bool:
         return False
     if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
-    if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
+    if any(word in near_lowered for word in cues.UPPER_BOUND_WORDS) and cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
         return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
     if token.kind == "percent" and token.value > 100:
         return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
@@ -253,7 +255,8 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
 
 
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence_span: tuple[int, int],
-              previous: Mention | None, recent: Mention | None, nearby: "_Nearby") -> _Candidate | None:
+              previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
+              sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> _Candidate | None:
     sentence = view[sentence_span[0] : sentence_span[1]]
     label = _blank_parentheses(view[label_start : token.start])
     head = view[token.end : head_end]
@@ -284,6 +287,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         found = _nearest_label_cue(label, kind, label_start, sentence)
         if found is None:
             found = _head_cue(head, kind, label, token.end, sentence, cues.HEAD_PERCENT_CUES)
+        if found is None and (share := _share_by_ratio(token, sentence_mentions, sentence_counts)) is not None:
+            return _Candidate(token, share, token.start, token.end)
     elif kind in ("count", "ratio"):
         found = _head_cue(head, kind, label, token.end, sentence, cues.HEAD_CUES)
         if found is None:
@@ -304,6 +309,21 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         return None
     indicator, cue_start, cue_end = found
     return _Candidate(token, indicator, min(cue_start, token.start), max(cue_end, token.end))
+
+
+def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> str | None:
+    """'115.665 hồ sơ trực tuyến, trên tổng số 168.746 hồ sơ, tương ứng tỷ lệ 68,54%': a percent that
+    is a count of its sentence divided by a later total is the share of that count."""
+    precision = 10.0 ** -token.decimals  # written precision, rounded or cut
+    for mention in reversed(sentence_mentions):
+        share = cues.SHARE_OF.get(mention.indicator_code)
+        if share is None:
+            continue
+        for total in sentence_counts:
+            if (mention.char_end <= total.start and total.end <= token.start and total.value > mention.value
+                    and abs(mention.value / total.value * 100 - token.value) <= precision):
+                return share
+    return None
 
 
 def _qualifier(view: str, token: NumberToken) -> str:
@@ -328,6 +348,7 @@ def _nearest_before(items, position: int, floor: int):
 
 
 _HEAD_YEAR_CHARS = 60
+_start = operator.attrgetter("start")
 _COMPARED_FIGURE_CHARS = 40
 # A year in a comparison describes the other figure: 'cao hơn năm 2022', 'so với năm 2021', 'kể từ 2019'.
 _COMPARISON = re.compile(r"so với|\bhơn\b|\btăng\b|\bgiảm\b|kể từ|\btừ\b|\bsau\b(?! đó)|\btrước\b(?! đó)|cùng kỳ", re.IGNORECASE)
@@ -346,8 +367,10 @@ def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: in
         if marker.start >= token.end and marker.year is not None:
             if not _COMPARISON.search(view[token.end : marker.start]):
                 return marker.year, "own"
-    before = [m for m in markers if sentence_span[0] <= m.start < token.start]
-    for marker in reversed(before):
+    at = bisect.bisect_left(markers, token.start, key=_start)
+    while at > 0 and markers[at - 1].start >= sentence_span[0]:
+        at -= 1
+        marker = markers[at]
         if marker.year is None:  # 'đến nay', 'hiện nay': as of publication, even in a review of the past year
             return (context.published.year if context.published else context.reference_year), "own"
         if not _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start]):
@@ -426,7 +449,11 @@ class _Nearby:
 def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     """Every indicator mention of the text, facts and targets (`is_target`), in text order."""
     view = text.replace("\u00a0", " ").replace("\u202f", " ")  # same length: offsets hold
-    tokens = [t for t in find_numbers(text) if _is_value(view, t)]
+    numbers = find_numbers(text)
+    ordinals = find_ordinal_ranks(view)
+    if ordinals:
+        numbers = sorted(numbers + ordinals, key=lambda t: t.start)
+    tokens = [t for t in numbers if _is_value(view, t)]
     if not tokens:
         return []
     skipped = _ranges(view, tokens)
@@ -438,6 +465,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     sentence_of: dict[int, int] = {}  # id(mention) -> sentence start
     sentence_starts: list[int] = []
     sentence_mentions: list[Mention] = []
+    sentence_counts: list[NumberToken] = []  # the counts of the sentence so far, figures or not
     current_sentence = (-1, -1)
     rank_from: Mention | None = None
     where: Location | None = None
@@ -451,7 +479,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
                 nearby = nearby_by_paragraph[where.paragraph] = _Nearby(view, where.paragraph)
         sentence_span = where.sentence
         if sentence_span != current_sentence:
-            current_sentence, sentence_mentions, rank_from = sentence_span, [], None
+            current_sentence, sentence_mentions, sentence_counts, rank_from = sentence_span, [], [], None
             sentence_starts.append(sentence_span[0])
         clause_start, clause_end = where.clause
         previous_end = tokens[index - 1].end if index else 0
@@ -461,7 +489,10 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         previous = sentence_mentions[-1] if sentence_mentions else None
         window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
-        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, nearby)
+        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, nearby,
+                              sentence_mentions, sentence_counts)
+        if token.kind == "count":
+            sentence_counts.append(token)
         if candidate is None:
             continue
         indicator = catalogue[candidate.indicator]

@@ -116,3 +116,25 @@ _DATE_TAIL = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d")
 def _looks_like_date(text: str, start: int, end: int) -> bool:
     """'07/9/2020' or 'tháng 5/2021' are dates, not ratios."""
     return bool(_DATE_TAIL.match(text, start)) or text[end : end + 1] == "/"
+
+
+# Ranks written in words: 'xếp thứ hai', 'đứng thứ ba'. Only after a ranking verb: 'Thứ Hai' is a
+# weekday and 'năm thứ ba liên tiếp' a count of years.
+_ORDINALS = {"nhất": 1, "nhì": 2, "hai": 2, "ba": 3, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+# Opening with the literal 'hứ ' lets the engine skip straight to each 'thứ'/'Thứ' (the 't' is checked after).
+_ORDINAL = re.compile(rf"hứ ({'|'.join(_ORDINALS)})(?!\w)(?!\s*(?:19|20)\d\d)")
+_RANKING_VERB = re.compile(r"(?:xếp|đứng|vị trí|hạng|giữ|lên|xuống|ở)\s*$", re.IGNORECASE)
+
+
+def find_ordinal_ranks(text: str) -> list[NumberToken]:
+    """Ranks written as ordinal words after a ranking verb, as count tokens over the word."""
+    tokens = []
+    for match in _ORDINAL.finditer(text):
+        word_start = match.start() - 1
+        if word_start < 0 or text[word_start] not in "tT" or (word_start and text[word_start - 1].isalnum()):
+            continue
+        if _RANKING_VERB.search(text, max(0, word_start - 12), word_start):
+            start = match.start(1)
+            tokens.append(NumberToken(start, match.end(), float(_ORDINALS[match.group(1)]), "count", None,
+                                      match.end(), 0))
+    return tokens
