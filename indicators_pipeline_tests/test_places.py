@@ -22,3 +22,13 @@ def test_article_province_prefers_title_and_titled_mentions():
     text = "Sở TT&TT tỉnh Hậu Giang họp.\nỞ Hà Nội có hội thảo. Tỉnh Hậu Giang đạt kết quả tốt."
     assert article_province("Hậu Giang: chuyển đổi số năm 2020", text) == "93"
     assert article_province("Tin tức", "Không nói tỉnh nào.") is None
+
+
+def test_the_longest_spelling_wins_and_names_start_words():
+    found = find_places("Tỉnh Thừa Thiên Huế, TP. Huế và xHà Nội; Bà Rịa - Vũng Tàu")
+    assert [(p.province_code, p.titled) for p in found] == [("46", True), ("46", False), ("77", False)]
+
+
+def test_places_are_found_within_bounds_only():
+    text = "Hà Nội và Hải Phòng"
+    assert [p.province_code for p in find_places(text, 7)] == ["31"]

@@ -273,6 +273,6 @@ HEAD_PERCENT_CUES: tuple[Cue, ...] = (
 BREAKDOWN = _rx(r"trong đó|bao gồm|\bgồm\b|\briêng\b")
 RANK_FROM = _rx(r"\btừ\s*(?:vị trí|thứ hạng|hạng|thứ)(?: thứ)?\s*$")
 LEVEL_BEFORE = _rx(r"mức(?: độ)?\s*(?:[1-4]\s*(?:,|và|/)\s*)?$")  # the 3 of 'mức độ 3', the 4 of 'mức 3, 4'
-SKIP_BEFORE = _rx(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|số|phiên bản|ISO|IPv|Đề án"
+SKIP_BEFORE = _rx(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|(?<!tổng )số|phiên bản|ISO|IPv|Đề án"
                   r"|lần thứ|khóa|khoá|Điều|khoản|Tiêu chí|Phụ lục|mục|Chương)\s*$")
 SKIP_AFTER = _rx(r"\s*(?:giờ|phút|ngày|tháng|năm(?!\s*(?:19|20)\d\d)|tuổi|kỳ|lần|nhiệm kỳ)\b")
