@@ -67,3 +67,25 @@ def test_every_kind_of_part_of_the_government_is_found(phrase):
 @pytest.mark.parametrize("phrase", ["toàn tỉnh tiếp nhận", "Sở Thông tin và Truyền thông cho biết", "các cấp chính quyền"])
 def test_province_wide_wording_is_no_part_of_the_government(phrase):
     assert cues.PART_OF_GOVERNMENT.search(phrase) is None
+
+
+def _end_anchored():
+    for name in dir(cues):
+        value = getattr(cues, name)
+        if isinstance(value, cues.AtEnd):
+            yield name, value
+    for name, value in cues.QUALIFIERS:
+        yield name, value
+
+
+def test_every_match_of_an_end_anchored_pattern_ends_with_one_of_its_endings():
+    """The endings are a first test before the pattern: a match ending otherwise would be silently lost."""
+    patterns = list(_end_anchored())
+    assert len(patterns) >= 8
+    for text in TEXTS + ["Nghị định số 42", "xếp thứ hạng 5", "ước đạt 90%", "hơn là 3", "mức độ 3, 4", "dao động từ 5"]:
+        for name, pattern in patterns:
+            assert pattern.pattern.endswith("$"), name
+            unanchored = re.compile(pattern.pattern[:-1], re.IGNORECASE)
+            for match in unanchored.finditer(text):
+                if match.group().strip():
+                    assert match.group().lower().rstrip().endswith(pattern.endings), (name, match.group())

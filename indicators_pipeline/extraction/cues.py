@@ -65,6 +65,26 @@ def _rx(pattern: str) -> Caseless:
     return Caseless(pattern)
 
 
+class AtEnd(Caseless):
+    """A case-insensitive pattern that must end where the text ends (the words right before a number),
+    behind a test of the text's last words.
+
+    An end-anchored pattern is tried from every position of the text; most texts end with none of
+    the words, and `str.endswith` says so at once. `endings`: lowercase, one of which every match
+    ends with (before trailing spaces).
+    """
+
+    def __init__(self, pattern: str, endings: tuple[str, ...]) -> None:
+        super().__init__(pattern)
+        self.endings = endings
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match | None:
+        lowered = text.lower() if lowered is None else lowered
+        if not lowered.rstrip().endswith(self.endings):
+            return None
+        return super().search(text, lowered)
+
+
 class Hinted:
     """A pattern behind a cheap first test: words one of which every match contains.
 
@@ -192,7 +212,8 @@ SHARE_OF = {
 SHARE_LINK = _rx(r"^[\s,(]*(?:chiếm|đạt|bằng|tương đương|tương ứng|với)?\s*(?:tỷ lệ|tỉ lệ)?\s*(?:hơn|trên|khoảng|gần)?\s*$")
 
 # Ranks: the index is named somewhere in the sentence, the rank right before the number.
-RANK_BEFORE = _rx(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$")
+RANK_BEFORE = AtEnd(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$",
+                    ("thứ", "hạng", "vị trí", "số"))
 RANK_INDEXES: tuple[tuple[str | None, re.Pattern], ...] = (
     ("ict_index_rank", _rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|sẵn sàng cho ứng dụng")),
     ("dti_rank", re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh|[Mm]ức độ chuyển đổi số")),
@@ -206,7 +227,10 @@ RANK_INDEXES: tuple[tuple[str | None, re.Pattern], ...] = (
 EDITION_YEAR = re.compile(r"(?:\)|\s|cấp tỉnh|của Việt Nam)*\s*(?:[Nn]ăm\s+)?((?:19|20)\d\d)(?![\d/])")
 REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của|tại|ở)?\s*(?:số\s*)?(?:các tỉnh|khu vực|vùng|miền|nhóm|Tây Nguyên|đồng bằng|ĐBSCL|Đông Nam Bộ|Tây Bắc|duyên hải|Bắc Trung Bộ)")
 # A rank of a part of an index (a DTI pillar, a PAR field) is not the province's overall rank.
-SUB_INDEX = _rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành phần|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số|chính quyền số|kinh tế số|xã hội số")
+SUB_INDEX = Hinted(_rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành phần|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số"
+                         r"|chính quyền số|kinh tế số|xã hội số"),
+                     ("thành phần", "chỉ số phụ", "trụ cột", "lĩnh vực", "tiêu chí", "nhóm chỉ số", "quyền số", "tế số",
+                      "hội số"))
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = Hinted(
@@ -243,19 +267,20 @@ NOT_A_SHARE_HEAD = _rx(r"^\W*(?:so với|tổng số của|số [^\d.;]{0,30} c�
                        r"|của (?:cả )?(?:năm|quý|tháng|cùng kỳ|kỳ trước)|cùng kỳ)")
 NOT_A_FIGURE_HEAD = _rx(r"^\W*(?:bậc|lần|người|cán bộ(?!.{0,80}(?:hộp thư|thư điện tử))|công chức|đoàn viên|hộ|ha\b|km|tin, bài|tin bài|bài viết|lượt|năm\b|tháng|ngày|giờ|phút|đơn vị.{0,40}ISO|cơ quan.{0,40}ISO|nhiệm vụ|dự án|đề án|ứng dụng|phần mềm|CSDL|cơ sở dữ liệu)")
 
-AT_LEAST = _rx(r"(?:ít nhất|tối thiểu)\s*$")
+AT_LEAST = AtEnd(r"(?:ít nhất|tối thiểu)\s*$", ("ít nhất", "tối thiểu"))
 QUALIFIERS: tuple[tuple[str, Caseless], ...] = (
-    ("about", _rx(r"(?:khoảng|gần|xấp xỉ|ước(?: đạt| tính)?|khoảng hơn|hơn khoảng|chừng|tầm)\s*(?:hơn\s*)?$")),
-    ("more_than", _rx(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$")),
+    ("about", AtEnd(r"(?:khoảng|gần|xấp xỉ|ước(?: đạt| tính)?|khoảng hơn|hơn khoảng|chừng|tầm)\s*(?:hơn\s*)?$",
+                    ("khoảng", "gần", "xỉ", "ước", "đạt", "tính", "hơn", "chừng", "tầm"))),
+    ("more_than", AtEnd(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$", ("hơn", "trên", "vượt", "là"))),
     ("at_least", AT_LEAST),
 )
 # A change, not a level: 'tăng 3,61 điểm', 'cao hơn 0,1783 điểm', 'giảm 3 bậc' (but 'tăng lên 98%' is a level).
 CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
                     r"|so với [^\d,.;:]{0,25}))?\s*$")
 # A bound, not a figure: 'dưới 10%', 'chưa đạt 50%', 'không quá 5 ngày'.
-UPPER_BOUND_WORDS = ("dưới", "chưa", "không", "tối đa")  # a cheap first test
-UPPER_BOUND_BEFORE = _rx(r"(?:dưới|chưa đến|chưa tới|chưa đạt|chưa vượt|không quá|không đến|không tới|tối đa)\s*$")
-RANGE_START = _rx(r"(?:dao động|trong khoảng|từ)\s*$")
+UPPER_BOUND_BEFORE = AtEnd(r"(?:dưới|chưa đến|chưa tới|chưa đạt|chưa vượt|không quá|không đến|không tới|tối đa)\s*$",
+                           ("dưới", "đến", "tới", "đạt", "vượt", "quá", "tối đa"))
+RANGE_START = AtEnd(r"(?:dao động|trong khoảng|từ)\s*$", ("dao động", "khoảng", "từ"))
 RANGE_LINK = _rx(r"\s*(?:đến|tới|-|–)\s*")
 # A percent written as a non-catalogue index's score: 'PAR Index đạt 92,18%' (the PAR score is not catalogued).
 PERCENT_BLOCKERS = re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b|[Cc]hỉ số chuyển đổi số")
@@ -271,8 +296,11 @@ HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến"), hints=("hồ sơ",)),
 )
 BREAKDOWN = _rx(r"trong đó|bao gồm|\bgồm\b|\briêng\b")
-RANK_FROM = _rx(r"\btừ\s*(?:vị trí|thứ hạng|hạng|thứ)(?: thứ)?\s*$")
-LEVEL_BEFORE = _rx(r"mức(?: độ)?\s*(?:[1-4]\s*(?:,|và|/)\s*)?$")  # the 3 of 'mức độ 3', the 4 of 'mức 3, 4'
-SKIP_BEFORE = _rx(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|(?<!tổng )số|phiên bản|ISO|IPv|Đề án"
-                  r"|lần thứ|khóa|khoá|Điều|khoản|Tiêu chí|Phụ lục|mục|Chương)\s*$")
+RANK_FROM = AtEnd(r"\btừ\s*(?:vị trí|thứ hạng|hạng|thứ)(?: thứ)?\s*$", ("thứ", "hạng", "vị trí"))
+LEVEL_BEFORE = AtEnd(r"mức(?: độ)?\s*(?:[1-4]\s*(?:,|và|/)\s*)?$", ("mức", "độ", ",", "và", "/"))  # the 3 of 'mức độ 3', the 4 of 'mức 3, 4'
+SKIP_BEFORE = AtEnd(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|Kế hoạch|Nghị quyết|Công văn|(?<!tổng )số|phiên bản|ISO"
+                    r"|IPv|Đề án|lần thứ|khóa|khoá|Điều|khoản|Tiêu chí|Phụ lục|mục|Chương)\s*$",
+                    ("nghị định", "quyết định", "thông tư", "chỉ thị", "kế hoạch", "nghị quyết", "công văn", "số",
+                     "phiên bản", "iso", "ipv", "đề án", "lần thứ", "khóa", "khoá", "điều", "khoản", "tiêu chí",
+                     "phụ lục", "mục", "chương"))
 SKIP_AFTER = _rx(r"\s*(?:giờ|phút|ngày|tháng|năm(?!\s*(?:19|20)\d\d)|tuổi|kỳ|lần|nhiệm kỳ)\b")

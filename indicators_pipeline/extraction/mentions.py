@@ -206,7 +206,7 @@ def _is_value(text: str, token: NumberToken) -> bool:
         return False
     if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
-    if any(word in near_lowered for word in cues.UPPER_BOUND_WORDS) and cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
+    if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
         return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
     if token.kind == "percent" and token.value > 100:
         return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
