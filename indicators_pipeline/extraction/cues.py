@@ -274,6 +274,7 @@ QUALIFIERS: tuple[tuple[str, Caseless], ...] = (
     ("more_than", AtEnd(r"(?:hơn|trên|vượt|hơn\s+là|lên tới hơn|lên đến hơn)\s*$", ("hơn", "trên", "vượt", "là"))),
     ("at_least", AT_LEAST),
 )
+QUALIFIER_ENDINGS = tuple(dict.fromkeys(ending for _, pattern in QUALIFIERS for ending in pattern.endings))
 # A change, not a level: 'tăng 3,61 điểm', 'cao hơn 0,1783 điểm', 'giảm 3 bậc' (but 'tăng lên 98%' is a level).
 CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
                     r"|so với [^\d,.;:]{0,25}))?\s*$")

@@ -41,6 +41,7 @@ _YEAR_PREFIX = re.compile(
     r"(?:[Nn]ăm|[Đđ]ầu năm|[Cc]uối năm|[Hh]ết năm|[Qq]uý\s+[IV1-4]+\s*(?:năm)?|[Tt]háng\s+\d{1,2}\s*(?:năm)?"
     r"|\d{1,2}/\d{1,2}|\d{1,2})\s*/?\s*$"
 )
+_PREFIX_LAST = "mM/IV0123456789"  # the last character of every year prefix: 'năm', 'quý IV', '15/3', '3/'
 _RANGE_HEAD = re.compile(r"((?:19|20)\d\d)\s*[-–—]\s*$")
 _RANGE_TAIL = re.compile(r"\s*[-–—]\s*(?:19|20)\d\d(?!\d)")
 _AS_OF = re.compile(
@@ -67,11 +68,12 @@ def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list
         if _RANGE_TAIL.match(text, year_end):
             continue  # the first year of a range: the range is read at its last year
         before = text[max(0, year_start - 24) : year_start]
-        head = _RANGE_HEAD.search(before)
+        last = before.rstrip()[-1:]  # both patterns below end at the year: their last character decides first
+        head = _RANGE_HEAD.search(before) if last and last in "-–—" else None
         if head:
             markers.append(TimeMarker(year_start - len(before) + head.start(), year_end, int(match.group()), is_range=True))
             continue
-        prefix = _YEAR_PREFIX.search(before)
+        prefix = _YEAR_PREFIX.search(before) if last and last in _PREFIX_LAST else None
         if before.endswith("/") and not prefix:
             continue  # '16/2020' without a date shape before it is a document number
         markers.append(TimeMarker(year_start - (len(prefix.group()) if prefix else 0), year_end, int(match.group())))

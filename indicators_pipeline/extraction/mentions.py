@@ -329,6 +329,8 @@ def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], senten
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[max(0, token.start - 24) : token.start]
     lowered = before.lower()
+    if not lowered.rstrip().endswith(cues.QUALIFIER_ENDINGS) and not cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]):
+        return "exact"  # most figures: no qualifier word right before, no 'trở lên' after
     if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or cues.AT_LEAST.search(before, lowered):
         return "at_least"
     for name, pattern in cues.QUALIFIERS:
@@ -480,6 +482,10 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         sentence_span = where.sentence
         if sentence_span != current_sentence:
             current_sentence, sentence_mentions, sentence_counts, rank_from = sentence_span, [], [], None
+            # The words before a figure lie in its sentence: a sentence without a hint spares every test.
+            sentence_text = view[sentence_span[0] : sentence_span[1]]
+            sentence_may_name_a_part = cues.PART_OF_GOVERNMENT.may_match(sentence_text)
+            sentence_may_set_a_goal = cues.TARGET.may_match(sentence_text)
             sentence_starts.append(sentence_span[0])
         clause_start, clause_end = where.clause
         previous_end = tokens[index - 1].end if index else 0
@@ -497,7 +503,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             continue
         indicator = catalogue[candidate.indicator]
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
-        if (indicator.unit != "rank" and not indicator.code.startswith("one_stop")
+        if (indicator.unit != "rank" and not indicator.code.startswith("one_stop") and sentence_may_name_a_part
                 and cues.PART_OF_GOVERNMENT.may_match(clause_before)):
             part = _last(cues.PART_OF_GOVERNMENT, _blank_parentheses(clause_before))
             if part is not None:
@@ -524,7 +530,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             source = next((m for m in sources if m is not None and m.year_source == "own"), None)
             if source is not None:
                 year, year_source = source.year, "inherited"
-        target = bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
+        target = sentence_may_set_a_goal and bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
             clause_before + view[token.end : head_end][:40]
         )
         now = context.published.year if context.published else context.reference_year
