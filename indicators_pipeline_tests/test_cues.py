@@ -89,3 +89,24 @@ def test_every_match_of_an_end_anchored_pattern_ends_with_one_of_its_endings():
             for match in unanchored.finditer(text):
                 if match.group().strip():
                     assert match.group().lower().rstrip().endswith(pattern.endings), (name, match.group())
+
+
+def _hinted():
+    for name in dir(cues):
+        value = getattr(cues, name)
+        if isinstance(value, cues.Hinted):
+            yield name, value
+    for code, pattern in cues.RANK_INDEXES:
+        yield f"rank index {code}", pattern
+
+
+def test_every_match_of_a_hinted_pattern_holds_one_of_its_hints():
+    patterns = list(_hinted())
+    assert len(patterns) >= 8
+    for text in TEXTS:
+        for name, hinted in patterns:
+            fold = bool(hinted.pattern.flags & re.IGNORECASE)
+            exact = re.compile(hinted.pattern.pattern, re.IGNORECASE if fold else 0)
+            for match in exact.finditer(text):
+                found = match.group().lower() if fold else match.group()
+                assert any(h in found for h in hinted.hints), (name, match.group())

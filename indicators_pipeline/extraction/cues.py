@@ -214,14 +214,19 @@ SHARE_LINK = _rx(r"^[\s,(]*(?:chiếm|đạt|bằng|tương đương|tương ứ
 # Ranks: the index is named somewhere in the sentence, the rank right before the number.
 RANK_BEFORE = AtEnd(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$",
                     ("thứ", "hạng", "vị trí", "số"))
-RANK_INDEXES: tuple[tuple[str | None, re.Pattern], ...] = (
-    ("ict_index_rank", _rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng|sẵn sàng cho ứng dụng")),
-    ("dti_rank", re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh|[Mm]ức độ chuyển đổi số")),
-    ("par_index_rank", re.compile(r"PAR[\s-]?INDEX|PAR[\s-]?Index|[Cc]hỉ số cải cách hành chính|[Cc]hỉ số CCHC")),
-    ("service_index_rank", _rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766")),
+RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
+    ("ict_index_rank", Hinted(_rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng"
+                                  r"|sẵn sàng cho ứng dụng"), ("ict", "sẵn sàng"))),
+    ("dti_rank", Hinted(re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh|[Mm]ức độ chuyển đổi số"),
+                        ("DTI", "chuyển đổi số"))),
+    ("par_index_rank", Hinted(re.compile(r"PAR[\s-]?INDEX|PAR[\s-]?Index|[Cc]hỉ số cải cách hành chính|[Cc]hỉ số CCHC"),
+                              ("PAR", "cải cách hành chính", "CCHC"))),
+    ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
+                                  ("phục vụ", "766"))),
     # Rankings outside the catalogue: a rank named for one of these is not a mention.
-    (None, re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
-                      r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử")),
+    (None, Hinted(re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
+                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử"),
+                  ("PAPI", "PCI", "PGI", "SIPAS", "hài lòng", "cạnh tranh", "quản trị", "ứng dụng", "điện tử"))),
 )
 # The edition of an index, written right after its name: 'ICT Index 2016', '(DTI) năm 2022', 'PAR INDEX 2023:'.
 EDITION_YEAR = re.compile(r"(?:\)|\s|cấp tỉnh|của Việt Nam)*\s*(?:[Nn]ăm\s+)?((?:19|20)\d\d)(?![\d/])")
