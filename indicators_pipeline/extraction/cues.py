@@ -53,10 +53,11 @@ class Caseless:
 
 
 def _lowercase_letters(pattern: str) -> str:
-    """The pattern with its literal letters lowercased; escapes (\\W, \\S, \\b, \\D) keep their case."""
+    """The pattern with its literal letters lowercased; escapes (\\W, \\S, \\b, \\D) and '(?P<name>' keep their case."""
     out, escaped = [], False
-    for char in pattern:
-        out.append(char if escaped else char.lower())
+    for i, char in enumerate(pattern):
+        keep = escaped or (char == "P" and pattern[max(0, i - 2) : i] == "(?")
+        out.append(char if keep else char.lower())
         escaped = char == "\\" and not escaped
     return "".join(out)
 
@@ -119,6 +120,7 @@ class Cue:
     # a cheap first test, so that most rules are never run on a figure. Required: a rule without
     # hints would never apply.
     hints: tuple[str, ...] = ()
+    named: bool = False  # the indicator is the name of the pattern's group that matched
 
     def __post_init__(self) -> None:
         if not self.hints or any(h != h.lower() for h in self.hints):
@@ -144,12 +146,13 @@ HEAD_CUES: tuple[Cue, ...] = (
     # Services integrated on the national portal, before any level rule: they are written with levels too.
     Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,80}}?(?:tích hợp|công khai|kết nối|cung cấp)?.{{0,30}}{PORTAL}"), hints=("quốc gia",)),
     Cue("online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ"), hints=("phát sinh",)),
-    Cue("online_services_level34", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL34}"), hints=("mức",)),
-    Cue("online_services_level4", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=4)}"), hints=("mức",)),
-    Cue("online_services_level3", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=3)}"), hints=("mức",)),
-    Cue("online_services_level2", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?{LEVEL.format(n=2)}"), hints=("mức",)),
-    Cue("online_services_full", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?toàn trình"), hints=("toàn trình",)),
-    Cue("online_services_partial", COUNT, head=_rx(rf"^\W*(?:(?:{SERVICES}){GAP})?một phần"), hints=("một phần",)),
+    # Service counts by level (before Decree 42/2022) or by taxonomy (after): one rule, the words after
+    # the noun decide, and the indicator is the name of the group that matched. The gap cannot pass a
+    # taxonomy word, so the first one after the noun is the only one that can match.
+    Cue("online_services_by_level", COUNT, named=True, head=_rx(
+        rf"^\W*(?:(?:{SERVICES}){GAP})?(?:(?P<online_services_level34>{LEVEL34})|(?P<online_services_level4>{LEVEL.format(n=4)})"
+        rf"|(?P<online_services_level3>{LEVEL.format(n=3)})|(?P<online_services_level2>{LEVEL.format(n=2)})"
+        r"|(?P<online_services_full>toàn trình)|(?P<online_services_partial>một phần))"), hints=("mức", "toàn trình", "một phần")),
     Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
     Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới)|\s+liên thông)"), hints=("thủ tục hành chính", "tthc")),
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.

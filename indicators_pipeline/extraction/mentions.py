@@ -68,7 +68,7 @@ class _Candidate:
 
 def _blank_parentheses(text: str) -> str:
     """Parenthetical asides hide their words from cue search, keeping offsets."""
-    return _PARENTHESES.sub(lambda m: " " * len(m.group()), text)
+    return _PARENTHESES.sub(lambda m: " " * len(m.group()), text) if "(" in text else text
 
 
 def _last(pattern: re.Pattern | cues.Hinted | cues.Caseless, text: str, lowered: str | None = None) -> re.Match | None:
@@ -123,7 +123,7 @@ def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rule
             continue
         match = cue.head.search(head, lowered)
         if match and (cue.label is None or cue.label.search(label)):
-            return cue.indicator, offset, offset + match.end()
+            return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
     return None
 
 
