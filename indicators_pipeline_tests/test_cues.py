@@ -69,13 +69,13 @@ def test_province_wide_wording_is_no_part_of_the_government(phrase):
     assert cues.PART_OF_GOVERNMENT.search(phrase) is None
 
 
+def _module_patterns(kind):
+    """The cue module's patterns of one kind, by name."""
+    return [(name, value) for name in dir(cues) if isinstance(value := getattr(cues, name), kind)]
+
+
 def _end_anchored():
-    for name in dir(cues):
-        value = getattr(cues, name)
-        if isinstance(value, cues.AtEnd):
-            yield name, value
-    for name, value in cues.QUALIFIERS:
-        yield name, value
+    return _module_patterns(cues.AtEnd) + list(cues.QUALIFIERS)
 
 
 def test_every_match_of_an_end_anchored_pattern_ends_with_one_of_its_endings():
@@ -92,12 +92,7 @@ def test_every_match_of_an_end_anchored_pattern_ends_with_one_of_its_endings():
 
 
 def _hinted():
-    for name in dir(cues):
-        value = getattr(cues, name)
-        if isinstance(value, cues.Hinted):
-            yield name, value
-    for code, pattern in cues.RANK_INDEXES:
-        yield f"rank index {code}", pattern
+    return _module_patterns(cues.Hinted) + [(f"rank index {code}", pattern) for code, pattern in cues.RANK_INDEXES]
 
 
 def test_every_match_of_a_hinted_pattern_holds_one_of_its_hints():
