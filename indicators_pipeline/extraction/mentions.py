@@ -328,10 +328,12 @@ def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], senten
 
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[max(0, token.start - 24) : token.start]
+    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]):
+        return "at_least"  # 'từ 90% trở lên'
     lowered = before.lower()
-    if not lowered.rstrip().endswith(cues.QUALIFIER_ENDINGS) and not cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]):
-        return "exact"  # most figures: no qualifier word right before, no 'trở lên' after
-    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]) or cues.AT_LEAST.search(before, lowered):
+    if not lowered.rstrip().endswith(cues.QUALIFIER_ENDINGS):
+        return "exact"  # most figures: no qualifier word right before them
+    if cues.AT_LEAST.search(before, lowered):
         return "at_least"
     for name, pattern in cues.QUALIFIERS:
         if pattern.search(before, lowered):
