@@ -94,7 +94,7 @@ class Hinted:
     Hints are lowercase when the pattern ignores case.
     """
 
-    def __init__(self, pattern: re.Pattern, hints: tuple[str, ...]) -> None:
+    def __init__(self, pattern: re.Pattern | Caseless, hints: tuple[str, ...]) -> None:
         self.pattern, self.hints = pattern, hints
         self._fold = bool(pattern.flags & re.IGNORECASE)
 
