@@ -26,7 +26,7 @@ _LABEL_CHARS = 160
 _HEAD_CHARS = 140
 _CLAUSE_CHARS = 300
 _PARENTHESES = re.compile(r"\([^()]*\)")
-_POINTS = re.compile(r"^\s*điểm\b(?!\s*cầu)", re.IGNORECASE)
+_POINTS = re.compile(r"^\s*điểm\b(?!\s*cầu)")  # read on the lowercased head
 _POINTS_BEFORE = re.compile(r"điểm(?: số)?\s*(?:là|đạt)?\s*$", re.IGNORECASE)
 _FOUR_DIGIT_YEAR = re.compile(r"(?:19|20)\d\d")
 
@@ -116,8 +116,8 @@ def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tup
     return best
 
 
-def _head_cue(head: str, kind: str, label: str, offset: int, sentence: str, rules) -> tuple[str, int, int] | None:
-    lowered = head.lower()
+def _head_cue(head: str, lowered: str, kind: str, label: str, offset: int, sentence: str,
+              rules) -> tuple[str, int, int] | None:
     for cue in _applicable(rules, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
@@ -260,9 +260,10 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     sentence = view[sentence_span[0] : sentence_span[1]]
     label = _blank_parentheses(view[label_start : token.start])
     head = view[token.end : head_end]
+    head_lowered = head.lower()  # once for every case-insensitive rule that reads the head
     kind = token.kind
     out_of_100 = kind == "ratio" and token.denominator == 100  # '77,65/100 điểm', 'tổng điểm 77,65/100'
-    if (kind == "count" or out_of_100) and (_POINTS.match(head) or (out_of_100 and _POINTS_BEFORE.search(label[-24:]))):
+    if (kind == "count" or out_of_100) and (_POINTS.match(head_lowered) or (out_of_100 and _POINTS_BEFORE.search(label[-24:]))):
         kind = "points"
 
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
@@ -274,9 +275,9 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
             return None
         return _Candidate(token, named[0], token.start, token.end, edition_year=named[1])
 
-    if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head):
+    if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
         return None
-    if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head):
+    if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
         return None  # 'vượt 90% tổng số của cả năm 2021': a comparison with another period
 
     if kind == "percent":
@@ -286,11 +287,11 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
                 return _Candidate(token, cues.SHARE_OF[previous.indicator_code], token.start, token.end)
         found = _nearest_label_cue(label, kind, label_start, sentence)
         if found is None:
-            found = _head_cue(head, kind, label, token.end, sentence, cues.HEAD_PERCENT_CUES)
+            found = _head_cue(head, head_lowered, kind, label, token.end, sentence, cues.HEAD_PERCENT_CUES)
         if found is None and (share := _share_by_ratio(token, sentence_mentions, sentence_counts)) is not None:
             return _Candidate(token, share, token.start, token.end)
     elif kind in ("count", "ratio"):
-        found = _head_cue(head, kind, label, token.end, sentence, cues.HEAD_CUES)
+        found = _head_cue(head, head_lowered, kind, label, token.end, sentence, cues.HEAD_CUES)
         if found is None:
             found = _nearest_label_cue(label, "count", label_start, sentence)
     else:

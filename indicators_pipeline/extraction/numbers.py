@@ -13,7 +13,7 @@ _GROUP = r"[.\u00a0\u202f]"
 # Numbers are written in ASCII digits. The pattern opens with a digit set (not a group or '\d', a
 # Unicode category) so that the engine skips straight to the next digit.
 _NUMBER = re.compile(rf"([0-9](?:\d{{0,2}}(?:{_GROUP}\d{{3}})+|\d*))(?:,(\d+))?(?:\.(\d{{1,2}})(?!\d))?")
-_NOT_BEFORE_A_NUMBER = re.compile(r"[\w.,/:-]")  # a digit run glued to these is part of a word or a code
+_NOT_BEFORE_A_NUMBER = "_.,/:-"  # with letters and digits (the regex class \w): a digit run glued to these is part of a word or a code
 _SPACE = r"[ \u00a0\u202f]*"
 _PERCENT = re.compile(rf"{_SPACE}(%|phần trăm)", re.IGNORECASE)
 _SCALE = re.compile(rf"{_SPACE}(nghìn|ngàn|ngàn|triệu|tỷ|tỉ)(?!\w)", re.IGNORECASE)
@@ -63,9 +63,9 @@ def find_numbers(text: str) -> list[NumberToken]:
     """Every number of the text with its unit: percent, money (billion VND), ratio or count."""
     tokens: list[NumberToken] = []
     for match in _NUMBER.finditer(text):
-        end = match.end()
-        if match.start() and _NOT_BEFORE_A_NUMBER.match(text, match.start() - 1):
-            continue
+        start, end = match.span()
+        if start and ((glued := text[start - 1]).isalnum() or glued in _NOT_BEFORE_A_NUMBER):
+            continue  # a digit run glued to a word or a code
         follower = text[end : end + 1]
         if follower in _CODE_STARTS and _CODE_TAIL.match(text, end):
             continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
@@ -77,7 +77,7 @@ def find_numbers(text: str) -> list[NumberToken]:
             if token is not None:
                 tokens.append(token)
                 continue
-        tokens.append(NumberToken(match.start(), end, value, "count", None, end, decimals))
+        tokens.append(NumberToken(start, end, value, "count", None, end, decimals))
     return tokens
 
 
