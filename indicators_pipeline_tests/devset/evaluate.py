@@ -19,6 +19,8 @@ SETS = {
     "dev": (HERE / "articles", HERE / "dev_mentions.csv"),
     # Written in the second session, after the extractor: its first reading is recorded in the README.
     "dev2": (HERE / "articles2", HERE / "dev2_mentions.csv"),
+    # Written at the end of the second session (document systems, digital signatures); first reading in the README.
+    "dev3": (HERE / "articles3", HERE / "dev3_mentions.csv"),
 }
 
 
