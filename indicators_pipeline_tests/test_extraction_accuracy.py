@@ -20,3 +20,9 @@ def test_second_dev_set_attributed_f1_at_least_090():
     result = evaluate("dev2")
     assert result["gold"] >= 25
     assert result["F1_attr"] >= 0.90, (result["false_positives"], result["missed"])
+
+
+def test_third_dev_set_attributed_f1_at_least_090():
+    result = evaluate("dev3")
+    assert result["gold"] >= 3
+    assert result["F1_attr"] >= 0.90, (result["false_positives"], result["missed"])

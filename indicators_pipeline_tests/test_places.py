@@ -32,3 +32,10 @@ def test_the_longest_spelling_wins_and_names_start_words():
 def test_places_are_found_within_bounds_only():
     text = "Hà Nội và Hải Phòng"
     assert [p.province_code for p in find_places(text, 7)] == ["31"]
+
+
+def test_an_overview_naming_provinces_alike_is_about_none_of_them():
+    text = ("Đến nay, 57 địa phương đã ứng dụng chữ ký số. Sáu địa phương chưa ứng dụng là Bình Phước, "
+            "Đắk Lắk, Hải Dương, Lai Châu, Nam Định và Phú Yên.")
+    assert article_province("Tình hình ứng dụng chữ ký số tại các địa phương", text) is None
+    assert article_province("Lai Châu đẩy mạnh ứng dụng chữ ký số", text) == "12"

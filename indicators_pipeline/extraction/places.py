@@ -106,5 +106,7 @@ def article_province(title: str, text: str) -> str | None:
         scores[place.province_code] += weight
     if not scores:
         return None
-    (best, best_score), *rest = scores.most_common(2) + [(None, 0)]
-    return best if best_score > 0 else None
+    (best, best_score), (_, runner_up) = (scores.most_common(2) + [(None, 0)])[:2]
+    if best_score == runner_up:
+        return None  # an overview naming several provinces alike ('Bình Phước, Đắk Lắk, ...') is about none of them
+    return best

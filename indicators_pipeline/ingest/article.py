@@ -12,7 +12,7 @@ from indicators_pipeline.extraction.places import article_province
 from indicators_pipeline.ingest.decoding import DecodedText, NotText, decode_bytes
 from indicators_pipeline.ingest.html_text import html_to_text, looks_like_html
 
-INGEST_VERSION = "3"  # bump when reading rules change (titles, dates, provinces): every file is read again
+INGEST_VERSION = "4"  # bump when reading rules change (titles, dates, provinces): every file is read again
 _TITLE_MIN_WORDS = 4
 _TITLE_MAX_CHARS = 300
 _BOILERPLATE_LINE = re.compile(r"^(?:chi tiet tin|chi tiết tin|trang chủ|home|tin tức\s*$)", re.IGNORECASE)
