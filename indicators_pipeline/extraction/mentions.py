@@ -11,7 +11,8 @@ import bisect
 import functools
 import operator
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from indicators_pipeline import reference
 from indicators_pipeline.extraction import cues
@@ -40,8 +41,7 @@ class ArticleContext:
     published: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):  # a named tuple: built for every figure, so cheap to make
     indicator_code: str
     value: float
     unit: str
@@ -560,7 +560,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             elif (rank_from is not None and rank_from.indicator_code == mention.indicator_code
                   and mention.year is not None and rank_from.year == mention.year):
                 # 'từ vị trí 49 lên 23' in one year's news: the first rank is the year before.
-                fixed = replace(rank_from, year=mention.year - 1)
+                fixed = rank_from._replace(year=mention.year - 1)
                 mentions[mentions.index(rank_from)] = fixed
                 sentence_mentions[sentence_mentions.index(rank_from)] = fixed
                 sentence_of[id(fixed)] = sentence_span[0]
