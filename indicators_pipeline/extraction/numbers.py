@@ -73,7 +73,7 @@ def find_numbers(text: str) -> list[NumberToken]:
         decimals = len(match.group(2) or match.group(3) or "")
         unit_start = text[end : end + _UNIT_PEEK].lstrip(_SPACES)[:1]
         if not unit_start or unit_start in _UNIT_STARTS:
-            token = _with_unit(text, match, value, decimals)
+            token = _with_unit(text, match, value, decimals, unit_start)
             if token is not None:
                 tokens.append(token)
                 continue
@@ -81,10 +81,16 @@ def find_numbers(text: str) -> list[NumberToken]:
     return tokens
 
 
-def _with_unit(text: str, match: re.Match, value: float, decimals: int) -> NumberToken | None:
-    """The number read with what follows it: money, percent, ratio or a scaled count ('1,2 nghìn')."""
+def _with_unit(text: str, match: re.Match, value: float, decimals: int, unit_start: str) -> NumberToken | None:
+    """The number read with what follows it: money, percent, ratio or a scaled count ('1,2 nghìn').
+
+    `unit_start`, the first character after the spaces, picks the one pattern that can match for
+    '%' and '/'; words are tried in order (money before a bare scale: '37,9 tỷ đồng').
+    """
     end = match.end()
-    money = _MONEY.match(text, end)
+    if unit_start == "%":
+        return NumberToken(match.start(), _PERCENT.match(text, end).end(), value, "percent", None, end, decimals)
+    money = _MONEY.match(text, end) if unit_start != "/" else None
     if money:
         scale = (money.group(1) or "").lower()
         billions = value * _SCALE_FACTOR.get(scale, 1.0) / 1e9
