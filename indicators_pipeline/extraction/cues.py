@@ -100,7 +100,10 @@ class Hinted:
 
     def may_match(self, text: str) -> bool:
         folded = text.lower() if self._fold else text
-        return any(hint in folded for hint in self.hints)
+        for hint in self.hints:  # a plain loop: no generator to build on every call
+            if hint in folded:
+                return True
+        return False
 
     def search(self, text: str) -> re.Match | None:
         return self.pattern.search(text) if self.may_match(text) else None
