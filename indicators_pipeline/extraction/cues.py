@@ -36,8 +36,10 @@ class Caseless:
 
     # `lowered`: the text already lowercased by the caller, to lowercase it once for many patterns.
     def search(self, text: str, lowered: str | None = None) -> re.Match | None:
-        pattern, text = self._pick(text, lowered)
-        return pattern.search(text)
+        if lowered is None:
+            lowered = text.lower()
+        # The hottest call of extraction: written out rather than through _pick.
+        return self._folded.search(lowered) if len(lowered) == len(text) else self._exact.search(text)
 
     def match(self, text: str, lowered: str | None = None) -> re.Match | None:
         pattern, text = self._pick(text, lowered)
@@ -83,7 +85,7 @@ class AtEnd(Caseless):
         lowered = text.lower() if lowered is None else lowered
         if not lowered.rstrip().endswith(self.endings):
             return None
-        return super().search(text, lowered)
+        return self._folded.search(lowered) if len(lowered) == len(text) else self._exact.search(text)
 
 
 class Hinted:

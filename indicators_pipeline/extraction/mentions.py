@@ -91,13 +91,15 @@ def _rules_for(rules: tuple[cues.Cue, ...], kind: str) -> tuple[cues.Cue, ...]:
     return chosen
 
 
-def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str):
+def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str) -> list[cues.Cue]:
     """The rules of a kind whose hints the (lowercased) text holds, in rule order."""
+    applicable = []
     for cue in _rules_for(rules, kind):
         for hint in cue.hints:
             if hint in lowered:
-                yield cue
+                applicable.append(cue)
                 break
+    return applicable
 
 
 def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
