@@ -85,7 +85,7 @@ class AtEnd(Caseless):
         lowered = text.lower() if lowered is None else lowered
         if not lowered.rstrip().endswith(self.endings):
             return None
-        return self._folded.search(lowered) if len(lowered) == len(text) else self._exact.search(text)
+        return super().search(text, lowered)
 
 
 class Hinted:
@@ -271,7 +271,8 @@ PART_OF_GOVERNMENT = Hinted(re.compile(
 ), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm", "Công an",
     "Bảo hiểm", "Cục Thuế", "Kho bạc", "Ban Quản lý"))
 # A ministry as the subject of a rank: 'Bộ Khoa học và Công nghệ lên vị trí thứ 9'.
-MINISTRY = re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|cơ quan ngang bộ|nhóm (?:các )?bộ\b")
+MINISTRY = Hinted(re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|cơ quan ngang bộ"
+                             r"|nhóm (?:các )?bộ\b"), ("Bộ", "bộ"))
 PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
 
 # Figures that belong to no indicator however close the cue: staff, ISO, population shares.

@@ -510,12 +510,12 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
         if (indicator.unit != "rank" and not indicator.code.startswith("one_stop") and sentence_may_name_a_part
                 and cues.PART_OF_GOVERNMENT.may_match(clause_before)):
-            part = _last(cues.PART_OF_GOVERNMENT, _blank_parentheses(clause_before))
+            part = _last(cues.PART_OF_GOVERNMENT.pattern, _blank_parentheses(clause_before))  # hints tested above
             if part is not None:
                 wide = _last(cues.PROVINCE_WIDE, clause_before)
                 if wide is None or wide.start() < part.start():
                     continue  # a figure of one ministry, department, district or level of government
-        if indicator.unit == "rank" and "ộ" in clause_before:
+        if indicator.unit == "rank":
             ministry = _last(cues.MINISTRY, clause_before)
             offset = token.start - len(clause_before)
             if ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places):
