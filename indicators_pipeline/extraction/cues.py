@@ -41,13 +41,12 @@ class Caseless:
         # The hottest call of extraction: written out rather than through _pick.
         return self._folded.search(lowered) if len(lowered) == len(text) else self._exact.search(text)
 
+    # Anchored at one position, a case-insensitive match is quick: nothing to gain from lowercasing.
     def match(self, text: str, lowered: str | None = None) -> re.Match | None:
-        pattern, text = self._pick(text, lowered)
-        return pattern.match(text)
+        return self._exact.match(text)
 
     def fullmatch(self, text: str, lowered: str | None = None) -> re.Match | None:
-        pattern, text = self._pick(text, lowered)
-        return pattern.fullmatch(text)
+        return self._exact.fullmatch(text)
 
     def finditer(self, text: str, lowered: str | None = None):
         pattern, text = self._pick(text, lowered)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import bisect
-import functools
 import operator
 import re
 from dataclasses import dataclass
@@ -197,6 +196,9 @@ def _names_a_part_of_the_index(view: str, token: NumberToken, sentence_span: tup
     return part.start() > whole
 
 
+_NOT_A_VALUE_ENDINGS = cues.SKIP_BEFORE.endings + cues.UPPER_BOUND_BEFORE.endings
+
+
 def _is_value(text: str, token: NumberToken) -> bool:
     """Drop numbers that name rather than measure: years, levels, decree numbers, durations, changes."""
     if token.kind == "count" and token.digits_end - token.start == 4 and _FOUR_DIGIT_YEAR.fullmatch(text[token.start : token.digits_end]):
@@ -204,12 +206,13 @@ def _is_value(text: str, token: NumberToken) -> bool:
     before = text[max(0, token.start - 40) : token.start]
     near = before[-24:]
     near_lowered = near.lower()
-    if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(near, near_lowered):
-        return False
+    if near_lowered.rstrip().endswith(_NOT_A_VALUE_ENDINGS):  # most numbers: none of these words before them
+        if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(near, near_lowered):
+            return False
+        if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
+            return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
     if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
-    if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
-        return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
     if token.kind == "percent" and token.value > 100:
         return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
     if token.kind == "count" and cues.SKIP_AFTER.match(text[token.end : token.end + 20]):
@@ -402,7 +405,7 @@ def _province(view: str, places: list[PlaceMention], national: list[tuple[int, i
     place = _nearest_before(places, token.start, clause_start)
     # 'xếp thứ 26 cả nước', 'dẫn đầu cả nước' compare with the country; they do not name the figure's place.
     national_start = max((a for a, _ in national if clause_start <= a < token.start
-                          and not _COMPARATIVE_NATIONAL.search(view[max(0, a - 12) : a])), default=-1)
+                          and not _COMPARATIVE_NATIONAL.search(view[max(0, a - 12) : a])), default=-1) if national else -1
     is_rank = reference.indicators()[indicator].unit == "rank"
     if national_start >= 0 and not is_rank and (place is None or national_start > place.start):
         return reference.NATIONAL_CODE
@@ -411,6 +414,7 @@ def _province(view: str, places: list[PlaceMention], national: list[tuple[int, i
     return context.province_code
 
 
+_PARAGRAPH_FINDERS = {"places": find_places, "markers": find_time_markers, "national": find_national}
 _REACH = 32  # a name or a dated phrase may start at the end of a paragraph and run past its break
 
 
@@ -422,22 +426,24 @@ class _Nearby:
     searched for them.
     """
 
+    places: list[PlaceMention]
+    markers: list[TimeMarker]
+    national: list[tuple[int, int]]
+
     def __init__(self, view: str, paragraph: tuple[int, int]) -> None:
         self._view, self._start, self._end = view, paragraph[0], min(len(view), paragraph[1] + _REACH)
         self._indexes_in: dict[tuple[int, int], tuple[tuple[int, int, str | None, int | None], ...]] = {}
         self._index_before: dict[int, IndexNamed | None] = {}
 
-    @functools.cached_property
-    def places(self) -> list[PlaceMention]:
-        return find_places(self._view, self._start, self._end)
-
-    @functools.cached_property
-    def markers(self) -> list[TimeMarker]:
-        return find_time_markers(self._view, self._start, self._end)
-
-    @functools.cached_property
-    def national(self) -> list[tuple[int, int]]:
-        return find_national(self._view, self._start, self._end)
+    def __getattr__(self, name: str):
+        """places, markers, national: found on first use (a plain attribute afterwards, with no
+        descriptor or lock on the way, as functools.cached_property has)."""
+        finder = _PARAGRAPH_FINDERS.get(name)
+        if finder is None:
+            raise AttributeError(name)
+        found = finder(self._view, self._start, self._end)
+        setattr(self, name, found)
+        return found
 
     def indexes_named_in(self, sentence: tuple[int, int]) -> tuple[tuple[int, int, str | None, int | None], ...]:
         """The indexes a sentence of the paragraph names, read once for all the ranks in it."""

@@ -69,15 +69,18 @@ def find_numbers(text: str) -> list[NumberToken]:
         follower = text[end : end + 1]
         if follower in _CODE_STARTS and _CODE_TAIL.match(text, end):
             continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
-        value = _match_value(match)
-        decimals = len(match.group(2) or match.group(3) or "")
-        unit_start = text[end : end + _UNIT_PEEK].lstrip(_SPACES)[:1]
-        if not unit_start or unit_start in _UNIT_STARTS:
-            token = _with_unit(text, match, value, decimals, unit_start)
+        whole, decimals, dot_decimals = match.groups()  # _match_value, inlined: this runs for every number
+        digits = whole.translate(_DROP_GROUPS) if len(whole) > 3 else whole
+        written = decimals if decimals is not None else dot_decimals
+        value = float(f"{digits}.{written}") if written is not None else float(digits)
+        if follower in _SPACES:
+            follower = text[end : end + _UNIT_PEEK].lstrip(_SPACES)[:1]
+        if not follower or follower in _UNIT_STARTS:
+            token = _with_unit(text, match, value, len(written or ""), follower)
             if token is not None:
                 tokens.append(token)
                 continue
-        tokens.append(NumberToken(start, end, value, "count", None, end, decimals))
+        tokens.append(NumberToken(start, end, value, "count", None, end, len(written or "")))
     return tokens
 
 
