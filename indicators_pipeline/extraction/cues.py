@@ -24,29 +24,31 @@ class Caseless:
     changes is matched the slow way.
     """
 
+    # `folded` and `exact` are public: on the hottest paths, a caller holding lowercased text of the
+    # same length calls `folded` directly (a Python call per figure is what extraction spends most on).
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.flags = re.IGNORECASE
-        self._folded = re.compile(_lowercase_letters(pattern))
-        self._exact = re.compile(pattern, re.IGNORECASE)
+        self.folded = re.compile(_lowercase_letters(pattern))
+        self.exact = re.compile(pattern, re.IGNORECASE)
 
     def _pick(self, text: str, lowered: str | None) -> tuple[re.Pattern, str]:
         lowered = text.lower() if lowered is None else lowered
-        return (self._folded, lowered) if len(lowered) == len(text) else (self._exact, text)
+        return (self.folded, lowered) if len(lowered) == len(text) else (self.exact, text)
 
     # `lowered`: the text already lowercased by the caller, to lowercase it once for many patterns.
     def search(self, text: str, lowered: str | None = None) -> re.Match | None:
         if lowered is None:
             lowered = text.lower()
         # The hottest call of extraction: written out rather than through _pick.
-        return self._folded.search(lowered) if len(lowered) == len(text) else self._exact.search(text)
+        return self.folded.search(lowered) if len(lowered) == len(text) else self.exact.search(text)
 
     # Anchored at one position, a case-insensitive match is quick: nothing to gain from lowercasing.
     def match(self, text: str, lowered: str | None = None) -> re.Match | None:
-        return self._exact.match(text)
+        return self.exact.match(text)
 
     def fullmatch(self, text: str, lowered: str | None = None) -> re.Match | None:
-        return self._exact.fullmatch(text)
+        return self.exact.fullmatch(text)
 
     def finditer(self, text: str, lowered: str | None = None):
         pattern, text = self._pick(text, lowered)

@@ -81,19 +81,16 @@ def _last(pattern: re.Pattern | cues.Hinted | cues.Caseless, text: str, lowered:
 _RULES_BY_KIND: dict[tuple[int, str], tuple[cues.Cue, ...]] = {}
 
 
-def _rules_for(rules: tuple[cues.Cue, ...], kind: str) -> tuple[cues.Cue, ...]:
-    """The rules that take a kind of number (kept by the rule table's identity: hashing rules is slow)."""
-    key = (id(rules), kind)
-    chosen = _RULES_BY_KIND.get(key)
-    if chosen is None:
-        chosen = _RULES_BY_KIND[key] = tuple(cue for cue in rules if kind in cue.kinds)
-    return chosen
-
-
 def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str) -> list[cues.Cue]:
-    """The rules of a kind whose hints the (lowercased) text holds, in rule order."""
+    """The rules of a kind whose hints the (lowercased) text holds, in rule order.
+
+    The rules of a kind are kept by the rule table's identity (hashing rules is slow).
+    """
+    of_kind = _RULES_BY_KIND.get((id(rules), kind))
+    if of_kind is None:
+        of_kind = _RULES_BY_KIND[(id(rules), kind)] = tuple(cue for cue in rules if kind in cue.kinds)
     applicable = []
-    for cue in _rules_for(rules, kind):
+    for cue in of_kind:
         for hint in cue.hints:
             if hint in lowered:
                 applicable.append(cue)
@@ -107,7 +104,9 @@ def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tup
     for cue in _applicable(cues.LABEL_CUES, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
-        last = _last(cue.label, label, lowered)
+        last = None
+        for last in cue.label.folded.finditer(lowered):  # _last, inlined: the label text is lowercased already
+            pass
         if last is not None and (best is None or last.end() > best[2] - offset):
             best = (cue.indicator, offset + last.start(), offset + last.end())
     if best is not None and kind == "percent":
@@ -122,8 +121,8 @@ def _head_cue(head: str, lowered: str, kind: str, label: str, offset: int, sente
     for cue in _applicable(rules, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
-        match = cue.head.search(head, lowered)
-        if match and (cue.label is None or cue.label.search(label)):
+        match = cue.head.folded.search(lowered)
+        if match and (cue.label is None or cue.label.folded.search(label.lower())):
             return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
     return None
 
@@ -461,7 +460,9 @@ class _Nearby:
 
 def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     """Every indicator mention of the text, facts and targets (`is_target`), in text order."""
-    view = text.replace("\u00a0", " ").replace("\u202f", " ")  # same length: offsets hold
+    # Same length: offsets hold. Without 'İ' (Turkish, the one letter whose lowercase is two
+    # characters), any slice lowercased keeps its length, and the patterns for lowercased text apply.
+    view = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u0130", "I")
     numbers = find_numbers(text)
     ordinals = find_ordinal_ranks(view)
     if ordinals:
