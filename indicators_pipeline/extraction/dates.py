@@ -5,6 +5,8 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from indicators_pipeline.extraction.literals import word_spans, year_spans
+
 _HEADER_CHARS = 700  # a dateline sits in the first lines; later dates are events in the story
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)(?!\d)")
 _YMD = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{2})-(\d{2})(?!\d)")
@@ -36,7 +38,6 @@ class TimeMarker(NamedTuple):
 
 
 # Years are found by their digits first (fast), then read in context: the words before say how.
-_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d(?!\d)")  # a literal start lets the engine skip ahead fast
 _YEAR_PREFIX = re.compile(
     r"(?:[Nn]ăm|[Đđ]ầu năm|[Cc]uối năm|[Hh]ết năm|[Qq]uý\s+[IV1-4]+\s*(?:năm)?|[Tt]háng\s+\d{1,2}\s*(?:năm)?"
     r"|\d{1,2}/\d{1,2}|\d{1,2})\s*/?\s*$"
@@ -47,7 +48,7 @@ _RANGE_TAIL = re.compile(r"\s*[-–—]\s*(?:19|20)\d\d(?!\d)")
 _AS_OF = re.compile(
     r"[Đđ]ến nay|[Tt]ới nay|[Hh]iện nay|[Hh]iện tại|[Hh]iện có|[Đđ]ến thời điểm (?:này|hiện tại)|[Tt]ính đến thời điểm|[Cc]ho đến nay"
 )
-_AS_OF_ANCHOR = re.compile(r"nay|hiện|thời điểm")  # plain literals: scanned fast, then read in context
+_AS_OF_ANCHORS = ("nay", "hiện", "thời điểm")  # plain words: found fast, then read in context
 # Document numbers carry years that describe nothing: 'Nghị định 42/2022/NĐ-CP'.
 _DOC_TAIL = re.compile(r"/[^\s,;.]")
 
@@ -56,8 +57,7 @@ def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list
     """Years and as-of phrases of text[start:end] in text order; a range counts as its last year."""
     end = len(text) if end is None else end
     markers: list[TimeMarker] = []
-    for match in _YEAR_DIGITS.finditer(text, start, end):
-        year_start, year_end = match.span()
+    for year_start, year_end in year_spans(text, start, end):  # years are found by their digits first
         previous = text[year_start - 1 : year_start] if year_start else ""
         if previous.isdigit() or previous in ".,:" or (previous == "/" and not text[year_start - 2 : year_start - 1].isalnum()):
             continue  # inside a longer number, '9001:2015', or a stray slash
@@ -71,16 +71,16 @@ def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list
         last = before.rstrip()[-1:]  # both patterns below end at the year: their last character decides first
         head = _RANGE_HEAD.search(before) if last and last in "-–—" else None
         if head:
-            markers.append(TimeMarker(year_start - len(before) + head.start(), year_end, int(match.group()), is_range=True))
+            markers.append(TimeMarker(year_start - len(before) + head.start(), year_end, int(text[year_start:year_end]), is_range=True))
             continue
         prefix = _YEAR_PREFIX.search(before) if last and last in _PREFIX_LAST else None
         if before.endswith("/") and not prefix:
             continue  # '16/2020' without a date shape before it is a document number
-        markers.append(TimeMarker(year_start - (len(prefix.group()) if prefix else 0), year_end, int(match.group())))
+        markers.append(TimeMarker(year_start - (len(prefix.group()) if prefix else 0), year_end, int(text[year_start:year_end])))
     seen: set[int] = set()
-    for anchor in _AS_OF_ANCHOR.finditer(text, start, end):
-        match = _AS_OF.search(text, max(0, anchor.start() - 14), anchor.end() + 12)
-        if match and match.start() not in seen and match.start() <= anchor.start() < match.end():
+    for anchor_start, anchor_end in word_spans(text, _AS_OF_ANCHORS, start, end):
+        match = _AS_OF.search(text, max(0, anchor_start - 14), anchor_end + 12)
+        if match and match.start() not in seen and match.start() <= anchor_start < match.end():
             seen.add(match.start())
             markers.append(TimeMarker(match.start(), match.end(), None))
     markers.sort(key=lambda m: m.start)

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from indicators_pipeline import reference
+from indicators_pipeline.extraction.literals import word_spans
 
 
 class PlaceMention(NamedTuple):
@@ -74,15 +75,15 @@ def find_places(text: str, start: int = 0, end: int | None = None) -> list[Place
 _NATIONAL = re.compile(r"[Cc]ả nước|[Tt]oàn quốc|63 tỉnh, thành phố")
 
 
-_NATIONAL_ANCHOR = re.compile(r"nước|quốc|63 tỉnh")  # plain literals: scanned fast, then read in context
+_NATIONAL_ANCHORS = ("nước", "quốc", "63 tỉnh")  # plain words: found fast, then read in context
 
 
 def find_national(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans of 'cả nước', 'toàn quốc', '63 tỉnh, thành phố' in text[start:end]."""
     spans = []
-    for anchor in _NATIONAL_ANCHOR.finditer(text, start, len(text) if end is None else end):
-        match = _NATIONAL.search(text, max(0, anchor.start() - 5), anchor.end() + 20)
-        if match and match.start() <= anchor.start() < match.end() and (not spans or spans[-1] != match.span()):
+    for anchor_start, anchor_end in word_spans(text, _NATIONAL_ANCHORS, start, end):
+        match = _NATIONAL.search(text, max(0, anchor_start - 5), anchor_end + 20)
+        if match and match.start() <= anchor_start < match.end() and (not spans or spans[-1] != match.span()):
             spans.append(match.span())
     return spans
 
