@@ -32,11 +32,11 @@ def year_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[
     end = len(text) if end is None else end
     spans = []
     for century in ("19", "20"):
-        at = text.find(century, start, end - 3)
+        at = text.find(century, start, end - 2)
         while at >= 0:
             stop = at + 4
             if text[at + 2 : stop].isdecimal() and (stop == end or not text[stop].isdecimal()):
                 spans.append((at, stop))
-            at = text.find(century, at + 1, end - 3)
+            at = text.find(century, at + 1, end - 2)
     spans.sort()
     return spans
