@@ -53,12 +53,15 @@ def test_a_rule_without_hints_is_refused():
         Cue("dossiers_online", cues.COUNT, head=Caseless(r"^\W*hồ sơ"))
 
 
-@pytest.mark.parametrize("phrase", [
+PART_PHRASES = [
     "Riêng Sở Tư pháp", "Bộ Tài chính", "khối bộ, ngành", "UBND huyện Chư Sê", "Ủy ban nhân dân thị xã An Khê",
     "huyện Gia Bình", "thị xã Ba Đồn", "quận Hải Châu", "cấp huyện", "Bộ phận một cửa của Sở Xây dựng",
     "Trung tâm Phục vụ hành chính công huyện", "Các sở, ban, ngành tiếp nhận", "khối huyện, thị xã đạt",
     "Công an tỉnh", "Bảo hiểm xã hội tỉnh", "Cục Thuế", "Kho bạc", "Ban Quản lý các khu công nghiệp",
-])
+]
+
+
+@pytest.mark.parametrize("phrase", PART_PHRASES)
 def test_every_kind_of_part_of_the_government_is_found(phrase):
     """The pattern opens with a lookahead over its first letters; each alternative must still be reachable."""
     assert cues.PART_OF_GOVERNMENT.search(phrase + " ") is not None
@@ -105,3 +108,17 @@ def test_every_match_of_a_hinted_pattern_holds_one_of_its_hints():
             for match in exact.finditer(text):
                 found = match.group().lower() if fold else match.group()
                 assert any(h in found for h in hinted.hints), (name, match.group())
+
+
+def test_a_hinted_scan_can_start_where_its_reach_says():
+    """A match starts at most `reach` characters before a hint of its own, so a scan that starts
+    there loses nothing."""
+    reaching = [(name, hinted) for name, hinted in _hinted() if hinted.reach is not None]
+    assert reaching
+    phrases = " ".join(PART_PHRASES)
+    for text in TEXTS + [phrases]:
+        for name, hinted in reaching:
+            for match in hinted.pattern.finditer(text):
+                first_hint = min(at for h in hinted.hints if (at := match.group().find(h)) >= 0)
+                assert first_hint <= hinted.reach, (name, match.group())
+                assert 0 <= hinted.scan_start(text) <= match.start()

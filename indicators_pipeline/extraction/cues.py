@@ -97,9 +97,12 @@ class Hinted:
     Hints are lowercase when the pattern ignores case.
     """
 
-    def __init__(self, pattern: re.Pattern | Caseless, hints: tuple[str, ...]) -> None:
+    def __init__(self, pattern: re.Pattern | Caseless, hints: tuple[str, ...], reach: int | None = None) -> None:
         self.pattern, self.hints = pattern, hints
         self._fold = bool(pattern.flags & re.IGNORECASE)
+        # `reach`: how far before a hint of its own a match can start ('Ủy ban nhân dân huyện' starts 3
+        # characters before its hint 'ban nhân dân'). When set, `first_hint` says where a scan may start.
+        self.reach = reach
 
     def may_match(self, text: str) -> bool:
         folded = text.lower() if self._fold else text
@@ -110,6 +113,17 @@ class Hinted:
 
     def search(self, text: str) -> re.Match | None:
         return self.pattern.search(text) if self.may_match(text) else None
+
+    def scan_start(self, text: str) -> int:
+        """Where the first match of the text can start at the earliest (`reach` before the first
+        hint), or -1 when the text holds no hint: the characters before it need no regex scan."""
+        assert self.reach is not None and not self._fold
+        first = -1
+        for hint in self.hints:
+            at = text.find(hint, 0, first + len(hint) if first >= 0 else len(text))  # only earlier than the best so far
+            if at >= 0:
+                first = at
+        return max(0, first - self.reach) if first >= 0 else -1
 
     def finditer(self, text: str):
         return self.pattern.finditer(text) if self.may_match(text) else iter(())
@@ -270,7 +284,7 @@ PART_OF_GOVERNMENT = Hinted(re.compile(
     r"(?= (?:đã |đều |cùng )?(?:tiếp nhận|giải quyết|nhận|xử lý|đạt))"
     r"|Công an (?:tỉnh|huyện|thành phố)|Bảo hiểm [Xx]ã hội (?:tỉnh|huyện)|Cục Thuế|Kho bạc|Ban Quản lý)"
 ), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm", "Công an",
-    "Bảo hiểm", "Cục Thuế", "Kho bạc", "Ban Quản lý"))
+    "Bảo hiểm", "Cục Thuế", "Kho bạc", "Ban Quản lý"), reach=8)
 # A ministry as the subject of a rank: 'Bộ Khoa học và Công nghệ lên vị trí thứ 9'.
 MINISTRY = Hinted(re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|cơ quan ngang bộ"
                              r"|nhóm (?:các )?bộ\b"), ("Bộ", "bộ"))
@@ -299,7 +313,8 @@ UPPER_BOUND_BEFORE = AtEnd(r"(?:dưới|chưa đến|chưa tới|chưa đạt|ch
 RANGE_START = AtEnd(r"(?:dao động|trong khoảng|từ)\s*$", ("dao động", "khoảng", "từ"))
 RANGE_LINK = _rx(r"\s*(?:đến|tới|-|–)\s*")
 # A percent written as a non-catalogue index's score: 'PAR Index đạt 92,18%' (the PAR score is not catalogued).
-PERCENT_BLOCKERS = re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b|[Cc]hỉ số chuyển đổi số")
+PERCENT_BLOCKERS = Hinted(re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b"
+                                      r"|[Cc]hỉ số chuyển đổi số"), ("PA", "PCI", "DTI", "hỉ số c"))
 # A figure named right after it: 'Vị trí thứ 2 là TP. Hồ Chí Minh'.
 PLACE_AFTER = _rx(r"^\s*(?:là|thuộc về)\s+")
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'

@@ -516,8 +516,10 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         indicator = catalogue[candidate.indicator]
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
         if (indicator.unit != "rank" and not indicator.code.startswith("one_stop") and sentence_may_name_a_part
-                and cues.PART_OF_GOVERNMENT.may_match(clause_before)):
-            part = _last(cues.PART_OF_GOVERNMENT.pattern, _blank_parentheses(clause_before))  # hints tested above
+                and (scan_start := cues.PART_OF_GOVERNMENT.scan_start(clause_before)) >= 0):
+            part = None
+            for part in cues.PART_OF_GOVERNMENT.pattern.finditer(_blank_parentheses(clause_before), scan_start):
+                pass
             if part is not None:
                 wide = _last(cues.PROVINCE_WIDE, clause_before)
                 if wide is None or wide.start() < part.start():
