@@ -311,7 +311,7 @@ CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoả
 UPPER_BOUND_BEFORE = AtEnd(r"(?:dưới|chưa đến|chưa tới|chưa đạt|chưa vượt|không quá|không đến|không tới|tối đa)\s*$",
                            ("dưới", "đến", "tới", "đạt", "vượt", "quá", "tối đa"))
 RANGE_START = AtEnd(r"(?:dao động|trong khoảng|từ)\s*$", ("dao động", "khoảng", "từ"))
-RANGE_LINK = _rx(r"\s*(?:đến|tới|-|–)\s*")
+RANGE_LINKS = frozenset(("đến", "tới", "-", "–"))  # the words between the two ends, lowercased and stripped
 # A percent written as a non-catalogue index's score: 'PAR Index đạt 92,18%' (the PAR score is not catalogued).
 PERCENT_BLOCKERS = Hinted(re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b"
                                       r"|[Cc]hỉ số chuyển đổi số"), ("PA", "PCI", "DTI", "hỉ số c"))

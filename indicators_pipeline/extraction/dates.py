@@ -48,7 +48,9 @@ _RANGE_TAIL = re.compile(r"\s*[-–—]\s*(?:19|20)\d\d(?!\d)")
 _AS_OF = re.compile(
     r"[Đđ]ến nay|[Tt]ới nay|[Hh]iện nay|[Hh]iện tại|[Hh]iện có|[Đđ]ến thời điểm (?:này|hiện tại)|[Tt]ính đến thời điểm|[Cc]ho đến nay"
 )
-_AS_OF_ANCHORS = ("nay", "hiện", "thời điểm")  # plain words: found fast, then read in context
+# Plain words, one in every as-of phrase: found fast, then read in context. Not 'hiện' alone: every
+# 'thực hiện' would be read.
+_AS_OF_ANCHORS = ("nay", "hiện tại", "hiện có", "thời điểm")
 # Document numbers carry years that describe nothing: 'Nghị định 42/2022/NĐ-CP'.
 _DOC_TAIL = re.compile(r"/[^\s,;.]")
 

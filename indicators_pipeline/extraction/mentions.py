@@ -228,8 +228,8 @@ def _ranges(text: str, tokens: list[NumberToken]) -> set[int]:
     skipped: set[int] = set()
     for i in range(len(tokens) - 1):
         first, second = tokens[i], tokens[i + 1]
-        if cues.RANGE_START.search(text[max(0, first.start - 20) : first.start]) and cues.RANGE_LINK.fullmatch(
-                text[first.end : second.start]):
+        link = text[first.end : second.start].strip()  # a set lookup, not a pattern: it runs for every pair
+        if len(link) <= 3 and link.lower() in cues.RANGE_LINKS and cues.RANGE_START.search(text[max(0, first.start - 20) : first.start]):
             skipped.update((i, i + 1))
     return skipped
 
