@@ -16,9 +16,14 @@ _NUMBER = re.compile(rf"([0-9](?:\d{{0,2}}(?:{_GROUP}\d{{3}})+|\d*))(?:,(\d+))?(
 _NOT_BEFORE_A_NUMBER = "_.,/:-"  # with letters and digits (the regex class \w): a digit run glued to these is part of a word or a code
 _SPACE = r"[ \u00a0\u202f]*"
 _PERCENT = re.compile(rf"{_SPACE}(%|phần trăm)", re.IGNORECASE)
-_SCALE = re.compile(rf"{_SPACE}(nghìn|ngàn|ngàn|triệu|tỷ|tỉ)(?!\w)", re.IGNORECASE)
-_MONEY = re.compile(rf"{_SPACE}(?:(nghìn|ngàn|triệu|tỷ|tỉ){_SPACE})?(đồng|VNĐ|VND)(?!\w)", re.IGNORECASE)
-_RATIO = re.compile(rf"{_SPACE}/{_SPACE}(\d{{1,3}}(?:\.\d{{3}})*|\d+)(?![\w/-])")
+# Every unit but '%' in one pattern; the name of the group that closes last says which matched.
+_UNIT = re.compile(
+    rf"{_SPACE}(?:(?P<money>(?:(?P<money_scale>nghìn|ngàn|triệu|tỷ|tỉ){_SPACE})?(?:đồng|VNĐ|VND)(?!\w))"
+    rf"|(?P<percent>phần trăm)"
+    rf"|/{_SPACE}(?P<ratio>\d{{1,3}}(?:\.\d{{3}})*|\d+)(?![\w/-])"
+    rf"|(?P<scale>nghìn|ngàn|triệu|tỷ|tỉ)(?!\w))",
+    re.IGNORECASE,
+)
 _DROP_GROUPS = str.maketrans("", "", ".\u00a0\u202f")
 _SCALE_FACTOR = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
 
@@ -87,29 +92,29 @@ def find_numbers(text: str) -> list[NumberToken]:
 def _with_unit(text: str, match: re.Match, value: float, decimals: int, unit_start: str) -> NumberToken | None:
     """The number read with what follows it: money, percent, ratio or a scaled count ('1,2 nghìn').
 
-    `unit_start`, the first character after the spaces, picks the one pattern that can match for
-    '%' and '/'; words are tried in order (money before a bare scale: '37,9 tỷ đồng').
+    `unit_start`, the first character after the spaces: a '%' needs no pattern. The others are one
+    pattern whose alternatives are tried in order (money before a bare scale: '37,9 tỷ đồng').
     """
     end = match.end()
     if unit_start == "%":
         return NumberToken(match.start(), _PERCENT.match(text, end).end(), value, "percent", None, end, decimals)
-    money = _MONEY.match(text, end) if unit_start != "/" else None
-    if money:
-        scale = (money.group(1) or "").lower()
+    unit = _UNIT.match(text, end)
+    if unit is None:
+        return None
+    kind = unit.lastgroup
+    if kind == "money":
+        scale = (unit.group("money_scale") or "").lower()
         billions = value * _SCALE_FACTOR.get(scale, 1.0) / 1e9
-        return NumberToken(match.start(), money.end(), billions, "money", None, end, decimals)
-    percent = _PERCENT.match(text, end)
-    if percent:
-        return NumberToken(match.start(), percent.end(), value, "percent", None, end, decimals)
-    ratio = _RATIO.match(text, end)
-    if ratio and not _looks_like_date(text, match.start(), ratio.end()):
-        denominator = parse_number(ratio.group(1))
-        return NumberToken(match.start(), ratio.end(), value, "ratio", denominator, end, decimals)
-    scale = _SCALE.match(text, end)
-    if scale:
-        scaled = value * _SCALE_FACTOR[scale.group(1).lower()]
-        return NumberToken(match.start(), scale.end(), scaled, "count", None, end, decimals)
-    return None
+        return NumberToken(match.start(), unit.end(), billions, "money", None, end, decimals)
+    if kind == "percent":
+        return NumberToken(match.start(), unit.end(), value, "percent", None, end, decimals)
+    if kind == "ratio":
+        if _looks_like_date(text, match.start(), unit.end()):
+            return None
+        denominator = parse_number(unit.group("ratio"))
+        return NumberToken(match.start(), unit.end(), value, "ratio", denominator, end, decimals)
+    scaled = value * _SCALE_FACTOR[unit.group("scale").lower()]
+    return NumberToken(match.start(), unit.end(), scaled, "count", None, end, decimals)
 
 
 _SPACES = " \u00a0\u202f"
