@@ -316,7 +316,7 @@ RANGE_LINKS = frozenset(("đến", "tới", "-", "–"))  # the words between th
 PERCENT_BLOCKERS = Hinted(re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b"
                                       r"|[Cc]hỉ số chuyển đổi số"), ("PA", "PCI", "DTI", "hỉ số c"))
 # A figure named right after it: 'Vị trí thứ 2 là TP. Hồ Chí Minh'.
-PLACE_AFTER = _rx(r"^\s*(?:là|thuộc về)\s+")
+PLACE_AFTER = _rx(r"\s*(?:là|thuộc về)\s+")  # matched at the end of the figure
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     # '100% TTHC đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình'

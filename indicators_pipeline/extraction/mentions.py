@@ -214,7 +214,7 @@ def _is_value(text: str, token: NumberToken) -> bool:
         return False
     if token.kind == "percent" and token.value > 100:
         return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
-    if token.kind == "count" and cues.SKIP_AFTER.match(text[token.end : token.end + 20]):
+    if token.kind == "count" and cues.SKIP_AFTER.exact.match(text, token.end, token.end + 20):  # anchored: no need to lowercase
         return False
     if token.kind == "count" and before.endswith("(") and text[token.end : token.end + 1] == ")":
         return False  # list numbering '(1)'
@@ -333,7 +333,7 @@ def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], senten
 
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[max(0, token.start - 24) : token.start]
-    if cues.AT_LEAST_AFTER.match(view[token.end : token.end + 12]):
+    if cues.AT_LEAST_AFTER.exact.match(view, token.end, token.end + 12):  # anchored: no need to lowercase
         return "at_least"  # 'từ 90% trở lên'
     lowered = before.lower()
     if not lowered.rstrip().endswith(cues.QUALIFIER_ENDINGS):
@@ -395,11 +395,10 @@ _COMPARATIVE_NATIONAL = re.compile(r"(?:\d+|dẫn đầu|đứng đầu|cao nh�
 
 def _province(view: str, places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
               clause_start: int, head_end: int, indicator: str, context: ArticleContext) -> str | None:
-    head = view[token.end : head_end]
-    named_after = cues.PLACE_AFTER.match(head)
+    named_after = cues.PLACE_AFTER.exact.match(view, token.end, head_end)  # anchored: no need to lowercase
     if named_after:
         for place in places:
-            if token.end + named_after.end() <= place.start <= token.end + named_after.end() + 12:
+            if named_after.end() <= place.start <= named_after.end() + 12:
                 return place.province_code
     place = _nearest_before(places, token.start, clause_start)
     # 'xếp thứ 26 cả nước', 'dẫn đầu cả nước' compare with the country; they do not name the figure's place.
