@@ -162,3 +162,11 @@ def test_review_article_as_of_figures_take_publication_year_and_stay_facts():
     text = "Đến nay, tỉnh cung cấp 1.937 dịch vụ công trực tuyến. Tỷ lệ hồ sơ giải quyết đúng hạn đạt 98,5%."
     assert facts(text, review_of_2020) == [("online_services_total", 1937, "exact", "93", 2021),
                                            ("dossiers_ontime_pct", 98.5, "exact", "93", 2020)]
+
+
+def test_a_rank_followed_by_the_province_it_belongs_to():
+    """'Vị trí thứ 2 là TP. Hồ Chí Minh': the place named right after the rank holds it, not the article's."""
+    text = ("Theo kết quả Chỉ số chuyển đổi số cấp tỉnh (DTI) năm 2022, vị trí thứ nhất thuộc về Đà Nẵng; "
+            "vị trí thứ 2 là TP. Hồ Chí Minh.")
+    ranks = {(m[1], m[3]) for m in facts(text, ArticleContext("64", 2023)) if m[0] == "dti_rank"}
+    assert ranks == {(1.0, "48"), (2.0, "79")}  # Đà Nẵng, TP. Hồ Chí Minh; none for Gia Lai
