@@ -98,9 +98,9 @@ def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str) -> list[cu
     return applicable
 
 
-def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
+def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
+    """(indicator, cue start, cue end) of the label rule matching nearest the figure (`lowered`: the label lowercased)."""
     best: tuple[str, int, int] | None = None
-    lowered = label.lower()
     for cue in _applicable(cues.LABEL_CUES, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
@@ -116,13 +116,14 @@ def _nearest_label_cue(label: str, kind: str, offset: int, sentence: str) -> tup
     return best
 
 
-def _head_cue(head: str, lowered: str, kind: str, label: str, offset: int, sentence: str,
+def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence: str,
               rules) -> tuple[str, int, int] | None:
+    """(indicator, cue start, cue end) of the first head rule in order matching the lowercased head."""
     for cue in _applicable(rules, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
         match = cue.head.folded.search(lowered)
-        if match and (cue.label is None or cue.label.folded.search(label.lower())):
+        if match and (cue.label is None or cue.label.folded.search(label_lowered)):
             return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
     return None
 
@@ -258,11 +259,11 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
     return previous if names_something else None
 
 
-def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence_span: tuple[int, int],
+def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_span: tuple[int, int],
               previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
               sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> _Candidate | None:
-    sentence = view[sentence_span[0] : sentence_span[1]]
     label = _blank_parentheses(view[label_start : token.start])
+    label_lowered = label.lower()  # once for every rule that reads the label
     head = view[token.end : head_end]
     head_lowered = head.lower()  # once for every case-insensitive rule that reads the head
     kind = token.kind
@@ -271,7 +272,7 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         kind = "points"
 
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
-    if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:]) or (kind == "ratio" and token.denominator == 63)):
+    if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator == 63)):
         if not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head):
             return None
         named = _rank_index(view, sentence_span, token.start, nearby)
@@ -289,20 +290,20 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
             between = view[previous.char_end : token.start]
             if cues.SHARE_LINK.match(between):
                 return _Candidate(token, cues.SHARE_OF[previous.indicator_code], token.start, token.end)
-        found = _nearest_label_cue(label, kind, label_start, sentence)
+        found = _nearest_label_cue(label, label_lowered, kind, label_start, sentence)
         if found is None:
-            found = _head_cue(head, head_lowered, kind, label, token.end, sentence, cues.HEAD_PERCENT_CUES)
+            found = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_PERCENT_CUES)
         if found is None and (share := _share_by_ratio(token, sentence_mentions, sentence_counts)) is not None:
             return _Candidate(token, share, token.start, token.end)
     elif kind in ("count", "ratio"):
-        found = _head_cue(head, head_lowered, kind, label, token.end, sentence, cues.HEAD_CUES)
+        found = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_CUES)
         if found is None:
-            found = _nearest_label_cue(label, "count", label_start, sentence)
+            found = _nearest_label_cue(label, label_lowered, "count", label_start, sentence)
     else:
         # Scores are rare and named once per paragraph: look further back for the index they belong to.
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
         wide = _blank_parentheses(view[wide_start : token.start])
-        found = _nearest_label_cue(wide, kind, wide_start, sentence)
+        found = _nearest_label_cue(wide, wide.lower(), kind, wide_start, sentence)
         part = _last(cues.SUB_INDEX, wide) if found is not None else None
         if part is not None and wide_start + part.start() > found[1]:
             return None  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm': a part of the score
@@ -506,7 +507,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         previous = sentence_mentions[-1] if sentence_mentions else None
         window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
-        candidate = _classify(view, token, label_start, head_end, sentence_span, previous, recent, nearby,
+        candidate = _classify(view, token, label_start, head_end, sentence_text, sentence_span, previous, recent, nearby,
                               sentence_mentions, sentence_counts)
         if token.kind == "count":
             sentence_counts.append(token)
