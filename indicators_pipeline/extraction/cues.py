@@ -104,15 +104,20 @@ class Hinted:
         # characters before its hint 'ban nhân dân'). When set, `first_hint` says where a scan may start.
         self.reach = reach
 
-    def may_match(self, text: str) -> bool:
-        folded = text.lower() if self._fold else text
+    # `lowered`: the text lowercased, when the caller has it (case-insensitive patterns only); a
+    # caseless pattern is then given it too, so that no text is lowercased twice.
+    def may_match(self, text: str, lowered: str | None = None) -> bool:
+        folded = (text.lower() if lowered is None else lowered) if self._fold else text
         for hint in self.hints:  # a plain loop: no generator to build on every call
             if hint in folded:
                 return True
         return False
 
-    def search(self, text: str) -> re.Match | None:
-        return self.pattern.search(text) if self.may_match(text) else None
+    def search(self, text: str, lowered: str | None = None) -> re.Match | None:
+        if not self._fold:
+            return self.pattern.search(text) if self.may_match(text) else None
+        lowered = text.lower() if lowered is None else lowered
+        return self.pattern.search(text, lowered) if self.may_match(text, lowered) else None
 
     def scan_start(self, text: str) -> int:
         """Where the first match of the text can start at the earliest (`reach` before the first
@@ -125,8 +130,11 @@ class Hinted:
                 first = at
         return max(0, first - self.reach) if first >= 0 else -1
 
-    def finditer(self, text: str):
-        return self.pattern.finditer(text) if self.may_match(text) else iter(())
+    def finditer(self, text: str, lowered: str | None = None):
+        if not self._fold:
+            return self.pattern.finditer(text) if self.may_match(text) else iter(())
+        lowered = text.lower() if lowered is None else lowered
+        return self.pattern.finditer(text, lowered) if self.may_match(text, lowered) else iter(())
 
 
 @dataclass(frozen=True)

@@ -303,8 +303,9 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         # Scores are rare and named once per paragraph: look further back for the index they belong to.
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
         wide = _blank_parentheses(view[wide_start : token.start])
-        found = _nearest_label_cue(wide, wide.lower(), kind, wide_start, sentence)
-        part = _last(cues.SUB_INDEX, wide) if found is not None else None
+        wide_lowered = wide.lower()
+        found = _nearest_label_cue(wide, wide_lowered, kind, wide_start, sentence)
+        part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
         if part is not None and wide_start + part.start() > found[1]:
             return None  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm': a part of the score
     if found is None and kind == "percent":
