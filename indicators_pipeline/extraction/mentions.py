@@ -28,7 +28,6 @@ _CLAUSE_CHARS = 300
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _POINTS = re.compile(r"^\s*điểm\b(?!\s*cầu)")  # read on the lowercased head
 _POINTS_BEFORE = re.compile(r"điểm(?: số)?\s*(?:là|đạt)?\s*$", re.IGNORECASE)
-_FOUR_DIGIT_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,7 @@ _NOT_A_VALUE_ENDINGS = cues.SKIP_BEFORE.endings + cues.UPPER_BOUND_BEFORE.ending
 
 def _is_value(text: str, token: NumberToken) -> bool:
     """Drop numbers that name rather than measure: years, levels, decree numbers, durations, changes."""
-    if token.kind == "count" and token.digits_end - token.start == 4 and _FOUR_DIGIT_YEAR.fullmatch(text[token.start : token.digits_end]):
+    if token.kind == "count" and token.digits_end - token.start == 4 and 1900 <= token.value < 2100:  # four digits, 19xx or 20xx
         return False
     before = text[max(0, token.start - 40) : token.start]
     near = before[-24:]
