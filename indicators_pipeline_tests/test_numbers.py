@@ -52,3 +52,10 @@ def test_a_formatted_number_parses_back(whole, decimals):
 def test_any_text_gives_tokens_inside_it(text):
     for token in find_numbers(text):
         assert 0 <= token.start < token.end <= len(text)
+
+
+def test_the_ty_of_a_rate_is_no_scale():
+    """'năm 2025 tỷ lệ hồ sơ': 'tỷ lệ' is a rate; the year is 2025, not 2,025 trillion."""
+    tokens = find_numbers("Mục tiêu đến năm 2025 tỷ lệ hồ sơ trực tuyến đạt 50%, kinh phí 37,9 tỷ đồng và 2 tỷ.")
+    assert [(t.value, t.kind) for t in tokens] == [(2025.0, "count"), (50.0, "percent"), (pytest.approx(37.9), "money"),
+                                                  (2e9, "count")]

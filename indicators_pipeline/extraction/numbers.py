@@ -21,7 +21,7 @@ _UNIT = re.compile(
     rf"{_SPACE}(?:(?P<money>(?:(?P<money_scale>nghìn|ngàn|triệu|tỷ|tỉ){_SPACE})?(?:đồng|VNĐ|VND)(?!\w))"
     rf"|(?P<percent>phần trăm)"
     rf"|/{_SPACE}(?P<ratio>\d{{1,3}}(?:\.\d{{3}})*|\d+)(?![\w/-])"
-    rf"|(?P<scale>nghìn|ngàn|triệu|tỷ|tỉ)(?!\w))",
+    rf"|(?P<scale>nghìn|ngàn|triệu|tỷ|tỉ)(?!\w)(?!{_SPACE}lệ))",  # not the "tỷ" of "tỷ lệ" (a rate)
     re.IGNORECASE,
 )
 _DROP_GROUPS = str.maketrans("", "", ".\u00a0\u202f")
