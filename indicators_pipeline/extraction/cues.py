@@ -255,12 +255,19 @@ RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
     ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
                                   ("phục vụ", "766"))),
     # Rankings outside the catalogue: a rank named for one of these is not a mention.
+    # The economy is ranked too: 'tăng trưởng kinh tế ... thứ 16 cả nước' is no index's rank.
     (None, Hinted(re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
-                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử"),
-                  ("PAPI", "PCI", "PGI", "SIPAS", "hài lòng", "cạnh tranh", "quản trị", "ứng dụng", "điện tử"))),
+                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử"
+                             r"|[Tt]ăng trưởng (?:kinh tế|GRDP)|\bGRDP\b|[Qq]uy mô (?:kinh tế|nền kinh tế)|[Tt]hu ngân sách"
+                             r"|[Tt]hu hút (?:đầu tư|vốn|FDI)"),
+                  ("PAPI", "PCI", "PGI", "SIPAS", "hài lòng", "cạnh tranh", "quản trị", "ứng dụng", "điện tử", "ăng trưởng",
+                   "GRDP", "uy mô", "hu ngân sách", "hu hút"))),
 )
 # The edition of an index, written right after its name: 'ICT Index 2016', '(DTI) năm 2022', 'PAR INDEX 2023:'.
 EDITION_YEAR = re.compile(r"(?:\)|\s|cấp tỉnh|của Việt Nam)*\s*(?:[Nn]ăm\s+)?((?:19|20)\d\d)(?![\d/])")
+# A region named before the rank in its clause: 'Trong khu vực đồng bằng sông Cửu Long, Cà Mau đứng thứ 3'.
+REGIONAL_BEFORE = Hinted(_rx(r"(?:trong|tại|ở|của|so với)\s+(?:các tỉnh(?:,? thành phố)?\s+)?(?:khu vực|vùng|miền)(?!\w)"),
+                         ("khu vực", "vùng", "miền"))
 REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của|tại|ở)?\s*(?:số\s*)?(?:các tỉnh|khu vực|vùng|miền|nhóm|Tây Nguyên|đồng bằng|ĐBSCL|Đông Nam Bộ|Tây Bắc|duyên hải|Bắc Trung Bộ)")
 # A rank of a part of an index (a DTI pillar, a PAR field) is not the province's overall rank.
 SUB_INDEX = Hinted(_rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành phần|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số"
@@ -334,6 +341,11 @@ HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)"), hints=("hồ sơ",)),
     Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến"), hints=("hồ sơ",)),
 )
+# A count per day, week or month is a rate, not the count of a year: 'bình quân mỗi ngày khoảng 120 nghìn hồ sơ'.
+PER_PERIOD = Hinted(_rx(r"(?:mỗi|hằng|hàng) (?:ngày|tuần|tháng)|(?:bình quân|trung bình) (?:mỗi |một |1 )?(?:ngày|tuần|tháng)"
+                        r"|/(?:ngày|tuần|tháng)(?!\w)"),
+                    ("mỗi ", "hằng ", "hàng ngày", "hàng tuần", "hàng tháng", "bình quân", "trung bình", "/ngày", "/tuần",
+                     "/tháng"))
 BREAKDOWN = _rx(r"trong đó|bao gồm|\bgồm\b|\briêng\b")
 RANK_FROM = AtEnd(r"\btừ\s*(?:vị trí|thứ hạng|hạng|thứ)(?: thứ)?\s*$", ("thứ", "hạng", "vị trí"))
 LEVEL_BEFORE = AtEnd(r"mức(?: độ)?\s*(?:[1-4]\s*(?:,|và|/)\s*)?$", ("mức", "độ", ",", "và", "/"))  # the 3 of 'mức độ 3', the 4 of 'mức 3, 4'

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import bisect
+import functools
 import operator
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -20,7 +22,7 @@ from indicators_pipeline.extraction.numbers import NumberToken, find_numbers, fi
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
 from indicators_pipeline.extraction.segments import Location, Segments
 
-EXTRACTOR_VERSION = "6"  # bump when rules change: the pipeline then re-parses every article
+EXTRACTOR_VERSION = "7"  # bump when rules change: the pipeline then re-parses every article
 
 _LABEL_CHARS = 160
 _HEAD_CHARS = 140
@@ -128,6 +130,13 @@ def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence
 
 
 _INDEX_LOOKBACK = 800
+
+
+@functools.cache
+def _largest_region() -> int:
+    """Provinces in the largest region (14): 'Trong khu vực, Lâm Đồng xếp thứ 22' can only be a national
+    rank, while 'Trong khu vực ĐBSCL, Cà Mau đứng thứ 3' is the region's."""
+    return max(Counter(p.region for p in reference.provinces().values()).values())
 
 
 IndexNamed = tuple[str | None, int | None]  # (index code, its edition year when written after the name)
@@ -258,7 +267,8 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
     return previous if names_something else None
 
 
-def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_span: tuple[int, int],
+def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
+              sentence_span: tuple[int, int],
               previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
               sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> _Candidate | None:
     label = _blank_parentheses(view[label_start : token.start])
@@ -272,7 +282,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
 
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
     if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator == 63)):
-        if not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head):
+        if (not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head)
+                or (token.value <= _largest_region() and cues.REGIONAL_BEFORE.search(label, label_lowered))):
             return None
         named = _rank_index(view, sentence_span, token.start, nearby)
         if named is None or named[0] is None or _names_a_part_of_the_index(view, token, sentence_span):
@@ -281,6 +292,9 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
 
     if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
         return None
+    if kind == "count" and sentence_may_give_a_rate and (cues.PER_PERIOD.search(label, label_lowered)
+                                                          or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
+        return None  # 'mỗi ngày có khoảng 120 nghìn hồ sơ': a daily rate, not a count of the period
     if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
         return None  # 'vượt 90% tổng số của cả năm 2021': a comparison with another period
 
@@ -307,6 +321,9 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
         if part is not None and wide_start + part.start() > found[1]:
             return None  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm': a part of the score
+        listed = _last(cues.BREAKDOWN, wide, wide_lowered) if found is not None and kind == "points" else None
+        if listed is not None and wide_start + listed.start() >= found[2]:
+            return None  # '... xếp thứ 15/34. Trong đó, chỉ số công khai, minh bạch đạt 15,42 điểm': a component
     if found is None and kind == "percent":
         source = _parallel_cue(token, label, recent, nearby, label_start)
         if source is not None:
@@ -497,7 +514,9 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             # The words before a figure lie in its sentence: a sentence without a hint spares every test.
             sentence_text = view[sentence_span[0] : sentence_span[1]]
             sentence_may_name_a_part = cues.PART_OF_GOVERNMENT.may_match(sentence_text)
-            sentence_may_set_a_goal = cues.TARGET.may_match(sentence_text)
+            sentence_lowered = sentence_text.lower()
+            sentence_may_set_a_goal = cues.TARGET.may_match(sentence_text, sentence_lowered)
+            sentence_may_give_a_rate = cues.PER_PERIOD.may_match(sentence_text, sentence_lowered)
             sentence_starts.append(sentence_span[0])
         clause_start, clause_end = where.clause
         previous_end = tokens[index - 1].end if index else 0
@@ -507,7 +526,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         previous = sentence_mentions[-1] if sentence_mentions else None
         window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
-        candidate = _classify(view, token, label_start, head_end, sentence_text, sentence_span, previous, recent, nearby,
+        candidate = _classify(view, token, label_start, head_end, sentence_text, sentence_may_give_a_rate, sentence_span, previous, recent, nearby,
                               sentence_mentions, sentence_counts)
         if token.kind == "count":
             sentence_counts.append(token)

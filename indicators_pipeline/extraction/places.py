@@ -106,7 +106,8 @@ def article_province(title: str, text: str) -> str | None:
             weight += 2
         scores[place.province_code] += weight
     if not scores:
-        return None
+        # 'Cả nước cung cấp 4.510 dịch vụ công trực tuyến': an overview of the country names no province.
+        return reference.NATIONAL_CODE if find_national(title) else None
     (best, best_score), (_, runner_up) = (scores.most_common(2) + [(None, 0)])[:2]
     if best_score == runner_up:
         return None  # an overview naming several provinces alike ('Bình Phước, Đắk Lắk, ...') is about none of them

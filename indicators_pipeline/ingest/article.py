@@ -12,7 +12,7 @@ from indicators_pipeline.extraction.places import article_province
 from indicators_pipeline.ingest.decoding import DecodedText, NotText, decode_bytes
 from indicators_pipeline.ingest.html_text import html_to_text, looks_like_html
 
-INGEST_VERSION = "4"  # bump when reading rules change (titles, dates, provinces): every file is read again
+INGEST_VERSION = "5"  # bump when reading rules change (titles, dates, provinces): every file is read again
 _TITLE_MIN_WORDS = 4
 _TITLE_MAX_CHARS = 300
 _BOILERPLATE_LINE = re.compile(r"^(?:chi tiet tin|chi tiết tin|trang chủ|home|tin tức\s*$)", re.IGNORECASE)
@@ -72,7 +72,8 @@ def parse_article(data: bytes, today: dt.date | None = None) -> Article:
     published = find_publication_date(text)
     year, source = reference_year(published, text, today, title)
     province_code = article_province(title or "", text)
-    province_name = reference.provinces()[province_code].name if province_code else None
+    province_name = (reference.NATIONAL_NAME if province_code == reference.NATIONAL_CODE
+                     else reference.provinces()[province_code].name if province_code else None)
     digest = content_hash(text.encode("utf-8"))
     return Article(
         article_id=digest[:16],
