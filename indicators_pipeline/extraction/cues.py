@@ -255,13 +255,14 @@ RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
     ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
                                   ("phục vụ", "766"))),
     # Rankings outside the catalogue: a rank named for one of these is not a mention.
-    # The economy is ranked too: 'tăng trưởng kinh tế ... thứ 16 cả nước' is no index's rank.
     (None, Hinted(re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
-                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử"
-                             r"|[Tt]ăng trưởng (?:kinh tế|GRDP)|\bGRDP\b|[Qq]uy mô (?:kinh tế|nền kinh tế)|[Tt]hu ngân sách"
+                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử"),
+                  ("PAPI", "PCI", "PGI", "SIPAS", "hài lòng", "cạnh tranh", "quản trị", "ứng dụng", "điện tử"))),
+    # The economy is ranked too: 'tăng trưởng kinh tế ... thứ 16 cả nước' is no index's rank. Apart from
+    # the indexes above, so that its pattern runs only where its own words are.
+    (None, Hinted(re.compile(r"[Tt]ăng trưởng (?:kinh tế|GRDP)|\bGRDP\b|[Qq]uy mô (?:kinh tế|nền kinh tế)|[Tt]hu ngân sách"
                              r"|[Tt]hu hút (?:đầu tư|vốn|FDI)"),
-                  ("PAPI", "PCI", "PGI", "SIPAS", "hài lòng", "cạnh tranh", "quản trị", "ứng dụng", "điện tử", "ăng trưởng",
-                   "GRDP", "uy mô", "hu ngân sách", "hu hút"))),
+                  ("ăng trưởng", "GRDP", "uy mô", "hu ngân sách", "hu hút"))),
 )
 # The edition of an index, written right after its name: 'ICT Index 2016', '(DTI) năm 2022', 'PAR INDEX 2023:'.
 EDITION_YEAR = re.compile(r"(?:\)|\s|cấp tỉnh|của Việt Nam)*\s*(?:[Nn]ăm\s+)?((?:19|20)\d\d)(?![\d/])")
