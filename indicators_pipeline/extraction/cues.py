@@ -101,7 +101,7 @@ class Hinted:
         self.pattern, self.hints = pattern, hints
         self._fold = bool(pattern.flags & re.IGNORECASE)
         # `reach`: how far before a hint of its own a match can start ('Ủy ban nhân dân huyện' starts 3
-        # characters before its hint 'ban nhân dân'). When set, `first_hint` says where a scan may start.
+        # characters before its hint 'ban nhân dân'). When set, `scan_start` says where a scan may start.
         self.reach = reach
 
     # `lowered`: the text lowercased, when the caller has it (case-insensitive patterns only); a
