@@ -105,9 +105,7 @@ def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentenc
     for cue in _applicable(cues.LABEL_CUES, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
-        last = None
-        for last in cue.label.folded.finditer(lowered):  # _last, inlined: the label text is lowercased already
-            pass
+        last = _last(cue.label.folded, lowered)  # the label text is lowercased already
         if last is not None and (best is None or last.end() > best[2] - offset):
             best = (cue.indicator, offset + last.start(), offset + last.end())
     if best is not None and kind == "percent":

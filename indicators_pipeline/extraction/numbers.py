@@ -45,17 +45,18 @@ def parse_number(text: str) -> float:
     match = _NUMBER.fullmatch(text.strip())
     if not match:
         raise ValueError(f"not a number: {text!r}")
-    return _match_value(match)
+    return _match_value(match)[0]
 
 
-def _match_value(match: re.Match) -> float:
-    whole, decimals, dot_decimals = match.group(1), match.group(2), match.group(3)
-    digits = whole.translate(_DROP_GROUPS)
-    if decimals is not None:
-        return float(f"{digits}.{decimals}")
-    if dot_decimals is not None:  # '98.5%' written the English way: one or two digits after a dot
-        return float(f"{digits}.{dot_decimals}")
-    return float(digits)
+def _match_value(match: re.Match) -> tuple[float, int]:
+    """(value, decimals as written) of a match of _NUMBER; a dot followed by one or two digits is a
+    decimal point written the English way ('98.5%')."""
+    whole, decimals, dot_decimals = match.groups()
+    digits = whole.translate(_DROP_GROUPS) if len(whole) > 3 else whole  # '1.937' is the shortest with a group
+    written = decimals if decimals is not None else dot_decimals
+    if written is None:
+        return float(digits), 0
+    return float(f"{digits}.{written}"), len(written)
 
 
 def format_number(value: float, decimals: int = 0) -> str:
@@ -74,18 +75,15 @@ def find_numbers(text: str) -> list[NumberToken]:
         follower = text[end : end + 1]
         if follower in _CODE_STARTS and _CODE_TAIL.match(text, end):
             continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
-        whole, decimals, dot_decimals = match.groups()  # _match_value, inlined: this runs for every number
-        digits = whole.translate(_DROP_GROUPS) if len(whole) > 3 else whole
-        written = decimals if decimals is not None else dot_decimals
-        value = float(f"{digits}.{written}") if written is not None else float(digits)
+        value, decimals = _match_value(match)
         if follower in _SPACES:
             follower = text[end : end + _UNIT_PEEK].lstrip(_SPACES)[:1]
         if not follower or follower in _UNIT_STARTS:
-            token = _with_unit(text, match, value, len(written or ""), follower)
+            token = _with_unit(text, match, value, decimals, follower)
             if token is not None:
                 tokens.append(token)
                 continue
-        tokens.append(NumberToken(start, end, value, "count", None, end, len(written or "")))
+        tokens.append(NumberToken(start, end, value, "count", None, end, decimals))
     return tokens
 
 
