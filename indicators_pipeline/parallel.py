@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
@@ -30,5 +34,32 @@ def map_ordered(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
     # spawn, not fork: the calling process may hold threads (Dagster) and open database handles.
     context = multiprocessing.get_context("spawn")
     chunk = max(1, len(items) // (count * 8))
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=context,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         return list(pool.map(function, items, chunksize=chunk))
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker: end when the refresh that started it ends, even by `kill -9` (issue 13: workers
+    of a killed run lived on for half an hour). Linux delivers SIGKILL on the parent's death; elsewhere,
+    and as a backstop, a thread watches the parent's pid."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(1)

@@ -36,3 +36,12 @@ DEFAULT_DAGSTER_HOME = ".dagster_home"
 def dagster_home() -> Path:
     """DAGSTER_HOME, defaulting to a git-ignored folder in the repository (runs survive UI restarts)."""
     return resolve(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)
+
+
+DEFAULT_REFRESH_LOCK_TIMEOUT = 3600.0  # seconds: a full refresh of 10,000 articles takes about a minute
+
+
+def refresh_lock_timeout() -> float:
+    """INDICATORS_REFRESH_LOCK_TIMEOUT: how long a refresh waits for another one to finish before failing."""
+    configured = os.environ.get("INDICATORS_REFRESH_LOCK_TIMEOUT")
+    return max(0.0, float(configured)) if configured else DEFAULT_REFRESH_LOCK_TIMEOUT

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
-from indicators_pipeline.defs.automation import nightly_refresh, raw_folder_sensor
+from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
+
+from indicators_pipeline.definitions import defs
+from indicators_pipeline.defs.automation import REFRESH_TAG, nightly_refresh, raw_folder_sensor, read_cursor
 from indicators_pipeline.defs.resources import RawFolder
 
 
@@ -53,4 +56,44 @@ def test_sensor_runs_for_new_changed_and_deleted_files_only(raw_dir):
 
     target.unlink()
     requests, after_delete = _evaluate(raw_dir, after_change)
-    assert len(requests) == 1 and after_delete == cursor
+    assert len(requests) == 1 and read_cursor(after_delete)[0] == read_cursor(cursor)[0]  # the folder as at first
+
+
+def test_sensor_reads_the_bare_digest_cursor_of_an_older_release(raw_dir):
+    """An upgrade must not start a refresh of an unchanged folder nor fail on the old cursor."""
+    requests, cursor = _evaluate(raw_dir, None)
+    digest, _ = read_cursor(cursor)
+    requests, _ = _evaluate(raw_dir, digest)
+    assert requests == []
+
+
+def _launch_as_daemon(instance: dg.DagsterInstance, job, request: dg.RunRequest) -> bool:
+    """What the daemon does with a run request: skip it if a run already has its key, else create the run."""
+    if instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: request.run_key, SENSOR_NAME_TAG: raw_folder_sensor.name})):
+        return False
+    instance.create_run_for_job(job, tags={**job.tags, **request.tags, RUN_KEY_TAG: request.run_key,
+                                           SENSOR_NAME_TAG: raw_folder_sensor.name})
+    return True
+
+
+def test_a_folder_back_to_an_earlier_state_still_starts_a_run(raw_dir):
+    """Add a file then delete it: the digest returns to an old value whose run key was used (issue 13)."""
+    job = defs().resolve_job_def("refresh_warehouse")
+    extra = raw_dir / "extra.txt"
+    with dg.DagsterInstance.ephemeral() as instance:
+        cursor, keys = None, []
+        for change in (None, "add", "delete", "add", "delete"):
+            if change == "add":
+                extra.write_text("Tỉnh Nam Định có 120 dịch vụ công trực tuyến", encoding="utf-8")
+            elif change == "delete":
+                extra.unlink()
+            with dg.build_sensor_context(instance=instance, cursor=cursor, sensor_name=raw_folder_sensor.name,
+                                         resources={"raw_folder": RawFolder(path=str(raw_dir))}) as context:
+                result = raw_folder_sensor.evaluate_tick(context)
+            assert len(result.run_requests) == 1, change
+            assert _launch_as_daemon(instance, job, result.run_requests[0]), f"{change}: run key already used"
+            keys.append(result.run_requests[0].run_key)
+            cursor = result.cursor
+        assert len(set(keys)) == 5 and len(instance.get_runs()) == 5
+        runs = instance.get_runs()
+        assert all(r.tags[REFRESH_TAG] == "warehouse" for r in runs)  # the run queue's limit applies to each

@@ -6,10 +6,10 @@ from typing import Iterator, Optional
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
-from indicators_pipeline import settings
-from indicators_pipeline.warehouse import tables
+from indicators_pipeline import run_history, settings
+from indicators_pipeline.warehouse import refresh_lock, tables, working_db
 from indicators_pipeline.warehouse.publish import STORAGE_VERSION, Publication, publish
 from indicators_pipeline.warehouse.store import upgrade_tables
 
@@ -18,6 +18,9 @@ class Warehouse(dg.ConfigurableResource):
     """The published DuckDB file BI reads (INDICATORS_WAREHOUSE) and the working database beside it.
 
     Assets write only the working database; the publish asset replaces the published file whole.
+    A run holds the refresh lock from its first step to its last (setup to teardown of this
+    resource: steps run in one process), so two refreshes queue instead of interleaving; once it
+    holds it, a damaged working database is set aside and rebuilt, and dead refresh runs are failed.
     """
 
     path: Optional[str] = None  # default: INDICATORS_WAREHOUSE, else data/warehouse/indicators.duckdb
@@ -25,6 +28,12 @@ class Warehouse(dg.ConfigurableResource):
     storage_version: str = STORAGE_VERSION
     # DuckDB's buffer pool defaults to 80 % of RAM; a refresh should leave the machine to BI readers.
     memory_limit: str = "768MB"
+    lock_timeout_seconds: Optional[float] = None  # default: INDICATORS_REFRESH_LOCK_TIMEOUT, else 3600
+
+    _holds_lock: bool = PrivateAttr(default=False)
+    _set_aside: Optional[str] = PrivateAttr(default=None)
+    _set_aside_reason: Optional[str] = PrivateAttr(default=None)
+    _failed_runs: list = PrivateAttr(default_factory=list)
 
     @property
     def published_path(self) -> Path:
@@ -36,17 +45,67 @@ class Warehouse(dg.ConfigurableResource):
         return published.with_name(f"{published.stem}.work{published.suffix}")
 
     @property
+    def lock_path(self) -> Path:
+        return refresh_lock.lock_path(self.working_path)
+
+    @property
     def quality_path(self) -> Path:
         return settings.quality_dir(self.quality_dir)
 
+    @property
+    def set_aside(self) -> Optional[tuple[str, str]]:
+        """(where a damaged working database went, why) when this run set one aside."""
+        return (self._set_aside, self._set_aside_reason or "") if self._set_aside else None
+
+    @property
+    def failed_runs(self) -> list:
+        return list(self._failed_runs)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        timeout = self.lock_timeout_seconds if self.lock_timeout_seconds is not None else settings.refresh_lock_timeout()
+        log = context.log
+        run_id = context.run.run_id if context.run is not None else None
+        run_history.tag_run(context.instance, run_id)
+
+        def waiting(holder: refresh_lock.Holder) -> None:
+            if log is not None:
+                log.warning(f"waiting for another refresh to finish ({holder.describe()}); "
+                            f"giving up after {timeout:.0f} s (INDICATORS_REFRESH_LOCK_TIMEOUT)")
+
+        refresh_lock.acquire(self.lock_path, timeout, label=f"run {run_id}", on_wait=waiting)
+        self._holds_lock = True
+        try:
+            self._failed_runs = run_history.fail_dead_runs(context.instance, run_id)
+            if self._failed_runs and log is not None:
+                log.warning(f"marked failed refresh runs whose process is gone: {', '.join(self._failed_runs)}")
+            moved, reason = working_db.heal(self.working_path, self._config())
+            if moved is not None:
+                self._set_aside, self._set_aside_reason = str(moved), reason
+                if log is not None:
+                    log.warning(f"the working database could not be used ({reason}); set aside as {moved}; "
+                                f"it is rebuilt from the raw folder by this run")
+        except BaseException:
+            self.teardown_after_execution(context)
+            raise
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._holds_lock:
+            self._holds_lock = False
+            refresh_lock.release(self.lock_path)
+
+    def _config(self) -> dict:
+        return {"memory_limit": self.memory_limit}
+
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the working database (dagster-duckdb retries while another run holds it)."""
+        """A connection to the working database (verified when the run took the refresh lock)."""
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": self.memory_limit}
-        with DuckDBResource(database=str(self.working_path), connection_config=config).get_connection() as con:
+        con = working_db.connect(self.working_path, self._config())
+        try:
             upgrade_tables(con, tables.ALL_TABLES)  # a warehouse of an older release keeps its rows
             yield con
+        finally:
+            con.close()
 
     def publish(self) -> Publication:
         return publish(self.working_path, self.published_path, self.storage_version, self.memory_limit)

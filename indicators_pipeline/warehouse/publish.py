@@ -9,9 +9,11 @@ connection sees the new one; nobody ever sees half a refresh.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,11 +29,63 @@ class Publication:
     byte_size: int
     tables: int
     storage_version: str
+    leftovers_removed: tuple[str, ...] = field(default=())
+
+
+class DiskFull(OSError):
+    """Publishing ran out of space: says how much it needs, which DuckDB's own message does not."""
+
+    def __init__(self, folder: Path, needed: int, free: int, detail: str):
+        self.folder, self.needed, self.free = folder, needed, free
+        super().__init__(errno.ENOSPC, f"disk full on {folder}: publishing needs about {_mb(needed)} free "
+                                       f"(a full copy beside the warehouse, about twice its size); {_mb(free)} free now. "
+                                       f"Free space there, then run again. ({detail})")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    return getattr(error, "errno", None) == errno.ENOSPC or "no space left on device" in str(error).lower()
+
+
+def space_needed(working: Path, published: Path) -> int:
+    """Bytes a publication needs free: the new copy, and the old file until readers let it go (~2x)."""
+    sizes = [p.stat().st_size for p in (working, published) if p.exists()]
+    return 2 * max(sizes, default=0)
+
+
+def stale_temporaries(published: Path) -> list[Path]:
+    """Temp files of a publication that was killed (`.<name>.<uuid>.tmp` and its `.wal`)."""
+    return sorted(published.parent.glob(f".{published.name}.*.tmp")) + \
+        sorted(published.parent.glob(f".{published.name}.*.tmp.wal"))
+
+
+def remove_stale_temporaries(published: Path) -> list[str]:
+    """Delete a killed publication's temp files. Only while holding the refresh lock: no publication runs."""
+    removed = []
+    for path in stale_temporaries(published):
+        try:
+            path.unlink()
+            removed.append(path.name)
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSION,
             memory_limit: str = "768MB") -> Publication:
+    """Copy working into a fresh file renamed over published. The caller holds the refresh lock."""
     published.parent.mkdir(parents=True, exist_ok=True)
+    leftovers = remove_stale_temporaries(published)
+    try:
+        return _publish(working, published, storage_version, memory_limit, tuple(leftovers))
+    except (duckdb.Error, OSError) as error:
+        if isinstance(error, DiskFull) or not is_disk_full(error):
+            raise
+        raise DiskFull(published.parent, space_needed(working, published),
+                       shutil.disk_usage(published.parent).free, str(error)) from error
+
+
+def _publish(working: Path, published: Path, storage_version: str, memory_limit: str,
+             leftovers: tuple[str, ...]) -> Publication:
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     try:
@@ -59,7 +113,11 @@ def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSI
         wal = temporary.with_name(temporary.name + ".wal")
         if wal.exists():
             wal.unlink()
-    return Publication(published, published_at, published.stat().st_size, n_tables, storage_version)
+    return Publication(published, published_at, published.stat().st_size, n_tables, storage_version, leftovers)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{n / 1e3:,.0f} kB"
 
 
 def _sql_path(path: Path) -> str:

@@ -1,6 +1,7 @@
 """publish: the finished working database becomes the file BI reads, atomically."""
 
 import dagster as dg
+from dagster._core.execution.stats import StepEventStatus
 
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import OWNERS, key
@@ -20,12 +21,30 @@ _TABLES = [t for t in tables.ALL_TABLES if t not in (tables.FILE_INVENTORY, tabl
                 "INDICATORS_WAREHOUSE: readers never see a half-written refresh, nor a lock error.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    failed = _failed_steps(context)
+    if failed:  # publish only a working database every step of this very run completed
+        raise dg.Failure(f"not published: steps of this run failed ({', '.join(failed)}); BI keeps the previous warehouse")
     publication = warehouse.publish()
     context.log.info(f"published {publication.path} ({publication.byte_size} bytes)")
-    return dg.MaterializeResult(metadata={
+    metadata = {
         "path": dg.MetadataValue.path(str(publication.path)),
         "published_at": dg.MetadataValue.timestamp(publication.published_at),
         "byte_size": publication.byte_size,
         "tables": publication.tables,
         "storage_version": publication.storage_version,
-    })
+        "stale_temp_files_removed": len(publication.leftovers_removed),
+    }
+    if publication.leftovers_removed:
+        context.log.warning(f"removed temp files of a killed publication: {', '.join(publication.leftovers_removed)}")
+    if warehouse.set_aside:
+        where, why = warehouse.set_aside
+        metadata["working_database_set_aside"] = dg.MetadataValue.path(where)
+        metadata["working_database_damage"] = dg.MetadataValue.text(why)
+    if warehouse.failed_runs:
+        metadata["dead_runs_marked_failed"] = dg.MetadataValue.text(", ".join(warehouse.failed_runs))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _failed_steps(context: dg.AssetExecutionContext) -> list[str]:
+    stats = context.instance.get_run_step_stats(context.run.run_id)
+    return sorted(s.step_key for s in stats if s.status == StepEventStatus.FAILURE)
