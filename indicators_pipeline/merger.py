@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from indicators_pipeline import reference
+from indicators_pipeline.extraction.dates import as_date
 
 MERGER_DATE = dt.date(2025, 7, 1)
 
@@ -25,6 +26,7 @@ def is_post_merger(year: int | None, published: dt.date | None) -> bool:
     """A year after 2025, or 2025 itself in an article published after the merger."""
     if year is None:
         return False
+    published = as_date(published)  # NaT, a timestamp or a string from storage compare as dates too
     if year > MERGER_DATE.year:
         return True
     return year == MERGER_DATE.year and published is not None and published >= MERGER_DATE

@@ -36,3 +36,12 @@ def materialization_metadata(result: dg.ExecuteInProcessResult, asset_key: list[
         if event.asset_key == dg.AssetKey(asset_key):
             return event.materialization.metadata
     raise KeyError(asset_key)
+
+
+def failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """What went wrong in a run, for an assertion message: failed steps' errors and failed blocking checks."""
+    found = [f"{e.step_key}: {e.event_specific_data.error.message.strip()[:800]}"
+             for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    found += [f"{c.check_name}: {c.description}" for c in result.get_asset_check_evaluations() if not c.passed
+              and c.severity == dg.AssetCheckSeverity.ERROR]
+    return found

@@ -21,7 +21,8 @@ def test_definitions_load_and_asset_keys_are_the_ones_we_publish():
         "marts/bi_views", "marts/dim_indicator", "marts/dim_province", "marts/dim_province_2025",
         "marts/fact_indicator_yearly", "marts/quality_findings", "marts/rollup_indicator_yearly",
         "publish/indicators_duckdb", "raw/articles", "raw/rejected_files",
-        "staging/indicator_mentions", "staging/indicator_targets",
+        "staging/extraction_errors", "staging/indicator_mentions", "staging/indicator_targets",
+        "staging/quarantined_rows",
     ]
 
 

@@ -5,12 +5,38 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+import pandas as pd
+
 from indicators_pipeline.extraction.literals import word_spans, year_spans
 
 _HEADER_CHARS = 700  # a dateline sits in the first lines; later dates are events in the story
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)(?!\d)")
 _YMD = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{2})-(\d{2})(?!\d)")
 _WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d\d)", re.IGNORECASE)
+
+
+def as_date(value: object) -> dt.date | None:
+    """A publication date as a plain date, or None: the one reading of every stored form.
+
+    A NULL date read back from DuckDB through pandas is NaT, which is a datetime that cannot be
+    compared with a date; a timestamp, a datetime and an ISO string become their date.
+    """
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    try:
+        stamp = pd.Timestamp(value)  # numpy datetime64 and the like
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(stamp) else stamp.date()
 
 
 def find_publication_date(text: str) -> dt.date | None:

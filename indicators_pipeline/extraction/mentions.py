@@ -22,7 +22,7 @@ from indicators_pipeline.extraction.numbers import NumberToken, find_numbers, fi
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
 from indicators_pipeline.extraction.segments import Location, Segments
 
-EXTRACTOR_VERSION = "7"  # bump when rules change: the pipeline then re-parses every article
+EXTRACTOR_VERSION = "8"  # bump when rules change: the pipeline then re-parses every article
 
 _LABEL_CHARS = 160
 _HEAD_CHARS = 140

@@ -8,7 +8,9 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from indicators_pipeline import merger
+from indicators_pipeline.extraction.dates import as_date
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION, ArticleContext, extract_mentions
+from indicators_pipeline.ingest.folder import PARSER_FAILURE
 from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
@@ -17,39 +19,40 @@ from indicators_pipeline.warehouse import tables
 class ExtractionResult:
     mentions: pd.DataFrame  # new fact rows (of the articles parsed now)
     targets: pd.DataFrame  # new target rows
+    errors: pd.DataFrame  # articles whose extraction raised (tables.EXTRACTION_ERRORS), of the articles parsed now
     parsed: pd.DataFrame  # the parse log of every current article
     parsed_ids: list[str]  # articles parsed now: their old rows go
     current_ids: list[str]  # every current article: rows of other articles go
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def _as_date(value) -> dt.date | None:
-    if value is None or (not isinstance(value, (dt.date, str)) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def _optional_int(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
+def mention_key(article_id: str, indicator_code: str, char_start: int, char_end: int) -> str:
+    """A mention's id from the figure's own span: several figures may share a label, never a span."""
+    return f"{article_id}:{indicator_code}:{char_start}-{char_end}"
+
+
 def article_rows(article: dict) -> list[dict]:
     """Mention rows (facts and targets, `is_target` set) of one article row of raw.articles."""
-    published = _as_date(article.get("published_date"))
+    published = as_date(article.get("published_date"))
     context = ArticleContext(
         province_code=article.get("province_code") or None,
         reference_year=_optional_int(article.get("reference_year")),
         published=published,
     )
     rows = []
+    seen: set[str] = set()
     for mention in extract_mentions(article["text"], context):
+        mention_id = mention_key(article["article_id"], mention.indicator_code, mention.char_start, mention.char_end)
+        if mention_id in seen:
+            continue  # one span read twice as one indicator is one figure (spec: the same figure once)
+        seen.add(mention_id)
         place = merger.attribute(mention.province_code, mention.year, published)
         rows.append(dict(
-            mention_id=f"{article['article_id']}:{mention.indicator_code}:{mention.char_start}",
+            mention_id=mention_id,
             article_id=article["article_id"],
             source_path=article["source_path"],
             indicator_code=mention.indicator_code,
@@ -69,6 +72,36 @@ def article_rows(article: dict) -> list[dict]:
             is_target=mention.is_target,
         ))
     return rows
+
+
+MAX_MESSAGE_CHARS = 500
+
+
+def error_row(article: dict, stage: str, error: BaseException) -> dict:
+    """A row of tables.EXTRACTION_ERRORS: which article, at which stage, what was raised."""
+    return dict(article_id=article.get("article_id"), source_path=article.get("source_path"), stage=stage,
+                error_class=type(error).__name__, message=str(error)[:MAX_MESSAGE_CHARS],
+                extractor_version=EXTRACTOR_VERSION)
+
+
+def read_error_rows(inventory: pd.DataFrame) -> pd.DataFrame:
+    """tables.EXTRACTION_ERRORS rows of the files whose reading raised (their rejection reason says so)."""
+    reasons = inventory["reason"].fillna("")
+    failed = inventory[reasons.str.startswith(PARSER_FAILURE + ": ")]
+    rows = []
+    for path, reason in zip(failed["source_path"], failed["reason"]):
+        error_class, _, message = reason[len(PARSER_FAILURE) + 2:].partition(": ")
+        rows.append(dict(article_id=None, source_path=path, stage="read", error_class=error_class,
+                         message=message[:MAX_MESSAGE_CHARS], extractor_version=EXTRACTOR_VERSION))
+    return pd.DataFrame(rows, columns=tables.EXTRACTION_ERRORS.column_names)
+
+
+def rows_or_error(article: dict) -> tuple[list[dict], dict | None]:
+    """One article's rows, or the error that stopped them: one article never stops the others."""
+    try:
+        return article_rows(article), None
+    except Exception as error:  # a rule's bug on one text: recorded, the run goes on
+        return [], error_row(article, "extract", error)
 
 
 SIGNATURE_COLUMNS = ["article_id", "content_sha256", "province_code", "reference_year", "published_date"]
@@ -92,13 +125,15 @@ def input_signatures(articles: pd.DataFrame) -> list[str]:
 
 def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
             load_articles: Callable[[list[str]], Iterable[pd.DataFrame]],
-            on_rows: Callable[[list[str], pd.DataFrame, pd.DataFrame], None] | None = None) -> ExtractionResult:
+            on_rows: Callable[[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame], None] | None = None,
+            ) -> ExtractionResult:
     """Mentions of the articles not parsed yet with their text and these rules; the rest keep theirs.
 
     article_index: SIGNATURE_COLUMNS of every current article. load_articles(ids) yields the full
     rows of the articles to parse in batches (one pass over the stored texts; unchanged texts are
-    never read). Parsed batches go to on_rows(article_ids, mentions, targets); without it they are
-    collected in the result.
+    never read). Parsed batches go to on_rows(article_ids, mentions, targets, errors); without it
+    they are collected in the result. An article whose extraction raises gives an error row and no
+    mentions; it is parsed again when the rules change.
     """
     done = {
         (row.article_id, row.input_signature)
@@ -109,15 +144,18 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
     reuse_ids = {a for a, h in pairs if (a, h) in done}
     to_parse = sorted(a for a, _ in pairs if a not in reuse_ids)
 
-    collected: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    collected: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     parsed_rows: list[dict] = []
-    counts = dict(new_mentions=0, new_targets=0)
+    counts = dict(new_mentions=0, new_targets=0, errors=0)
     for batch in (load_articles(to_parse) if to_parse else []):
         articles = batch.to_dict("records")
         batch_ids = [a["article_id"] for a in articles]
         new_rows: list[dict] = []
-        for article, signature, rows in zip(articles, input_signatures(batch), map_ordered(article_rows, articles)):
+        error_rows: list[dict] = []
+        for article, signature, (rows, error) in zip(articles, input_signatures(batch), map_ordered(rows_or_error, articles)):
             new_rows.extend(rows)
+            if error is not None:
+                error_rows.append(error)
             parsed_rows.append(dict(article_id=article["article_id"], content_sha256=article["content_sha256"],
                                     input_signature=signature,
                                     extractor_version=EXTRACTOR_VERSION,
@@ -128,17 +166,22 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
         mentions, targets = fresh[~is_target][tables.MENTIONS.column_names], fresh[is_target][tables.TARGETS.column_names]
         counts["new_mentions"] += len(mentions)
         counts["new_targets"] += len(targets)
+        errors = pd.DataFrame(error_rows, columns=tables.EXTRACTION_ERRORS.column_names)
+        counts["errors"] += len(errors)
         if on_rows is None:
-            collected.append((mentions, targets))
+            collected.append((mentions, targets, errors))
         else:
-            on_rows(batch_ids, mentions, targets)
+            on_rows(batch_ids, mentions, targets, errors)
     parsed = _concat(previous_parsed[previous_parsed["article_id"].isin(reuse_ids)],
                      pd.DataFrame(parsed_rows, columns=tables.PARSED_ARTICLES.column_names), tables.PARSED_ARTICLES)
     stats = dict(articles=len(article_index), parsed=len(parsed_rows), reused=len(reuse_ids), **counts)
-    empty_m, empty_t = pd.DataFrame(columns=tables.MENTIONS.column_names), pd.DataFrame(columns=tables.TARGETS.column_names)
+    def gathered(part: int, table: tables.Table) -> pd.DataFrame:
+        frames = [c[part] for c in collected]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=table.column_names)
+
     return ExtractionResult(
-        mentions=pd.concat([m for m, _ in collected], ignore_index=True) if collected else empty_m,
-        targets=pd.concat([t for _, t in collected], ignore_index=True) if collected else empty_t,
+        mentions=gathered(0, tables.MENTIONS), targets=gathered(1, tables.TARGETS),
+        errors=gathered(2, tables.EXTRACTION_ERRORS),
         parsed=parsed, parsed_ids=to_parse, current_ids=[a for a, _ in pairs], stats=stats)
 
 

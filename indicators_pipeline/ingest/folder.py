@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,7 @@ from indicators_pipeline.ingest.decoding import NotText
 from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
+PARSER_FAILURE = "could not be parsed"  # the reason's opening when reading a file raised: an extraction error too
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # the longest real article is far below; larger files are dumps
 
 
@@ -61,7 +63,7 @@ def scan(raw_dir: Path) -> list[FileEntry]:
                 continue
             path = base / name
             try:
-                stat = path.stat()
+                info = path.stat()
             except FileNotFoundError:
                 problem = "broken symbolic link" if path.is_symlink() else "file vanished during the run"
                 entries.append(FileEntry(_relative(path, raw_dir), path, None, None, problem))
@@ -69,13 +71,27 @@ def scan(raw_dir: Path) -> list[FileEntry]:
             except OSError as error:
                 entries.append(FileEntry(_relative(path, raw_dir), path, None, None, f"cannot stat the file: {error.strerror}"))
                 continue
-            entries.append(FileEntry(_relative(path, raw_dir), path, stat.st_size, stat.st_mtime_ns))
+            if not stat.S_ISREG(info.st_mode):  # opening a FIFO would wait forever; a device could be endless
+                entries.append(FileEntry(_relative(path, raw_dir), path, None, None,
+                                         f"not a regular file ({_special_kind(info.st_mode)}): skipped, never opened"))
+                continue
+            entries.append(FileEntry(_relative(path, raw_dir), path, info.st_size, info.st_mtime_ns))
     entries.sort(key=lambda e: e.source_path)
     return entries
 
 
 def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
+    """The path as stored: a name that is not UTF-8 (a Windows-1258 name from a zip) keeps its bytes as \\xNN."""
+    relative = path.relative_to(root).as_posix()
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _special_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def _read(entry: FileEntry, today: dt.date | None) -> tuple[Article | None, str | None, str | None]:
@@ -100,7 +116,7 @@ def _read(entry: FileEntry, today: dt.date | None) -> tuple[Article | None, str 
     except NotText as reason:
         return None, digest, str(reason)
     except Exception as error:  # a parser bug must not stop the run: the file says why it is out
-        return None, digest, f"could not be parsed: {type(error).__name__}: {error}"
+        return None, digest, f"{PARSER_FAILURE}: {type(error).__name__}: {error}"
 
 
 BATCH_SIZE = 2000  # articles held in memory at once: a 100,000-file folder streams through

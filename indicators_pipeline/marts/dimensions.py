@@ -35,6 +35,7 @@ def dim_province_2025() -> pd.DataFrame:
 
 def dim_indicator() -> pd.DataFrame:
     rows = [dict(indicator_code=i.code, family=i.family, unit=i.unit, name_vi=i.name_vi, name_en=i.name_en,
-                 definition=i.definition, harmonized_code=HARMONIZED.get(i.code, i.code))
+                 definition=i.definition, harmonized_code=HARMONIZED.get(i.code, i.code),
+                 plausible_max=i.upper_bound)
             for i in reference.indicators().values()]
     return pd.DataFrame(rows, columns=tables.DIM_INDICATOR.column_names)

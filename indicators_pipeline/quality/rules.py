@@ -216,6 +216,31 @@ def findings_from(con, mentions_table: str, facts: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(found + conflict_findings(facts, reported), columns=tables.QUALITY_FINDINGS.column_names)
 
 
+ARTICLE_NOT_READ = "article_not_read"  # reading or extracting one article raised: it is left out
+ROW_QUARANTINED = "row_quarantined"  # a row failed its model: it is kept aside, out of facts and rollups
+SET_ASIDE_RULES = (ARTICLE_NOT_READ, ROW_QUARANTINED)
+
+
+def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.DataFrame:
+    """One warning per article that could not be read and per quarantined row: the data's fault, named."""
+    out = [dict(province_code=None, province_name=None, year=None, rule=ARTICLE_NOT_READ, severity="warn",
+                expected="the article is read", observed=f"{e.error_class} at {e.stage}",
+                detail=f"{e.source_path}: {e.stage} raised {e.error_class}: {e.message}",
+                article_id=e.article_id, source_path=e.source_path, indicator_codes=None)
+           for e in errors.itertuples(index=False)]
+    for row_id, rows in quarantined.groupby("row_id", sort=True):
+        first = rows.iloc[0]
+        checks = "; ".join(dict.fromkeys(rows["check_name"].astype(str)))
+        year = None if pd.isna(first["year"]) else int(first["year"])
+        out.append(dict(province_code=None, province_name=None if pd.isna(first["province_name"]) else first["province_name"],
+                        year=year, rule=ROW_QUARANTINED, severity="warn", expected=checks,
+                        observed=_fmt(float(first["value"])) if pd.notna(first["value"]) else "",
+                        detail=f"{first['source_table']} row {row_id} quarantined: {checks}",
+                        article_id=first["article_id"], source_path=first["source_path"],
+                        indicator_codes=first["indicator_code"]))
+    return pd.DataFrame(out, columns=tables.QUALITY_FINDINGS.column_names)
+
+
 def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Every failed rule, per article x province x year, plus one finding per conflicting fact (frames in)."""
     import duckdb

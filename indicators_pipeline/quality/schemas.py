@@ -46,6 +46,16 @@ def _value_in_unit_range(frame: pd.DataFrame) -> pd.Series:
     return above & below
 
 
+@functools.cache
+def _upper_bounds() -> dict[str, float]:
+    return {code: i.upper_bound for code, i in reference.indicators().items() if i.upper_bound is not None}
+
+
+def _value_plausible(frame: pd.DataFrame) -> pd.Series:
+    bounds = frame["indicator_code"].map(_upper_bounds())
+    return bounds.isna() | (frame["value"] <= bounds)
+
+
 def _unit_matches_catalogue(frame: pd.DataFrame) -> pd.Series:
     units = {code: i.unit for code, i in reference.indicators().items()}
     return frame["indicator_code"].map(units) == frame["unit"]
@@ -66,6 +76,10 @@ class _CatalogueValues(pa.DataFrameModel):
     def unit_matches_catalogue(cls, frame: pd.DataFrame) -> pd.Series:
         return _unit_matches_catalogue(frame)
 
+    @pa.dataframe_check(error="value above the catalogue's plausible maximum for the indicator (a misread number)")
+    def value_plausible(cls, frame: pd.DataFrame) -> pd.Series:
+        return _value_plausible(frame)
+
 
 class MentionModel(_CatalogueValues):
     """staging.indicator_mentions and staging.indicator_targets."""
@@ -78,6 +92,7 @@ class MentionModel(_CatalogueValues):
     year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=FIRST_YEAR, coerce=True)
     char_start: Series[int] = pa.Field(ge=0)
     char_end: Series[int] = pa.Field(ge=0)
+    published_date: Series[pd.Timestamp] = pa.Field(nullable=True, coerce=True)
 
     class Config:
         coerce = True  # DuckDB reads INTEGER as int32; the model is about values, not widths
@@ -85,6 +100,12 @@ class MentionModel(_CatalogueValues):
     @pa.dataframe_check(error="evidence span is empty or reversed")
     def span_is_ordered(cls, frame: pd.DataFrame) -> pd.Series:
         return frame["char_start"] < frame["char_end"]
+
+    @pa.dataframe_check(error="year after the article's publication year + 1, or in the future")
+    def year_not_after_publication(cls, frame: pd.DataFrame) -> pd.Series:
+        published = pd.to_datetime(frame["published_date"], errors="coerce").dt.year
+        limit = published.fillna(last_year() - 1).clip(upper=last_year() - 1) + 1
+        return frame["year"].isna() | (frame["year"].astype("float") <= limit)
 
 
 class FactModel(_CatalogueValues):

@@ -21,6 +21,11 @@ class Indicator:
     name_en: str
     definition: str
     cues: str
+    plausible_max: str = ""  # the largest value one province or the country can report in a year; above is a misread
+
+    @property
+    def upper_bound(self) -> float | None:
+        return float(self.plausible_max) if self.plausible_max else None
 
 
 @dataclass(frozen=True)

@@ -68,11 +68,21 @@ def _ensure(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         _replace(con, table, empty_frame(table))
 
 
-def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[Table, pd.DataFrame]) -> None:
-    """Replace whole tables with frames in one transaction, typed and commented as the contract says."""
+def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[Table, pd.DataFrame],
+                   quarantine: tuple[Table, Table, pd.DataFrame] | None = None) -> None:
+    """Replace whole tables with frames in one transaction, typed and commented as the contract says.
+
+    quarantine (quarantine table, source table, rows): the rows set aside from the source table
+    replace the ones set aside from it before, in the same transaction.
+    """
     with transaction(con):
         for table, frame in frames.items():
             _replace(con, table, frame)
+        if quarantine is not None:
+            quarantine_table, source, rows = quarantine
+            _ensure(con, quarantine_table)
+            con.execute(f"DELETE FROM {_quote(quarantine_table.name)} WHERE source_table = ?", [source.name])
+            replace_rows(con, quarantine_table, "row_id", [], rows)
 
 
 @dataclass

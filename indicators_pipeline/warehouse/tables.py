@@ -35,7 +35,7 @@ _PROVINCE = (
     ("province_name", "VARCHAR", "GSO spelling, or the 2025 unit's name after the merger, or 'national'"),
 )
 _MENTION_COLUMNS = (
-    ("mention_id", "VARCHAR", "Stable id: article, indicator and position"),
+    ("mention_id", "VARCHAR", "Stable id: article, indicator and the figure's span (char_start-char_end)"),
     ("article_id", "VARCHAR", "The article (raw.articles)"),
     ("source_path", "VARCHAR", "The article file, relative to INDICATORS_RAW_DIR"),
     ("indicator_code", "VARCHAR", "Catalogue code (marts.dim_indicator)"),
@@ -98,6 +98,30 @@ PARSED_ARTICLES = _t(
     ("n_mentions", "INTEGER", "Facts found"),
     ("n_targets", "INTEGER", "Targets found"),
 )
+EXTRACTION_ERRORS = _t(
+    "staging.extraction_errors", "Articles whose reading or extraction raised an error: left out, the run went on.",
+    ("article_id", "VARCHAR", "The article (NULL when the file never became one)"),
+    ("source_path", "VARCHAR", "File path relative to INDICATORS_RAW_DIR"),
+    ("stage", "VARCHAR", "read (file to article) or extract (article to mentions)"),
+    ("error_class", "VARCHAR", "Python exception class"),
+    ("message", "VARCHAR", "Exception message (first 500 characters)"),
+    ("extractor_version", "VARCHAR", "Version of the rules that raised"),
+)
+QUARANTINED_ROWS = _t(
+    "staging.quarantined_rows",
+    "Rows of mentions, facts or rollups that failed their pandera model: kept here, left out of facts and rollups.",
+    ("source_table", "VARCHAR", "staging.indicator_mentions, marts.fact_indicator_yearly or marts.rollup_indicator_yearly"),
+    ("row_id", "VARCHAR", "mention_id, or the fact's or rollup's key"),
+    ("article_id", "VARCHAR", "The article the row comes from (NULL for rollups)"),
+    ("source_path", "VARCHAR", "Its file"),
+    ("indicator_code", "VARCHAR", "Catalogue code"),
+    ("province_name", "VARCHAR", "Province, unit, region or 'national'"),
+    ("year", "INTEGER", "Year"),
+    ("value", "DOUBLE", "The row's value"),
+    ("check_name", "VARCHAR", "The failed check"),
+    ("column_name", "VARCHAR", "The column it failed on (NULL for a check across columns)"),
+    ("failure_case", "VARCHAR", "The offending value"),
+)
 DIM_PROVINCE = _t(
     "marts.dim_province", "The 63 provinces before the 1 July 2025 merger.",
     ("province_code", "VARCHAR", "GSO 2-digit code"),
@@ -125,6 +149,7 @@ DIM_INDICATOR = _t(
     ("name_en", "VARCHAR", "English name"),
     ("definition", "VARCHAR", "What it measures"),
     ("harmonized_code", "VARCHAR", "Code on the post-2022 taxonomy (level 4 -> toàn trình, level 3 -> một phần)"),
+    ("plausible_max", "DOUBLE", "Largest plausible value for one province or the country in a year; above it a row is quarantined"),
 )
 FACTS = _t(
     "marts.fact_indicator_yearly", "One value per province x year x indicator, chosen among the mentions.",
@@ -172,5 +197,6 @@ QUALITY_FINDINGS = _t(
     ("indicator_codes", "VARCHAR", "Indicators involved, '|'-joined"),
 )
 
-ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, DIM_PROVINCE,
+ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, EXTRACTION_ERRORS,
+              QUARANTINED_ROWS, DIM_PROVINCE,
               DIM_PROVINCE_2025, DIM_INDICATOR, FACTS, ROLLUPS, QUALITY_FINDINGS)

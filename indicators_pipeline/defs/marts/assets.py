@@ -1,6 +1,7 @@
 """marts: dimensions, yearly facts, rollups, quality findings and the views BI reads."""
 
 import dagster as dg
+import pandas as pd
 
 from indicators_pipeline.defs.metadata import coverage, table_metadata
 from indicators_pipeline.defs.resources import Warehouse
@@ -8,7 +9,9 @@ from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
-from indicators_pipeline.quality.rules import findings_from
+from indicators_pipeline.quality.quarantine import screen
+from indicators_pipeline.quality.rules import findings_from, set_aside_findings
+from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
 
@@ -25,16 +28,34 @@ def dimension_tables(warehouse: Warehouse):
         yield dg.MaterializeResult(asset_key=key(table), metadata=table_metadata(table, frame))
 
 
+def _fact_ids(facts: pd.DataFrame) -> pd.Series:
+    return (facts["province_name"].astype(str) + "|" + facts["year"].astype(str) + "|" + facts["indicator_code"].astype(str)
+            + "|" + facts["is_post_merger"].map({True: "post-merger", False: ""}).fillna(""))
+
+
+def _rollup_ids(rollups: pd.DataFrame) -> pd.Series:
+    return (rollups["grouping"].astype(str) + "|" + rollups["group_name"].astype(str) + "|" + rollups["year"].astype(str)
+            + "|" + rollups["indicator_code"].astype(str))
+
+
 @dg.multi_asset(specs=[table_spec(tables.FACTS, deps=[tables.MENTIONS])])
 def fact_indicator_yearly(warehouse: Warehouse):
-    """One value per province x year x indicator; disagreeing sources are flagged, not hidden."""
+    """One value per province x year x indicator; disagreeing sources are flagged, not hidden.
+
+    A fact that fails its model goes to staging.quarantined_rows and stays out of the rollups.
+    """
     with warehouse.connect() as con:
         facts = facts_from(con, tables.MENTIONS.name)
-        replace_tables(con, {tables.FACTS: facts})
+        traced = facts.assign(article_id=facts["source_mention_id"].str.split(":").str[0])  # the quarantine names it
+        screened = screen(FactModel, traced, tables.FACTS, _fact_ids(facts))
+        replace_tables(con, {tables.FACTS: screened.valid},
+                       quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
+    facts = screened.valid[tables.FACTS.column_names]
     return dg.MaterializeResult(
         asset_key=key(tables.FACTS),
         metadata=table_metadata(tables.FACTS, facts, ["province_name", "year", "indicator_code", "value", "conflict"],
-                                conflicts=int(facts["conflict"].astype(bool).sum()), **coverage(facts)),
+                                conflicts=int(facts["conflict"].astype(bool).sum()),
+                                quarantined_facts=int(screened.quarantined["row_id"].nunique()), **coverage(facts)),
     )
 
 
@@ -43,19 +64,25 @@ def rollup_indicator_yearly(warehouse: Warehouse):
     """Counts summed, shares averaged and weighted, ranks only bounded; across 2022 and 2025."""
     with warehouse.connect() as con:
         rollups = build_rollups(read_table(con, tables.FACTS))
-        replace_tables(con, {tables.ROLLUPS: rollups})
+        screened = screen(RollupModel, rollups, tables.ROLLUPS, _rollup_ids(rollups))
+        replace_tables(con, {tables.ROLLUPS: screened.valid},
+                       quarantine=(tables.QUARANTINED_ROWS, tables.ROLLUPS, screened.quarantined))
     return dg.MaterializeResult(
         asset_key=key(tables.ROLLUPS),
-        metadata=table_metadata(tables.ROLLUPS, rollups, ["year", "indicator_code", "grouping", "group_name", "n_provinces",
-                                                           "value_sum", "value_mean"]),
+        metadata=table_metadata(tables.ROLLUPS, screened.valid, ["year", "indicator_code", "grouping", "group_name",
+                                                                  "n_provinces", "value_sum", "value_mean"],
+                                quarantined_rollups=int(screened.quarantined["row_id"].nunique())),
     )
 
 
-@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.MENTIONS, tables.FACTS])])
+@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.MENTIONS, tables.FACTS, tables.ROLLUPS,
+                                                                  tables.EXTRACTION_ERRORS, tables.QUARANTINED_ROWS])])
 def quality_findings(warehouse: Warehouse):
     """Every failed consistency rule, so BI can filter suspect province-years."""
     with warehouse.connect() as con:
         findings = findings_from(con, tables.MENTIONS.name, read_table(con, tables.FACTS))
+        set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
+        findings = pd.concat([f for f in (findings, set_aside) if len(f)], ignore_index=True) if len(set_aside) else findings
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
     return dg.MaterializeResult(
         asset_key=key(tables.QUALITY_FINDINGS),

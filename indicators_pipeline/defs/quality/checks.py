@@ -1,11 +1,13 @@
 """Asset checks: pandera schemas (blocking), one check per consistency rule, the GE suite."""
 
 import dagster as dg
+import pandas as pd
 
 from indicators_pipeline.defs.metadata import preview
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
 from indicators_pipeline.quality import rules
+from indicators_pipeline.quality.quarantine import DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK, verdict
 from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table
@@ -16,8 +18,12 @@ _CHUNK_VECTORS = 100  # ~200,000 rows per chunk: memory stays flat on a large wa
 
 def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=key(table), name=f"{table.name.split('.')[1]}_schema", blocking=True,
-                    description=f"pandera {model.__name__}: types, ranges by unit, catalogue and province membership, "
-                                f"uniqueness. Blocks downstream assets when it fails.")
+                    description=f"pandera {model.__name__}: types, ranges by unit, plausible maxima, catalogue and "
+                                f"province membership, uniqueness. Rows that fail are quarantined "
+                                f"(staging.quarantined_rows); the check blocks downstream assets only when the table "
+                                f"itself is wrong (a column or type) or more than INDICATORS_MAX_INVALID_SHARE "
+                                f"(default {DEFAULT_MAX_INVALID_SHARE:.0%}) of its rows, and over "
+                                f"{MIN_INVALID_ROWS_TO_BLOCK}, were quarantined.")
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             columns = ", ".join(f'"{c}"' for c in model_columns(model))
@@ -27,11 +33,17 @@ def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> 
             if unique_key:
                 duplicates = con.execute(
                     f'SELECT count(*) - count(DISTINCT "{unique_key}") FROM {table.name}').fetchall()[0][0]
+            quarantined = read_table(con, tables.QUARANTINED_ROWS, where=f"source_table = '{table.name}'")
+        outcome = verdict(rows, int(quarantined["row_id"].nunique()), len(failures) + int(duplicates))
         return dg.AssetCheckResult(
-            passed=failures.empty and duplicates == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
+            passed=not outcome.blocked,
+            severity=dg.AssetCheckSeverity.ERROR if outcome.blocked else dg.AssetCheckSeverity.WARN,
+            description=outcome.reason,
             metadata={"rows_checked": rows, "failure_cases": len(failures), "duplicate_keys": int(duplicates),
-                      "failures": preview(failures.astype(str)) if len(failures) else dg.MetadataValue.md("_none_")},
+                      "quarantined_rows": outcome.quarantined, "quarantined_share": round(outcome.share, 4),
+                      "failures": preview(failures.astype(str)) if len(failures) else dg.MetadataValue.md("_none_"),
+                      "quarantined": preview(quarantined, ["source_path", "indicator_code", "value", "check_name"])
+                      if len(quarantined) else dg.MetadataValue.md("_none_")},
         )
 
     return check
@@ -47,7 +59,7 @@ mentions_schema = _schema_check(tables.MENTIONS, MentionModel, unique_key="menti
 facts_schema = _schema_check(tables.FACTS, FactModel)
 rollups_schema = _schema_check(tables.ROLLUPS, RollupModel)
 
-_RULE_NAMES = [r.__name__ for r in rules.RULES] + [rules.SOURCES_AGREE]
+_RULE_NAMES = [r.__name__ for r in rules.RULES] + [rules.SOURCES_AGREE, *rules.SET_ASIDE_RULES]
 
 
 @dg.multi_asset_check(
@@ -64,7 +76,7 @@ def consistency_rules(warehouse: Warehouse):
         metadata = {"findings": len(failed)}
         if len(failed):
             first = failed.iloc[0]
-            metadata.update(province=str(first["province_name"]), year=int(first["year"]),
+            metadata.update(province=str(first["province_name"]), year="" if pd.isna(first["year"]) else str(int(first["year"])),
                             expected=str(first["expected"]), observed=str(first["observed"]),
                             detail=str(first["detail"]),
                             all_findings=preview(failed, ["province_name", "year", "expected", "observed", "source_path"]))

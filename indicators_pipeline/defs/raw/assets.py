@@ -47,6 +47,8 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
                 else f"{stats['new']} new, {stats['changed']} changed, {stats['removed']} removed files"),
         )
     context.log.info(f"raw folder {raw_folder.resolved}: {stats}")
+    for rejected in result.rejected.itertuples(index=False):  # every file left out is named, with its reason
+        context.log.warning(f"not ingested: {rejected.source_path}: {rejected.reason}")
     yield dg.MaterializeResult(asset_key=key(tables.ARTICLES), metadata=articles_metadata)
     yield dg.MaterializeResult(asset_key=key(tables.REJECTED_FILES),
                                metadata=table_metadata(tables.REJECTED_FILES, result.rejected))
