@@ -67,6 +67,7 @@ def score(gold, pred, files=None):
     used = set()
     tp = tp_attr = fp = opt_hits = 0
     misses_fp = []
+    matches = []  # (gold, prediction) pairs, for a per-figure record
     for p in pred:
         cands = [g for g in by_key.get((p["file"], p["indicator"]), []) if id(g) not in used and value_match(g, p)]
         if not cands:
@@ -76,6 +77,7 @@ def score(gold, pred, files=None):
         cands.sort(key=lambda g: (not attributed(g, p), g["optional"]))
         g = cands[0]
         used.add(id(g))
+        matches.append((g, p))
         if g["optional"]:
             opt_hits += 1
             continue
@@ -92,6 +94,7 @@ def score(gold, pred, files=None):
     return dict(gold=len(owed), pred=len(pred), tp=tp, fp=fp, fn=len(fn), P=P, R=R, F1=F,
                 tp_attributed=tp_attr, P_attr=Pa, R_attr=Ra, F1_attr=Fa,
                 false_positives=[(p["file"], p["indicator"], p["value"]) for p in misses_fp],
+                matches=matches, unmatched_predictions=misses_fp,
                 missed=[(g["file"], g["indicator"], g["value"], g["evidence"]) for g in fn])
 
 
