@@ -16,7 +16,8 @@ def key(table: Table) -> dg.AssetKey:
     return dg.AssetKey(table.name.split("."))
 
 
-def table_spec(table: Table, deps: list[Table] | tuple = (), description: str | None = None) -> dg.AssetSpec:
+def table_spec(table: Table, deps: list[Table] | tuple = (), description: str | None = None,
+               code_version: str | None = None) -> dg.AssetSpec:
     layer = table.name.split(".")[0]
     return dg.AssetSpec(
         key(table),
@@ -27,4 +28,5 @@ def table_spec(table: Table, deps: list[Table] | tuple = (), description: str | 
         deps=[key(d) for d in deps],
         freshness_policy=MARTS_FRESHNESS if layer == "marts" else None,
         metadata={"dagster/table_name": table.name},
+        code_version=code_version,  # the rules' hash: the UI shows which assets new rules made stale
     )

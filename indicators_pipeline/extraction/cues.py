@@ -248,10 +248,11 @@ RANK_BEFORE = AtEnd(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|h
 RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
     ("ict_index_rank", Hinted(_rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng"
                                   r"|sẵn sàng cho ứng dụng"), ("ict", "sẵn sàng"))),
-    ("dti_rank", Hinted(re.compile(r"\bDTI\b|[Cc]hỉ số chuyển đổi số|chuyển đổi số cấp tỉnh|[Mm]ức độ chuyển đổi số"),
-                        ("DTI", "chuyển đổi số"))),
-    ("par_index_rank", Hinted(re.compile(r"PAR[\s-]?INDEX|PAR[\s-]?Index|[Cc]hỉ số cải cách hành chính|[Cc]hỉ số CCHC"),
-                              ("PAR", "cải cách hành chính", "CCHC"))),
+    # Names capitalized either way: 'Chỉ số Cải cách hành chính', 'PAR index', 'Chỉ số Chuyển đổi số'.
+    ("dti_rank", Hinted(re.compile(r"\bDTI\b|[Cc]hỉ số [Cc]huyển đổi số|[Cc]huyển đổi số cấp tỉnh|[Mm]ức độ [Cc]huyển đổi số"),
+                        ("DTI", "huyển đổi số"))),
+    ("par_index_rank", Hinted(re.compile(r"PAR[\s-]?(?:INDEX|[Ii]ndex)|[Cc]hỉ số [Cc]ải cách hành chính|[Cc]hỉ số CCHC"),
+                              ("PAR", "ải cách hành chính", "CCHC"))),
     ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
                                   ("phục vụ", "766"))),
     # Rankings outside the catalogue: a rank named for one of these is not a mention.
@@ -332,7 +333,8 @@ RANGE_LINKS = frozenset(("đến", "tới", "-", "–"))  # the words between th
 PERCENT_BLOCKERS = Hinted(re.compile(r"PAR[\s-]?(?:INDEX|Index)|[Cc]hỉ số cải cách hành chính|\bPAPI\b|\bPCI\b|\bDTI\b"
                                       r"|[Cc]hỉ số chuyển đổi số"), ("PA", "PCI", "DTI", "hỉ số c"))
 # A figure named right after it: 'Vị trí thứ 2 là TP. Hồ Chí Minh'.
-PLACE_AFTER = _rx(r"\s*(?:là|thuộc về)\s+")  # matched at the end of the figure
+# Matched at the end of the figure: 'thứ 3 là TP. HCM', 'vị trí thứ hai của Hà Nội', 'thứ 3 trong bảng xếp hạng thuộc về X'.
+PLACE_AFTER = _rx(r"(?:\s+trong [^\d.,;:()\n]{1,30}?)?\s*(?:là|thuộc về|của)\s+")
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     # '100% TTHC đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình'

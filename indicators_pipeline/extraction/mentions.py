@@ -13,16 +13,18 @@ import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
-from indicators_pipeline import reference
+from indicators_pipeline import reference, versions
 from indicators_pipeline.extraction import cues
 from indicators_pipeline.extraction.dates import TimeMarker, find_time_markers
 from indicators_pipeline.extraction.numbers import NumberToken, find_numbers, find_ordinal_ranks
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
+from indicators_pipeline.extraction.respective import RankList, find_rank_lists
 from indicators_pipeline.extraction.segments import Location, Segments
 
-EXTRACTOR_VERSION = "8"  # bump when rules change: the pipeline then re-parses every article
+# A hash of the rule modules and reference files: changing a rule re-parses every article by itself.
+EXTRACTOR_VERSION = versions.extractor_version()
 
 _LABEL_CHARS = 160
 _HEAD_CHARS = 140
@@ -54,6 +56,7 @@ class Mention(NamedTuple):  # a named tuple: built for every figure, so cheap to
     is_target: bool
     decimals: int  # decimals as written, for rounding tolerance in quality rules
     year_source: str = "reference"  # "own" (a time phrase of its sentence), "inherited", "reference"
+    rule: str = ""  # the rule that read it: rank_after_ranking_verb, label_cue, head_cue, share_of_previous, ...
 
 
 @dataclass
@@ -64,6 +67,7 @@ class _Candidate:
     cue_end: int
     parallel_to: Mention | None = None  # the figure whose cue a parallel figure borrows
     edition_year: int | None = None  # a rank's: the year written after its index's name
+    rule: str = "label_cue"
 
 
 def _blank_parentheses(text: str) -> str:
@@ -164,11 +168,20 @@ def _edition_year(view: str, name_end: int) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _in_parentheses(text: str, position: int) -> bool:
+    return text.rfind("(", 0, position) > text.rfind(")", 0, position)
+
+
 def _indexes_named_in(view: str, start: int, end: int) -> tuple[tuple[int, int, str | None, int | None], ...]:
-    """(start, end, index, edition year) of every index a sentence names."""
+    """(start, end, index, edition year) of every index a sentence names.
+
+    A ranking outside the catalogue named in parentheses is a component listed there ('(gồm Chỉ số
+    SIPAS đạt ...)'), not the ranking the sentence is about.
+    """
     sentence = view[start:end]
     return tuple((start + m.start(), start + m.end(), code, _edition_year(view, start + m.end()))
-                 for code, pattern in cues.RANK_INDEXES for m in pattern.finditer(sentence))
+                 for code, pattern in cues.RANK_INDEXES for m in pattern.finditer(sentence)
+                 if code is not None or not _in_parentheses(sentence, m.start()))
 
 
 def _index_named_earlier(view: str, sentence_start: int) -> IndexNamed | None:
@@ -177,7 +190,7 @@ def _index_named_earlier(view: str, sentence_start: int) -> IndexNamed | None:
     before = view[lookback:sentence_start]
     nearest = None
     for code, pattern in cues.RANK_INDEXES:
-        match = _last(pattern, before)
+        match = _last(pattern, _blank_parentheses(before) if code is None else before)
         if match is not None and (nearest is None or match.end() > nearest[0]):
             nearest = (match.end(), code)
     if nearest is not None:
@@ -192,9 +205,29 @@ def _index_named_earlier(view: str, sentence_start: int) -> IndexNamed | None:
 _SUB_INDEX_CHARS = 200
 
 
+def _heading_before(view: str, line_start: int) -> int | None:
+    """Where the line before a line starts, when it is a heading ('- Lĩnh vực cải cách thể chế'): short, no full stop."""
+    end = view.rfind("\n", 0, line_start)
+    while end > 0 and not view[view.rfind("\n", 0, end) + 1 : end].strip():
+        end = view.rfind("\n", 0, end)  # blank lines between
+    if end <= 0:
+        return None
+    start = view.rfind("\n", 0, end) + 1
+    line = view[start:end].strip()
+    return start if 0 < len(line) <= _HEADING_CHARS and not line.endswith((".", "!", "?")) else None
+
+
+_HEADING_CHARS = 80
+
+
 def _names_a_part_of_the_index(view: str, token: NumberToken, sentence_span: tuple[int, int]) -> bool:
-    """'trụ cột kinh tế số xếp thứ 18': a part of the index is named nearer than the index itself."""
-    before = view[max(sentence_span[0], token.start - _SUB_INDEX_CHARS) : token.start]
+    """'trụ cột kinh tế số xếp thứ 18': a part of the index is named nearer than the index itself, in the
+    sentence or in a heading over it (a list of fields, each under its name)."""
+    floor = sentence_span[0]
+    line_start = view.rfind("\n", 0, sentence_span[0] + 1) + 1
+    if view[line_start : sentence_span[0]].strip() == "" and (heading := _heading_before(view, line_start)) is not None:
+        floor = heading
+    before = view[max(floor, token.start - _SUB_INDEX_CHARS) : token.start]
     part = _last(cues.SUB_INDEX, before)
     if part is None:
         return False
@@ -265,10 +298,15 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
     return previous if names_something else None
 
 
+# 'năm thứ 3 liên tiếp', 'lần thứ 2', 'tuần thứ 9': which year, time or week, not a place in a ranking.
+_PERIOD_ORDINAL = re.compile(r"(?<!\w)(?:năm|lần|tuần|tháng|quý|kỳ|đợt|khóa)\s+thứ\s*$", re.IGNORECASE)
+
+
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
               sentence_span: tuple[int, int],
               previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
-              sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> _Candidate | None:
+              sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> _Candidate | str:
+    """The figure's indicator and cue, or the reason it is not a figure of the catalogue."""
     label = _blank_parentheses(view[label_start : token.start])
     label_lowered = label.lower()  # once for every rule that reads the label
     head = view[token.end : head_end]
@@ -280,36 +318,43 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
 
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
     if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator == 63)):
-        if (not (token.value.is_integer() and 1 <= token.value <= 63) or cues.REGIONAL.search(head)
-                or (token.value <= _largest_region() and cues.REGIONAL_BEFORE.search(label, label_lowered))):
-            return None
+        if not (token.value.is_integer() and 1 <= token.value <= 63):
+            return "rank outside 1-63"
+        if _PERIOD_ORDINAL.search(label[-24:]):
+            return "an ordinal of a period ('năm thứ 3 liên tiếp'), not a rank"
+        if cues.REGIONAL.search(head) or (token.value <= _largest_region() and cues.REGIONAL_BEFORE.search(label, label_lowered)):
+            return "rank within a region"
         named = _rank_index(view, sentence_span, token.start, nearby)
-        if named is None or named[0] is None or _names_a_part_of_the_index(view, token, sentence_span):
-            return None
-        return _Candidate(token, named[0], token.start, token.end, edition_year=named[1])
+        if named is None or named[0] is None:
+            return "rank of no catalogue index"
+        if _names_a_part_of_the_index(view, token, sentence_span):
+            return "rank of a pillar or sub-index"
+        return _Candidate(token, named[0], token.start, token.end, edition_year=named[1], rule="rank_after_ranking_verb")
 
     if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
-        return None
+        return "the words after it say it is no figure of the catalogue (staff, ISO, a change)"
     if kind == "count" and sentence_may_give_a_rate and (cues.PER_PERIOD.search(label, label_lowered)
                                                           or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
-        return None  # 'mỗi ngày có khoảng 120 nghìn hồ sơ': a daily rate, not a count of the period
+        return "a rate per day, week or month"  # 'mỗi ngày có khoảng 120 nghìn hồ sơ'
     if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
-        return None  # 'vượt 90% tổng số của cả năm 2021': a comparison with another period
+        return "a comparison with another period or total"  # 'vượt 90% tổng số của cả năm 2021'
+    rule = "label_cue"
 
     if kind == "percent":
         if previous is not None and previous.indicator_code in cues.SHARE_OF and previous.char_end <= token.start:
             between = view[previous.char_end : token.start]
             if cues.SHARE_LINK.match(between):
-                return _Candidate(token, cues.SHARE_OF[previous.indicator_code], token.start, token.end)
+                return _Candidate(token, cues.SHARE_OF[previous.indicator_code], token.start, token.end,
+                                  rule="share_of_previous")
         found = _nearest_label_cue(label, label_lowered, kind, label_start, sentence)
         if found is None:
-            found = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_PERCENT_CUES)
+            found, rule = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_PERCENT_CUES), "head_cue"
         if found is None and (share := _share_by_ratio(token, sentence_mentions, sentence_counts)) is not None:
-            return _Candidate(token, share, token.start, token.end)
+            return _Candidate(token, share, token.start, token.end, rule="share_by_ratio")
     elif kind in ("count", "ratio"):
-        found = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_CUES)
+        found, rule = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_CUES), "head_cue"
         if found is None:
-            found = _nearest_label_cue(label, label_lowered, "count", label_start, sentence)
+            found, rule = _nearest_label_cue(label, label_lowered, "count", label_start, sentence), "label_cue"
     else:
         # Scores are rare and named once per paragraph: look further back for the index they belong to.
         wide_start = max(0, token.start - _INDEX_LOOKBACK)
@@ -318,18 +363,20 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         found = _nearest_label_cue(wide, wide_lowered, kind, wide_start, sentence)
         part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
         if part is not None and wide_start + part.start() > found[1]:
-            return None  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm': a part of the score
+            return "a component score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
         listed = _last(cues.BREAKDOWN, wide, wide_lowered) if found is not None and kind == "points" else None
         if listed is not None and wide_start + listed.start() >= found[2]:
-            return None  # '... xếp thứ 15/34. Trong đó, chỉ số công khai, minh bạch đạt 15,42 điểm': a component
+            return "a component score listed after the index"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
+        rule = "index_score"
     if found is None and kind == "percent":
         source = _parallel_cue(token, label, recent, nearby, label_start)
         if source is not None:
-            return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source)
+            return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source,
+                              rule="parallel_to_previous")
     if found is None:
-        return None
+        return "no cue of a catalogue indicator near it"
     indicator, cue_start, cue_end = found
-    return _Candidate(token, indicator, min(cue_start, token.start), max(cue_end, token.end))
+    return _Candidate(token, indicator, min(cue_start, token.start), max(cue_end, token.end), rule=rule)
 
 
 def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> str | None:
@@ -400,8 +447,10 @@ def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: in
             return (context.published.year if context.published else context.reference_year), "own"
         if not _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start]):
             return marker.year, "own"
-        if ";" not in view[marker.end : token.start] and token.start - marker.end <= _COMPARED_FIGURE_CHARS:
+        gap = view[marker.end : token.start]
+        if ";" not in gap and "," not in gap and token.start - marker.end <= _COMPARED_FIGURE_CHARS:
             return marker.year, "comparison"  # 'so với năm 2021 (85%)': the figure of the year compared with
+        # 'tăng 5 bậc so với năm 2022, xếp thứ 21/63': a new clause gives the figure of the year reported
         # 'tăng 3 bậc so với năm 2021; Chỉ số CCHC xếp thứ 14/63': the comparison was another figure's
     return context.reference_year, "reference"
 
@@ -473,8 +522,19 @@ class _Nearby:
         return self._index_before[sentence_start]
 
 
-def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
-    """Every indicator mention of the text, facts and targets (`is_target`), in text order."""
+def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, int, str]] | None = None) -> list[Mention]:
+    """Every indicator mention of the text, facts and targets (`is_target`), in text order.
+
+    trace, when given, receives (start, end, reason) for every number that gives no mention.
+    """
+    def drop(token: NumberToken, reason: str) -> None:
+        if trace is not None:
+            trace.append((token.start, token.end, reason))
+
+    def drop_mention(mention: Mention, reason: str) -> None:
+        if trace is not None:
+            trace.append((mention.char_start, mention.char_end, reason))
+
     # Same length: offsets hold. Without 'İ' (Turkish, the one letter whose lowercase is two
     # characters), any slice lowercased keeps its length, and the patterns for lowercased text apply.
     view = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u0130", "I")
@@ -483,6 +543,9 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     if ordinals:
         numbers = sorted(numbers + ordinals, key=lambda t: t.start)
     tokens = [t for t in numbers if _is_value(view, t)]
+    if trace is not None:
+        trace.extend((t.start, t.end, "not a value: a year, date, code or document number")
+                     for t in numbers if not _is_value(view, t))
     if not tokens:
         return []
     skipped = _ranges(view, tokens)
@@ -500,6 +563,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
     where: Location | None = None
     for index, token in enumerate(tokens):
         if index in skipped:
+            drop(token, "one end of a range")
             continue
         if where is None or not where.clause[0] <= token.start < where.clause[1]:  # figures share clauses
             where = segments.locate(token.start)
@@ -528,7 +592,8 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
                               sentence_mentions, sentence_counts)
         if token.kind == "count":
             sentence_counts.append(token)
-        if candidate is None:
+        if isinstance(candidate, str):
+            drop(token, candidate)
             continue
         indicator = catalogue[candidate.indicator]
         clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
@@ -540,15 +605,18 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             if part is not None:
                 wide = _last(cues.PROVINCE_WIDE, clause_before)
                 if wide is None or wide.start() < part.start():
-                    continue  # a figure of one ministry, department, district or level of government
+                    drop(token, "a figure of one ministry, department, district or level of government")
+                    continue
         if indicator.unit == "rank":
             ministry = _last(cues.MINISTRY, clause_before)
             offset = token.start - len(clause_before)
             if ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places):
-                continue  # the rank of a ministry in the ministries' table
+                drop(token, "the rank of a ministry")
+                continue
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):
-            continue  # a breakdown of a total already taken
+            drop(token, "a breakdown of a total already taken")
+            continue
         year, year_source = _year(view, nearby.markers, token, head_end, sentence_span, context)
         if year_source == "reference" and candidate.edition_year is not None:
             year, year_source = candidate.edition_year, "own"  # 'Vietnam ICT Index 2016 ... Hà Nội xếp thứ 2'
@@ -581,6 +649,7 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
             is_target=target,
             decimals=token.decimals,
             year_source=year_source,
+            rule=candidate.rule + ("+goal" if target else ""),
         )
         if indicator.unit == "rank":
             if cues.RANK_FROM.search(view[label_start : token.start]):
@@ -596,7 +665,42 @@ def extract_mentions(text: str, context: ArticleContext) -> list[Mention]:
         mentions.append(mention)
         sentence_mentions.append(mention)
         sentence_of[id(mention)] = sentence_span[0]
-    return _deduplicate(mentions)
+    if any(m.unit == "rank" for m in mentions):
+        mentions = _pair_rank_lists(text, mentions, find_rank_lists(view), drop_mention)
+    kept = _deduplicate(mentions)
+    if trace is not None and len(kept) < len(mentions):
+        survivors = {id(m) for m in kept}
+        trace.extend((m.char_start, m.char_end, f"the same figure as another mention ({m.indicator_code} {m.value:g})")
+                     for m in mentions if id(m) not in survivors)
+    return kept
+
+
+def _pair_rank_lists(text: str, mentions: list[Mention], rank_lists: list[RankList],
+                     drop: Callable[[Mention, str], None]) -> list[Mention]:
+    """Ranks listed together take the provinces listed with them, in order, or are dropped (precision first)."""
+    for listed in rank_lists:
+        def member(m: Mention) -> int | None:
+            for number, (start, end, _) in enumerate(listed.ranks):
+                if m.unit == "rank" and m.char_start <= start and end <= m.char_end:
+                    return number
+            return None
+
+        taken = {member(m): m for m in mentions if member(m) is not None}
+        if not taken:
+            continue  # not a ranking of the catalogue ('năm thứ 2 và 3')
+        template = taken[min(taken)]
+        if listed.places is None:
+            for mention in taken.values():
+                drop(mention, "a rank listed with others whose provinces cannot be paired with them")
+            mentions = [m for m in mentions if member(m) is None]
+            continue
+        paired = []
+        for number, (start, end, rank) in enumerate(listed.ranks):
+            base = taken.get(number, template)
+            paired.append(base._replace(value=float(rank), province_code=listed.places[number], evidence=text[start:end],
+                                        char_start=start, char_end=end, rule="rank_list_paired"))
+        mentions = sorted([m for m in mentions if member(m) is None] + paired, key=lambda m: m.char_start)
+    return mentions
 
 
 def _deduplicate(mentions: list[Mention]) -> list[Mention]:

@@ -23,6 +23,9 @@ def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
     for province in reference.provinces().values():
         for spelling in (province.name, *province.aliases):
             by_spelling.setdefault(spelling, province.code)
+            if spelling.startswith("TP. "):  # 'TP. Huế' is written 'TP.Huế', 'Tp. Huế', 'Tp.Huế' too
+                for prefix in ("TP.", "Tp. ", "Tp."):
+                    by_spelling.setdefault(prefix + spelling[4:], province.code)
     # The pattern starts with the names' first letters, so the engine skips to them without trying
     # anything elsewhere; that a name starts a word is checked by `find_places`.
     pattern = re.compile(rf"(?P<name>{_trie(by_spelling)})(?!\w)")

@@ -69,6 +69,7 @@ def article_rows(article: dict) -> list[dict]:
             decimals=mention.decimals,
             published_date=published,
             extractor_version=EXTRACTOR_VERSION,
+            rule=mention.rule,
             is_target=mention.is_target,
         ))
     return rows

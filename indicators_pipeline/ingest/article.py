@@ -6,13 +6,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from indicators_pipeline import reference
+from indicators_pipeline import reference, versions
 from indicators_pipeline.extraction.dates import find_publication_date, reference_year
 from indicators_pipeline.extraction.places import article_province
 from indicators_pipeline.ingest.decoding import DecodedText, NotText, decode_bytes
 from indicators_pipeline.ingest.html_text import html_to_text, looks_like_html
 
-INGEST_VERSION = "5"  # bump when reading rules change (titles, dates, provinces): every file is read again
+# A hash of the reading rules (titles, dates, provinces) and reference files: a change reads every file again.
+INGEST_VERSION = versions.ingest_version()
 _TITLE_MIN_WORDS = 4
 _TITLE_MAX_CHARS = 300
 _BOILERPLATE_LINE = re.compile(r"^(?:chi tiet tin|chi tiết tin|trang chủ|home|tin tức\s*$)", re.IGNORECASE)

@@ -50,7 +50,8 @@ _MENTION_COLUMNS = (
     ("char_end", "INTEGER", "End offset of the evidence in raw.articles.text"),
     ("decimals", "INTEGER", "Decimals as written (rounding tolerance of quality rules)"),
     ("published_date", "DATE", "Publication date of the article"),
-    ("extractor_version", "VARCHAR", "Version of the extraction rules that produced the row"),
+    ("extractor_version", "VARCHAR", "Version of the extraction rules that produced the row (a hash of the rules)"),
+    ("rule", "VARCHAR", "The rule that read the figure (python -m indicators_pipeline.explain FILE shows every number's)"),
 )
 
 ARTICLES = _t(

@@ -31,8 +31,8 @@ _ORDER = "source_path, char_start"
 _PER_ARTICLE = (tables.MENTIONS, tables.TARGETS, tables.EXTRACTION_ERRORS, tables.QUARANTINED_ROWS)
 
 
-@dg.multi_asset(specs=[table_spec(tables.MENTIONS, deps=[tables.ARTICLES]),
-                       table_spec(tables.TARGETS, deps=[tables.ARTICLES]),
+@dg.multi_asset(specs=[table_spec(tables.MENTIONS, deps=[tables.ARTICLES], code_version=EXTRACTOR_VERSION),
+                       table_spec(tables.TARGETS, deps=[tables.ARTICLES], code_version=EXTRACTOR_VERSION),
                        table_spec(tables.EXTRACTION_ERRORS, deps=[tables.ARTICLES, tables.REJECTED_FILES]),
                        table_spec(tables.QUARANTINED_ROWS, deps=[tables.ARTICLES])])
 def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):

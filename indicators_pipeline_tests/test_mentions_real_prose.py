@@ -1,0 +1,78 @@
+"""Rules the fourth session's first reading of real articles asked for (readings.csv, session 4-first).
+
+Each test is a sentence of our own with the structure of a failure seen in real prose, with other
+provinces, numbers and words; none is a sentence of the pages read.
+"""
+from __future__ import annotations
+
+from indicators_pipeline.explain import readings
+from indicators_pipeline.extraction.mentions import ArticleContext, extract_mentions
+
+BEN_TRE_2024 = ArticleContext(province_code="83", reference_year=2024)  # GSO code of Bến Tre
+
+
+def facts(text, context=BEN_TRE_2024):
+    return {(m.indicator_code, m.value, m.province_code, m.year)
+            for m in extract_mentions(text, context) if not m.is_target}
+
+
+def test_ranks_listed_together_pair_with_provinces_listed_together():
+    text = "Chỉ số DTI năm 2023: Bình Dương và Đồng Nai lần lượt xếp thứ 5 và 9 cả nước."
+    assert facts(text) == {("dti_rank", 5.0, "74", 2023), ("dti_rank", 9.0, "75", 2023)}
+
+
+def test_ranks_in_words_with_their_provinces_after_them():
+    text = "Bảng xếp hạng Chỉ số DTI năm 2022 có Đà Nẵng đứng đầu. Các vị trí thứ sáu và thứ bảy là Nghệ An và Thanh Hóa."
+    assert facts(text) == {("dti_rank", 6.0, "40", 2022), ("dti_rank", 7.0, "38", 2022)}
+
+
+def test_ranks_listed_with_more_provinces_than_ranks_are_dropped_not_guessed():
+    text = "Chỉ số DTI năm 2023: ba tỉnh Lai Châu, Điện Biên và Sơn La xếp thứ 60 và 61."
+    assert facts(text) == set()
+    dropped = [r.detail for r in readings(text, BEN_TRE_2024) if r.outcome == "dropped"]
+    assert any("cannot be paired" in reason for reason in dropped)
+
+
+def test_an_ordinal_of_a_period_is_not_a_rank():
+    text = "Chỉ số DTI năm 2023, Bình Dương có năm thứ 4 liên tiếp giữ vị trí cao nhất; Bến Tre xếp thứ 18/63."
+    assert facts(text) == {("dti_rank", 18.0, "83", 2023)}
+
+
+def test_a_compared_year_before_a_new_clause_does_not_date_the_figure():
+    text = "Chỉ số DTI năm 2023 của tỉnh Bến Tre tăng 7 bậc so với năm 2022, xếp thứ 18/63 tỉnh, thành phố."
+    assert facts(text) == {("dti_rank", 18.0, "83", 2023)}
+    assert facts("Tỷ lệ hồ sơ trực tuyến năm 2023 đạt 61,2%, cao hơn năm 2022 (48,5%).") == {
+        ("dossiers_online_pct", 61.2, "83", 2023), ("dossiers_online_pct", 48.5, "83", 2022)}
+
+
+def test_index_names_capitalized_either_way():
+    text = "Chỉ số Cải cách hành chính năm 2021 (PAR index 2021) của tỉnh Sóc Trăng đạt 82,1 điểm, hạng 33/63."
+    assert facts(text) == {("par_index_rank", 33.0, "94", 2021)}
+
+
+def test_a_ranking_outside_the_catalogue_named_in_parentheses_is_a_component():
+    text = ("Chỉ số CCHC năm 2022 của tỉnh Bến Tre đạt 85,3 điểm (gồm Chỉ số SIPAS đạt 8,1/10 điểm). "
+            "Xếp hạng thứ 19/63 tỉnh, thành phố.")
+    assert facts(text) == {("par_index_rank", 19.0, "83", 2022)}
+
+
+def test_a_field_named_in_a_heading_makes_the_ranks_under_it_a_part_of_the_index():
+    text = ("Chỉ số CCHC năm 2022 của tỉnh Bình Phước xếp thứ 40/63.\n\n- Lĩnh vực Cải cách tài chính công\n\n"
+            "Đạt 8,2/10 điểm, xếp thứ 15/63.\n")
+    assert facts(text) == {("par_index_rank", 40.0, "70", 2022)}
+
+
+def test_the_province_a_rank_belongs_to_can_follow_it():
+    text = ("Chỉ số DTI năm 2021: Vị trí thứ 2 trong bảng xếp hạng thuộc về Tp.Hải Phòng; "
+            "vị trí thứ ba của Cần Thơ.")
+    assert facts(text) == {("dti_rank", 2.0, "31", 2021), ("dti_rank", 3.0, "92", 2021)}
+
+
+def test_every_mention_names_the_rule_that_read_it_and_every_number_is_accounted_for():
+    text = ("Năm 2023, tỉnh Bến Tre có 812 dịch vụ công trực tuyến toàn trình; phấn đấu đến năm 2025 có 1.000 dịch vụ "
+            "công trực tuyến toàn trình. Ngày 3/5 họp.")
+    found = readings(text, BEN_TRE_2024)
+    facts_read = [r for r in found if r.outcome == "fact"]
+    assert [r.written for r in facts_read][0].startswith("812") and "rule head_cue" in facts_read[0].detail
+    assert {r.outcome for r in found} >= {"fact", "target", "dropped"}
+    assert all(m.rule for m in extract_mentions(text, BEN_TRE_2024))
