@@ -76,3 +76,20 @@ def test_every_mention_names_the_rule_that_read_it_and_every_number_is_accounted
     assert [r.written for r in facts_read][0].startswith("812") and "rule head_cue" in facts_read[0].detail
     assert {r.outcome for r in found} >= {"fact", "target", "dropped"}
     assert all(m.rule for m in extract_mentions(text, BEN_TRE_2024))
+
+
+def test_a_rank_of_a_rate_is_not_the_rank_of_the_index_named_before():
+    text = ("Chỉ số DTI năm 2024 của tỉnh Bến Tre xếp thứ 12/63. "
+            "Tỷ lệ thanh toán trực tuyến của tỉnh đạt 45,6%, xếp thứ 8/63 cả nước.")
+    assert facts(text) == {("dti_rank", 12.0, "83", 2024), ("online_payment_pct", 45.6, "83", 2024)}
+
+
+def test_a_gap_or_a_small_rise_in_points_is_not_a_score():
+    text = ("Bộ chỉ số phục vụ người dân, doanh nghiệp năm 2023: Bến Tre đạt 88,4 điểm, tăng nhẹ 0,15 điểm; "
+            "Vĩnh Long đạt 88,1 điểm (kém 0,3 điểm).")
+    assert facts(text) == {("service_index_score", 88.4, "83", 2023), ("service_index_score", 88.1, "86", 2023)}
+
+
+def test_a_pillar_of_the_dti_named_in_the_sentence_makes_its_rank_a_pillar_rank():
+    text = "Chỉ số DTI năm 2023 của Bến Tre xếp thứ 14/63; riêng chỉ số thể chế số, tỉnh đứng thứ hai cả nước."
+    assert facts(text) == {("dti_rank", 14.0, "83", 2023)}

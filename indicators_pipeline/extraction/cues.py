@@ -272,10 +272,13 @@ REGIONAL_BEFORE = Hinted(_rx(r"(?:trong|tại|ở|của|so với)\s+(?:các tỉ
                          ("khu vực", "vùng", "miền"))
 REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của|tại|ở)?\s*(?:số\s*)?(?:các tỉnh|khu vực|vùng|miền|nhóm|Tây Nguyên|đồng bằng|ĐBSCL|Đông Nam Bộ|Tây Bắc|duyên hải|Bắc Trung Bộ)")
 # A rank of a part of an index (a DTI pillar, a PAR field) is not the province's overall rank.
+# The DTI's pillars are named as such too: 'thể chế số', 'hạ tầng số', 'an toàn thông tin mạng', 'nhân lực số'.
 SUB_INDEX = Hinted(_rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành phần|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số"
-                         r"|chính quyền số|kinh tế số|xã hội số"),
+                         r"|chính quyền số|kinh tế số|xã hội số|thể chế số|hạ tầng số|nhân lực số|nền tảng số|dữ liệu số"
+                         r"|nhận thức số|chuyển đổi nhận thức|an toàn thông tin|an ninh mạng"),
                      ("thành phần", "chỉ số phụ", "trụ cột", "lĩnh vực", "tiêu chí", "nhóm chỉ số", "quyền số", "tế số",
-                      "hội số"))
+                      "hội số", "chế số", "tầng số", "lực số", "tảng số", "liệu số", "thức số", "nhận thức", "an toàn",
+                      "an ninh"))
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = Hinted(
@@ -322,8 +325,9 @@ QUALIFIERS: tuple[tuple[str, Caseless], ...] = (
 )
 QUALIFIER_ENDINGS = tuple(dict.fromkeys(ending for _, pattern in QUALIFIERS for ending in pattern.endings))
 # A change, not a level: 'tăng 3,61 điểm', 'cao hơn 0,1783 điểm', 'giảm 3 bậc' (but 'tăng lên 98%' is a level).
-CHANGE_BEFORE = _rx(r"(?:tăng|giảm|cao hơn|thấp hơn)(?:\s+(?:thêm|khoảng|hơn|gần|bình quân cả nước|trung bình cả nước"
-                    r"|so với [^\d,.;:]{0,25}))?\s*$")
+# 'tăng 3,61 điểm', 'tăng nhẹ 0,5 điểm', 'kém 0,4 điểm', 'chênh lệch 1,2 điểm': a change or a gap, not a level.
+CHANGE_BEFORE = _rx(r"(?:tăng|giảm|kém|chênh lệch|cao hơn|thấp hơn)(?:\s+(?:nhẹ|mạnh|thêm|khoảng|hơn|gần|bình quân cả nước"
+                    r"|trung bình cả nước|so với [^\d,.;:]{0,25})){0,2}\s*$")
 # A bound, not a figure: 'dưới 10%', 'chưa đạt 50%', 'không quá 5 ngày'.
 UPPER_BOUND_BEFORE = AtEnd(r"(?:dưới|chưa đến|chưa tới|chưa đạt|chưa vượt|không quá|không đến|không tới|tối đa)\s*$",
                            ("dưới", "đến", "tới", "đạt", "vượt", "quá", "tối đa"))

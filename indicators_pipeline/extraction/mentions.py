@@ -258,7 +258,8 @@ def _is_value(text: str, token: NumberToken) -> bool:
         return False
     if token.kind == "count" and before.endswith("(") and text[token.end : token.end + 1] == ")":
         return False  # list numbering '(1)'
-    if ("tăng" in before or "giảm" in before or "hơn" in before) and cues.CHANGE_BEFORE.search(before):
+    if ("tăng" in before or "giảm" in before or "hơn" in before or "kém" in before or "chênh" in before) \
+            and cues.CHANGE_BEFORE.search(before):
         return False  # 'tăng 3,61 điểm': a change, not a level
     return True
 
@@ -327,6 +328,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         named = _rank_index(view, sentence_span, token.start, nearby)
         if named is None or named[0] is None:
             return "rank of no catalogue index"
+        if not nearby.indexes_named_in(sentence_span) and "tỷ lệ" in view[sentence_span[0] : token.start].lower():
+            return "the rank of a rate its sentence reports ('tỷ lệ ... đạt 45%, xếp thứ 8'), not of an index"
         if _names_a_part_of_the_index(view, token, sentence_span):
             return "rank of a pillar or sub-index"
         return _Candidate(token, named[0], token.start, token.end, edition_year=named[1], rule="rank_after_ranking_verb")
@@ -544,7 +547,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
         numbers = sorted(numbers + ordinals, key=lambda t: t.start)
     tokens = [t for t in numbers if _is_value(view, t)]
     if trace is not None:
-        trace.extend((t.start, t.end, "not a value: a year, date, code or document number")
+        trace.extend((t.start, t.end, "not a value: a year, date, code, level, bound or change")
                      for t in numbers if not _is_value(view, t))
     if not tokens:
         return []
