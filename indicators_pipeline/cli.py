@@ -1,6 +1,7 @@
 """`make run`: materialize every asset into the warehouse through a real Dagster instance, then summarize."""
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -25,6 +26,7 @@ INSTANCE_SETTINGS = {
     "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "cancel_timeout_seconds": 180},
 }
 MAX_CASE_LINES = 6
+MAX_WARNINGS = 10
 
 
 def prepare_dagster_home() -> str:
@@ -108,24 +110,31 @@ def _metadata_lines(metadata) -> list[str]:
 def explain_failure(result, warehouse: Path) -> str:
     """A few lines a person can act on: what failed, its first cases, what to do."""
     lines = [f"refresh failed (run {result.run_id}); the published warehouse was left as it was"]
-    blocking = [e for e in result.get_asset_check_evaluations()
-                if not e.passed and getattr(e.severity, "value", e.severity) == "ERROR"]
+    blocking = [e for e in result.get_asset_check_evaluations() if not e.passed and e.blocking
+                and getattr(e.severity, "value", e.severity) == "ERROR"]
     for evaluation in blocking:
         lines.append(f"  check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}")
         lines.extend(_metadata_lines(evaluation.metadata))
-    disk_full = False
-    for event in result.get_step_failure_events():
-        chain = _error_chain(event.step_failure_data.error)
-        messages = [f"{e.cls_name}: {_first_line(e.message)}" if e.cls_name else _first_line(e.message) for e in chain]
-        disk_full |= any("no space left on device" in m.lower() or "disk full" in m.lower() for m in messages)
-        lines.append(f"  step failed: {event.step_key}")
-        lines.extend(f"    {m}" for m in messages[:3])
-    if not blocking and not result.get_step_failure_events():
+    disk_full = lock_held = False
+    failures = [(f"step failed: {e.step_key}", e.step_failure_data.error) for e in result.get_step_failure_events()]
+    if not failures:  # resources that could not start (the refresh lock, the working database), or the run itself
         for event in result.all_events:
-            if event.event_type_value in ("PIPELINE_FAILURE", "RESOURCE_INIT_FAILURE") and event.message:
-                lines.append(f"  {_first_line(event.message)}")
+            error = getattr(event.event_specific_data, "error", None)
+            if event.event_type_value in ("RESOURCE_INIT_FAILURE", "PIPELINE_FAILURE") and error is not None:
+                failures.append((_first_line(event.message or event.event_type_value), error))
+                break
+    for title, error in failures:
+        chain = _error_chain(error)
+        # Dagster's wrappers ("Error occurred while executing op ...") say less than what they wrap.
+        messages = [_short_error(e) for e in chain if not (e.cls_name or "").startswith("Dagster") or e is chain[-1]]
+        lock_held |= any("another refresh is running" in m for m in messages)
+        disk_full |= any("no space left on device" in m.lower() or "disk full" in m.lower() for m in messages)
+        lines.append(f"  {title}")
+        lines.extend(f"    {m}" for m in _dedupe(messages)[:3])
     if disk_full:
         lines.append("  disk full: " + _space_advice(warehouse))
+    elif lock_held:
+        lines.append("  what to do: let the other refresh finish (or stop that process), then `make run`.")
     elif blocking:
         lines.append("  what to do: the rows above break a blocking check, so the marts after it and the publication did "
                      "not run. Fix the article or the rule (all cases: `make dev`, Runs, this run), then `make run`.")
@@ -133,6 +142,25 @@ def explain_failure(result, warehouse: Path) -> str:
         lines.append("  what to do: read the error above (the whole log: `make dev`, Runs, this run), fix its cause, "
                      "then `make run`; nothing half-done was published.")
     return "\n".join(lines)
+
+
+def _short_error(error) -> str:
+    """'ClassName: first line' (Dagster's message starts with the module path of the class)."""
+    line = _first_line(error.message)
+    name = error.cls_name or ""
+    for prefix in (line.split(": ", 1)[0],):
+        if name and prefix.endswith(name) and " " not in prefix:
+            line = line[len(prefix) + 2:]
+    return f"{name}: {line}" if name else line
+
+
+def _dedupe(messages: list[str]) -> list[str]:
+    """Dagster wraps an error in others that repeat it: keep the most specific of each."""
+    kept = []
+    for message in reversed(messages):
+        if not any(message.split(": ", 1)[-1] in k for k in kept):
+            kept.append(message)
+    return list(reversed(kept))
 
 
 def _space_advice(warehouse: Path) -> str:
@@ -169,12 +197,18 @@ def run() -> int:
     try:
         job = defs().resolve_job_def("refresh_warehouse")
         with dg.DagsterInstance.get() as instance:
-            # The run's events are in the instance (and the UI); the terminal gets warnings and the summary.
-            quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+            # The run's events are in the instance (and the UI); the terminal gets its warnings, one line
+            # each (the console logger would print every error with its traceback), and a summary.
+            quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
             result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet,
                                             tags=run_history.process_tags())
+            warnings = [e.message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
     finally:
         refresh_lock.release(lock_file)
+    for message in warnings[:MAX_WARNINGS]:
+        print(f"warning: {_first_line(message)}", file=sys.stderr)
+    if len(warnings) > MAX_WARNINGS:
+        print(f"warning: … {len(warnings) - MAX_WARNINGS} more (`make dev`, Runs, run {result.run_id})", file=sys.stderr)
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations() if not e.passed

@@ -51,7 +51,7 @@ class RefreshLockTimeout(RuntimeError):
     def __init__(self, path: Path, holder: Holder, waited: float):
         self.path, self.holder, self.waited = path, holder, waited
         super().__init__(
-            f"another refresh is running ({holder.describe()}); waited {waited:.0f} s for {path} "
+            f"another refresh is running ({holder.describe()}); waited {waited:.{0 if waited >= 10 else 1}f} s for {path} "
             f"(INDICATORS_REFRESH_LOCK_TIMEOUT). Let it finish, or stop that process, then run again.")
 
 
