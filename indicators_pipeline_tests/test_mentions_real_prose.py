@@ -23,7 +23,7 @@ def test_ranks_listed_together_pair_with_provinces_listed_together():
 
 def test_ranks_in_words_with_their_provinces_after_them():
     text = "Bảng xếp hạng Chỉ số DTI năm 2022 có Đà Nẵng đứng đầu. Các vị trí thứ sáu và thứ bảy là Nghệ An và Thanh Hóa."
-    assert facts(text) == {("dti_rank", 6.0, "40", 2022), ("dti_rank", 7.0, "38", 2022)}
+    assert facts(text) == {("dti_rank", 1.0, "48", 2022), ("dti_rank", 6.0, "40", 2022), ("dti_rank", 7.0, "38", 2022)}
 
 
 def test_ranks_listed_with_more_provinces_than_ranks_are_dropped_not_guessed():
@@ -93,3 +93,16 @@ def test_a_gap_or_a_small_rise_in_points_is_not_a_score():
 def test_a_pillar_of_the_dti_named_in_the_sentence_makes_its_rank_a_pillar_rank():
     text = "Chỉ số DTI năm 2023 của Bến Tre xếp thứ 14/63; riêng chỉ số thể chế số, tỉnh đứng thứ hai cả nước."
     assert facts(text) == {("dti_rank", 14.0, "83", 2023)}
+
+
+def test_first_place_in_words_is_rank_one_of_the_whole_ranking_only():
+    text = ("Chỉ số DTI năm 2023: Bình Dương tiếp tục dẫn đầu cả nước; Bến Tre dẫn đầu khu vực đồng bằng sông Cửu Long "
+            "và đứng đầu về hạ tầng số. Tỉnh Long An dẫn đầu với 0,61 điểm về kinh tế số.")
+    found = facts(text)
+    assert ("dti_rank", 1.0, "74", 2023) in found
+    assert not any(code == "dti_rank" and province in ("83", "80") for code, _, province, _ in found)
+
+
+def test_first_place_of_a_ranking_outside_the_catalogue_leaves_its_figure_readable():
+    text = "Chỉ số SIPAS năm 2023: Hậu Giang dẫn đầu với 91,2%; tỉnh Bến Tre đạt 88,7%."
+    assert facts(text) == {("sipas_pct", 91.2, "93", 2023), ("sipas_pct", 88.7, "83", 2023)}

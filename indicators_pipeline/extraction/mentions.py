@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 from indicators_pipeline import reference, versions
 from indicators_pipeline.extraction import cues
 from indicators_pipeline.extraction.dates import TimeMarker, find_time_markers
-from indicators_pipeline.extraction.numbers import NumberToken, find_numbers, find_ordinal_ranks
+from indicators_pipeline.extraction.numbers import NumberToken, find_first_places, find_numbers, find_ordinal_ranks
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
 from indicators_pipeline.extraction.respective import RankList, find_rank_lists
 from indicators_pipeline.extraction.segments import Location, Segments
@@ -303,6 +303,12 @@ def _parallel_cue(token: NumberToken, label: str, previous: Mention | None,
 _PERIOD_ORDINAL = re.compile(r"(?<!\w)(?:năm|lần|tuần|tháng|quý|kỳ|đợt|khóa)\s+thứ\s*$", re.IGNORECASE)
 
 
+# What may follow 'dẫn đầu' when it is first place in the whole ranking: the end of the clause, the
+# country, the table, a score, a span of time.
+_LEADS_THE_RANKING = re.compile(r"\s*(?:$|[,.;:)]|cả nước|toàn quốc|(?:trong )?bảng xếp hạng|tuyệt đối|với \d|"
+                                r"(?:trong|của) (?:nhóm )?63|\d+ năm|năm \d|liên tiếp)", re.IGNORECASE)
+
+
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
               sentence_span: tuple[int, int],
               previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
@@ -317,8 +323,11 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     if (kind == "count" or out_of_100) and (_POINTS.match(head_lowered) or (out_of_100 and _POINTS_BEFORE.search(label[-24:]))):
         kind = "points"
 
-    # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32'.
-    if kind in ("count", "ratio") and (cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator == 63)):
+    if kind == "lead" and not _LEADS_THE_RANKING.match(head):
+        return "first in a region, a group or one measure ('dẫn đầu khu vực', 'dẫn đầu về ...'), not the ranking"
+    # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'.
+    if kind == "lead" or kind in ("count", "ratio") and (
+            cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator == 63)):
         if not (token.value.is_integer() and 1 <= token.value <= 63):
             return "rank outside 1-63"
         if _PERIOD_ORDINAL.search(label[-24:]):
@@ -332,7 +341,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
             return "the rank of a rate its sentence reports ('tỷ lệ ... đạt 45%, xếp thứ 8'), not of an index"
         if _names_a_part_of_the_index(view, token, sentence_span):
             return "rank of a pillar or sub-index"
-        return _Candidate(token, named[0], token.start, token.end, edition_year=named[1], rule="rank_after_ranking_verb")
+        return _Candidate(token, named[0], token.start, token.end, edition_year=named[1],
+                          rule="first_place_in_words" if kind == "lead" else "rank_after_ranking_verb")
 
     if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
         return "the words after it say it is no figure of the catalogue (staff, ISO, a change)"
@@ -542,7 +552,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
     # characters), any slice lowercased keeps its length, and the patterns for lowercased text apply.
     view = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u0130", "I")
     numbers = find_numbers(text)
-    ordinals = find_ordinal_ranks(view)
+    ordinals = find_ordinal_ranks(view) + (find_first_places(view) if "đầu" in view else [])
     if ordinals:
         numbers = sorted(numbers + ordinals, key=lambda t: t.start)
     tokens = [t for t in numbers if _is_value(view, t)]
@@ -584,7 +594,9 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             sentence_may_give_a_rate = cues.PER_PERIOD.may_match(sentence_text, sentence_lowered)
             sentence_starts.append(sentence_span[0])
         clause_start, clause_end = where.clause
-        previous_end = tokens[index - 1].end if index else 0
+        # 'Quảng Ninh dẫn đầu với 90,61%': a first place in words does not cut the next figure's label.
+        previous_end = next((t.end for t in reversed(tokens[max(0, index - 2) : index]) if t.kind != "lead"), 0) \
+            if index else 0
         label_start = max(clause_start, previous_end, token.start - _LABEL_CHARS)
         next_start = tokens[index + 1].start if index + 1 < len(tokens) else len(view)
         head_end = min(next_start, clause_end, token.end + _HEAD_CHARS)

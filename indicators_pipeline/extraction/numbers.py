@@ -34,7 +34,7 @@ class NumberToken(NamedTuple):
     start: int
     end: int  # end of the whole token, unit included
     value: float
-    kind: str  # "count", "percent", "money" (billion VND), "ratio"
+    kind: str  # "count", "percent", "money" (billion VND), "ratio", "lead" ('dẫn đầu': first place)
     denominator: float | None = None
     digits_end: int = 0  # end of the digits alone
     decimals: int = 0  # decimals as written: '28,9%' has 1 (rounding tolerance comes from it)
@@ -136,6 +136,16 @@ _ORDINALS = {"nhất": 1, "nhì": 2, "hai": 2, "ba": 3, "tư": 4, "năm": 5, "s�
 # Opening with the literal 'hứ ' lets the engine skip straight to each 'thứ'/'Thứ' (the 't' is checked after).
 _ORDINAL = re.compile(rf"hứ ({'|'.join(_ORDINALS)})(?!\w)(?!\s*(?:19|20)\d\d)")
 _RANKING_VERB = re.compile(r"(?:xếp|đứng|vị trí|hạng|giữ|lên|xuống|ở)\s*$", re.IGNORECASE)
+
+
+# First place in words: 'Đà Nẵng dẫn đầu', 'TPHCM đứng đầu cả nước'. Read as rank 1 only where the words
+# after it leave the whole ranking (not 'dẫn đầu khu vực', 'dẫn đầu về tỷ lệ ...'): see mentions._classify.
+_LEADS = re.compile(r"(?<!\w)(?:dẫn đầu|đứng đầu|xếp đầu)(?!\w)")
+
+
+def find_first_places(text: str) -> list[NumberToken]:
+    """'dẫn đầu', 'đứng đầu', 'xếp đầu' as rank tokens of value 1 (kind 'lead')."""
+    return [NumberToken(m.start(), m.end(), 1.0, "lead", None, m.end(), 0) for m in _LEADS.finditer(text)]
 
 
 def find_ordinal_ranks(text: str) -> list[NumberToken]:
