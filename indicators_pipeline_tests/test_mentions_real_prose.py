@@ -106,3 +106,37 @@ def test_first_place_in_words_is_rank_one_of_the_whole_ranking_only():
 def test_first_place_of_a_ranking_outside_the_catalogue_leaves_its_figure_readable():
     text = "Chỉ số SIPAS năm 2023: Hậu Giang dẫn đầu với 91,2%; tỉnh Bến Tre đạt 88,7%."
     assert facts(text) == {("sipas_pct", 91.2, "93", 2023), ("sipas_pct", 88.7, "83", 2023)}
+
+
+def test_the_level_named_before_the_figure_with_the_service_noun_after_it():
+    text = ("Số dịch vụ công trực tuyến mức độ 4 là 640 dịch vụ. Mức độ 3 có 212 thủ tục. "
+            "Tổng số dịch vụ công trực tuyến toàn trình là 377 dịch vụ.")
+    assert facts(text, LONG_AN_2021) == {("online_services_level4", 640.0, "80", 2021),
+                                         ("online_services_level3", 212.0, "80", 2021),
+                                         ("online_services_full", 377.0, "80", 2021)}
+
+
+def test_a_fraction_whose_base_looks_like_a_year_gives_its_numerator_and_its_share():
+    text = "Số dịch vụ công trực tuyến mức 4 là 812/2021 thủ tục, đạt 40,2%."
+    assert facts(text, LONG_AN_2021) == {("online_services_level4", 812.0, "80", 2021),
+                                         ("online_services_level4_pct", 40.2, "80", 2021)}
+    assert facts("Ngày 15/3, tháng 5/2021 thủ tục được rà soát.", LONG_AN_2021) == set()
+
+
+def test_a_topic_opening_the_sentence_frames_the_first_figure_after_it():
+    text = ("Riêng dịch vụ công mức độ 3 và 4, tỉnh đã đưa lên cổng 964/1.870 thủ tục (đạt 51,6%). "
+            "Về mức độ 4, hiện mới có 28 dịch vụ.")
+    assert facts(text, LONG_AN_2021) == {("online_services_level34", 964.0, "80", 2021),
+                                         ("online_services_level34_pct", 51.6, "80", 2021),
+                                         ("online_services_level4", 28.0, "80", 2021)}
+    rules = {m.value: m.rule for m in extract_mentions(text, LONG_AN_2021)}
+    assert rules[964.0] == "topic_frame"
+
+
+def test_a_sentence_opening_with_a_part_of_the_year_or_of_government_gives_no_figure_of_the_province():
+    text = ("Năm 2021, toàn tỉnh tiếp nhận 88.400 hồ sơ. Riêng quý IV, trung tâm tiếp nhận 21.300 hồ sơ. "
+            "Riêng huyện Đức Hòa, đã tiếp nhận 7.900 hồ sơ.")
+    assert facts(text, LONG_AN_2021) == {("dossiers_received", 88400.0, "80", 2021)}
+
+
+LONG_AN_2021 = ArticleContext(province_code="80", reference_year=2021)  # GSO code of Long An

@@ -181,6 +181,14 @@ HEAD_CUES: tuple[Cue, ...] = (
         rf"^\W*(?:(?:{SERVICES}){GAP})?(?:(?P<online_services_level34>{LEVEL34})|(?P<online_services_level4>{LEVEL.format(n=4)})"
         rf"|(?P<online_services_level3>{LEVEL.format(n=3)})|(?P<online_services_level2>{LEVEL.format(n=2)})"
         r"|(?P<online_services_full>toàn trình)|(?P<online_services_partial>một phần))"), hints=("mức", "toàn trình", "một phần")),
+    # The level named first, the service noun after the figure: 'mức độ 4 là 350 thủ tục', 'số DVC trực
+    # tuyến mức 4 là 751/2.020 thủ tục', 'toàn trình có 812 dịch vụ'.
+    *(Cue(code, COUNT, head=_rx(rf"^\W*(?:{SERVICES}|dịch vụ)"),
+          label=_rx(rf"(?:{level})[^\d.;]{{0,30}}?(?:là|có|:|đạt|gồm)\s*(?:hơn|trên|gần|khoảng)?\s*$"),
+          hints=("dịch vụ", "dvc", "thủ tục", "tthc"))  # hints of a head rule are words of the head
+      for code, level in (("online_services_level34", LEVEL34), ("online_services_level4", LEVEL.format(n=4)),
+                          ("online_services_level3", LEVEL.format(n=3)), ("online_services_level2", LEVEL.format(n=2)),
+                          ("online_services_full", "toàn trình"), ("online_services_partial", "một phần"))),
     Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
     Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới)|\s+liên thông)"), hints=("thủ tục hành chính", "tthc")),
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.
@@ -298,12 +306,12 @@ PART_OF_GOVERNMENT = Hinted(re.compile(
     r"|(?:UBND|Ủy ban nhân dân|ủy ban nhân dân) (?:huyện|thị xã|thành phố|TP\.?|quận) [A-ZĐ]"
     r"|\b(?:huyện|thị xã|quận) [A-ZĐ]\w+"
     r"|(?<!từ )(?<!các )(?<!đến )\bcấp (?:tỉnh|huyện|xã)\b(?! (?:đến|và|tới))"
-    r"|\b[Rr]iêng\b|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã)"
+    r"|Bộ phận (?:một cửa|Một cửa) (?:của|tại) [A-ZĐ]|Trung tâm Phục vụ hành chính công (?:huyện|thị xã)"
     # A block of the government as the subject of the figure: 'các sở, ban, ngành tiếp nhận 23.233 hồ sơ'.
     r"|(?:[Cc]ác|[Kk]hối) (?:sở,? ban,? ngành|huyện,? thị xã|UBND cấp huyện|đơn vị cấp huyện)[^.;\d]{0,30}?"
     r"(?= (?:đã |đều |cùng )?(?:tiếp nhận|giải quyết|nhận|xử lý|đạt))"
     r"|Công an (?:tỉnh|huyện|thành phố)|Bảo hiểm [Xx]ã hội (?:tỉnh|huyện)|Cục Thuế|Kho bạc|Ban Quản lý)"
-), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "iêng", "Bộ", "bộ, ngành", "Trung tâm", "Công an",
+), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "Bộ", "bộ, ngành", "Trung tâm", "Công an",
     "Bảo hiểm", "Cục Thuế", "Kho bạc", "Ban Quản lý"), reach=8)
 # A ministry as the subject of a rank: 'Bộ Khoa học và Công nghệ lên vị trí thứ 9'.
 MINISTRY = Hinted(re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|cơ quan ngang bộ"

@@ -77,6 +77,7 @@ _AS_OF = re.compile(
 # Plain words, one in every as-of phrase: found fast, then read in context. Not 'hiện' alone: every
 # 'thực hiện' would be read.
 _AS_OF_ANCHORS = ("nay", "hiện tại", "hiện có", "thời điểm")
+_COUNT_NOUN_AFTER = re.compile(r"\s+(?:thủ tục|TTHC|dịch vụ|DVC|hồ sơ)")
 # Document numbers carry years that describe nothing: 'Nghị định 42/2022/NĐ-CP'.
 _DOC_TAIL = re.compile(r"/[^\s,;.]")
 
@@ -91,6 +92,8 @@ def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list
             continue  # inside a longer number, '9001:2015', or a stray slash
         if _DOC_TAIL.match(text, year_end) or (text[year_end : year_end + 1].isalpha()):
             continue  # '42/2022/NĐ-CP', '2020s'
+        if previous == "/" and _COUNT_NOUN_AFTER.match(text, year_end):
+            continue  # '1.155/2020 thủ tục': the base of a fraction, not a year
         if text[year_end : year_end + 1] in ".," and text[year_end + 1 : year_end + 2].isdigit():
             continue
         if _RANGE_TAIL.match(text, year_end):

@@ -20,6 +20,7 @@ from indicators_pipeline.extraction import cues
 from indicators_pipeline.extraction.dates import TimeMarker, find_time_markers
 from indicators_pipeline.extraction.numbers import NumberToken, find_first_places, find_numbers, find_ordinal_ranks
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
+from indicators_pipeline.extraction.frames import Topic, frame_label, names_a_part_of_the_year, sentence_topic
 from indicators_pipeline.extraction.respective import RankList, find_rank_lists
 from indicators_pipeline.extraction.segments import Location, Segments
 
@@ -312,9 +313,13 @@ _LEADS_THE_RANKING = re.compile(r"\s*(?:$|[,.;:)]|cả nước|toàn quốc|(?:t
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
               sentence_span: tuple[int, int],
               previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
-              sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> _Candidate | str:
-    """The figure's indicator and cue, or the reason it is not a figure of the catalogue."""
-    label = _blank_parentheses(view[label_start : token.start])
+              sentence_mentions: list[Mention], sentence_counts: list[NumberToken],
+              label_text: str | None = None) -> _Candidate | str:
+    """The figure's indicator and cue, or the reason it is not a figure of the catalogue.
+
+    label_text: the words to read as the figure's label instead of those before it (a topic frame).
+    """
+    label = _blank_parentheses(view[label_start : token.start]) if label_text is None else label_text
     label_lowered = label.lower()  # once for every rule that reads the label
     head = view[token.end : head_end]
     head_lowered = head.lower()  # once for every case-insensitive rule that reads the head
@@ -592,6 +597,10 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             sentence_lowered = sentence_text.lower()
             sentence_may_set_a_goal = cues.TARGET.may_match(sentence_text, sentence_lowered)
             sentence_may_give_a_rate = cues.PER_PERIOD.may_match(sentence_text, sentence_lowered)
+            topic = sentence_topic(view, *sentence_span)
+            # 'Riêng quý III, ...', 'Riêng huyện A, ...': the sentence speaks of a part, not the province's year.
+            partial_topic = topic is not None and (names_a_part_of_the_year(topic)
+                                                   or cues.PART_OF_GOVERNMENT.search(topic.text) is not None)
             sentence_starts.append(sentence_span[0])
         clause_start, clause_end = where.clause
         # 'Quảng Ninh dẫn đầu với 90,61%': a first place in words does not cut the next figure's label.
@@ -605,6 +614,10 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
         candidate = _classify(view, token, label_start, head_end, sentence_text, sentence_may_give_a_rate, sentence_span, previous, recent, nearby,
                               sentence_mentions, sentence_counts)
+        if isinstance(candidate, str) and candidate.startswith("no cue") and topic is not None and not partial_topic:
+            candidate = _framed(view, token, head_end, sentence_text, topic, sentence_span, nearby, tokens, index, candidate)
+        elif partial_topic and not isinstance(candidate, str) and token.start > topic.end:
+            candidate = "a figure of the part of the year or of government the sentence opens with ('Riêng quý III, ...')"
         if token.kind == "count":
             sentence_counts.append(token)
         if isinstance(candidate, str):
@@ -688,6 +701,20 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
         trace.extend((m.char_start, m.char_end, f"the same figure as another mention ({m.indicator_code} {m.value:g})")
                      for m in mentions if id(m) not in survivors)
     return kept
+
+
+def _framed(view: str, token: NumberToken, head_end: int, sentence: str, topic: Topic, sentence_span: tuple[int, int],
+            nearby: "_Nearby", tokens: list[NumberToken], index: int, reason: str) -> _Candidate | str:
+    """The figure read with its sentence's topic as its label, when its own words named nothing."""
+    if token.start < topic.end or (index and tokens[index - 1].start > topic.end):
+        return reason  # inside the topic, or not the first figure after it
+    label = frame_label(topic)
+    found = _classify(view, token, token.start - len(label), head_end, sentence, False, sentence_span, None, None,
+                      nearby, [], [], label_text=label)
+    if isinstance(found, str):
+        return reason
+    found.cue_start, found.cue_end, found.rule = token.start, max(token.end, found.cue_end), "topic_frame"
+    return found
 
 
 def _pair_rank_lists(text: str, mentions: list[Mention], rank_lists: list[RankList],

@@ -65,6 +65,10 @@ def format_number(value: float, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+_YEAR_LIKE_BASE = re.compile(r"/((?:19|20)\d\d)(?=\s+(?:thủ tục|TTHC|dịch vụ|DVC|hồ sơ))")
+_MONTH_BEFORE = re.compile(r"(?:tháng|quý)\s*$", re.IGNORECASE)
+
+
 def find_numbers(text: str) -> list[NumberToken]:
     """Every number of the text with its unit: percent, money (billion VND), ratio or count."""
     tokens: list[NumberToken] = []
@@ -74,7 +78,15 @@ def find_numbers(text: str) -> list[NumberToken]:
             continue  # a digit run glued to a word or a code
         follower = text[end : end + 1]
         if follower in _CODE_STARTS and _CODE_TAIL.match(text, end):
-            continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
+            base = _YEAR_LIKE_BASE.match(text, end) if follower == "/" else None
+            if base is None:
+                continue  # a date, a document number or a standard: '29-1', '16/TB-VPCP', '9001:2015'
+            value, decimals = _match_value(match)
+            if value > int(base.group(1)) or _MONTH_BEFORE.search(text, max(0, start - 8), start):
+                continue  # 'tháng 5/2021 hồ sơ ...': a month
+            # '1.210/2021 thủ tục': a fraction whose base looks like a year, told by the count noun after it
+            tokens.append(NumberToken(start, base.end(1), value, "ratio", float(base.group(1)), end, decimals))
+            continue
         value, decimals = _match_value(match)
         if follower in _SPACES:
             follower = text[end : end + _UNIT_PEEK].lstrip(_SPACES)[:1]
