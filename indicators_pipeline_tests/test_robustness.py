@@ -154,6 +154,8 @@ CRAFTED = {
                          "Tỉnh Quảng Bình đạt 82,1 điểm, tỉnh Nghệ An đạt 79,3 điểm.\n",
     "year_only_date.txt": "Tỉnh Lâm Đồng đẩy mạnh dịch vụ công trực tuyến sau sáp nhập\n\n2025\n\n"
                           "Năm 2025, toàn tỉnh đã tiếp nhận 86.310 hồ sơ trực tuyến, tỷ lệ đúng hạn đạt 96,4%.\n",
+    "old_year.txt": "Tỉnh Nam Định: kết quả giải quyết hồ sơ\n\n20/01/2024\n\n"
+                    "Năm 1890, tỷ lệ hồ sơ giải quyết đúng hạn đạt 99,84%.\n",
     "absurd_value.txt": "Tỉnh Thái Bình tổng kết cải cách hành chính năm 2023\n\n18/01/2024\n\n"
                         "Năm 2023, toàn tỉnh đã tiếp nhận 2.000.000.000.000.000.000 hồ sơ trực tuyến và có "
                         "517 dịch vụ công trực tuyến mức độ 4.\n",
@@ -182,14 +184,16 @@ def test_one_refresh_over_every_bad_case_and_the_seeds_publishes_and_names_each(
     assert query(warehouse_file, "SELECT count(*) - count(DISTINCT mention_id) AS d FROM staging.indicator_mentions")["d"][0] == 0
     rejected = query(warehouse_file, "SELECT source_path, reason FROM raw.rejected_files").set_index("source_path")["reason"]
     assert "FIFO" in rejected["pipe.txt"] and "empty" in rejected["empty.txt"].lower()
-    quarantined = query(warehouse_file, "SELECT source_path, value, check_name FROM staging.quarantined_rows")
-    assert quarantined.values.tolist() == [["absurd_value.txt", 2e18, quarantined["check_name"][0]]]
+    quarantined = query(warehouse_file, "SELECT source_path, value, year, check_name FROM staging.quarantined_rows "
+                                        "ORDER BY source_path")
+    assert quarantined[["source_path", "value", "year"]].values.tolist() == [["absurd_value.txt", 2e18, 2023],
+                                                                            ["old_year.txt", 99.84, 1890]]
     facts = query(warehouse_file, "SELECT province_name, indicator_code, value FROM marts.fact_indicator_yearly")
     assert 517 in set(facts["value"]) and not (facts["value"] >= 2e18).any()  # the article's good figure stays
     rollups = query(warehouse_file, "SELECT max(value_sum) AS m FROM marts.rollup_indicator_yearly")
     assert rollups["m"][0] < 1e9
     findings = query(warehouse_file, "SELECT rule, source_path FROM marts.quality_findings WHERE rule = 'row_quarantined'")
-    assert findings["source_path"].tolist() == ["absurd_value.txt"]
+    assert sorted(findings["source_path"]) == ["absurd_value.txt", "old_year.txt"]
 
 
 _DATELINES = st.sampled_from(["15/05/2024", "2025", "Tháng 7/2025", "", "Thứ Hai, 03/02/2020 08:15", "ngày 5 tháng 9 năm 2023"])

@@ -77,6 +77,7 @@ _AS_OF = re.compile(
 # Plain words, one in every as-of phrase: found fast, then read in context. Not 'hiện' alone: every
 # 'thực hiện' would be read.
 _AS_OF_ANCHORS = ("nay", "hiện tại", "hiện có", "thời điểm")
+_OLD_YEAR = re.compile(r"[Nn]ăm (1\d\d\d)(?!\d|[.,]\d)")
 _COUNT_NOUN_AFTER = re.compile(r"\s+(?:thủ tục|TTHC|dịch vụ|DVC|hồ sơ)")
 # Document numbers carry years that describe nothing: 'Nghị định 42/2022/NĐ-CP'.
 _DOC_TAIL = re.compile(r"/[^\s,;.]")
@@ -108,6 +109,12 @@ def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list
         if before.endswith("/") and not prefix:
             continue  # '16/2020' without a date shape before it is a document number
         markers.append(TimeMarker(year_start - (len(prefix.group()) if prefix else 0), year_end, int(text[year_start:year_end])))
+    # 'Năm 1890': a year before 1900 is a misread or a typo, but it is the figure's year all the same;
+    # left unread, the article's year would date the figure (and the quarantine could not see it).
+    for anchor_start, _ in word_spans(text, ("ăm 1",), start, end):
+        old = _OLD_YEAR.match(text, anchor_start - 1, end)
+        if old and int(old.group(1)) < 1900:
+            markers.append(TimeMarker(old.start(), old.end(), int(old.group(1))))
     seen: set[int] = set()
     for anchor_start, anchor_end in word_spans(text, _AS_OF_ANCHORS, start, end):
         match = _AS_OF.search(text, max(0, anchor_start - 14), anchor_end + 12)
