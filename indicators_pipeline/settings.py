@@ -11,6 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_WAREHOUSE = "data/warehouse/indicators.duckdb"
 DEFAULT_QUALITY_DIR = "data/quality"
+DEFAULT_ACKNOWLEDGED = "data/curation/acknowledged.csv"
 
 
 def resolve(path: str | os.PathLike) -> Path:
@@ -28,6 +29,11 @@ def warehouse_path(explicit: str | None = None) -> Path:
 
 def quality_dir(explicit: str | None = None) -> Path:
     return resolve(explicit or os.environ.get("INDICATORS_QUALITY_DIR") or DEFAULT_QUALITY_DIR)
+
+
+def acknowledged_path(explicit: str | None = None) -> Path:
+    """INDICATORS_ACKNOWLEDGED: the reviewed findings that no longer fail their check (quality/acknowledgements.py)."""
+    return resolve(explicit or os.environ.get("INDICATORS_ACKNOWLEDGED") or DEFAULT_ACKNOWLEDGED)
 
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
