@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-REFERENCE_FILES = ("reference/indicators.csv", "reference/provinces.csv", "reference/provinces_2025.csv")
+REFERENCE_FILES = ("reference/*.csv",)  # the catalogue, the provinces before and after 2025, the newspapers
 # Reading a file into an article: decoding, HTML, headline, date, the article's province.
 INGEST_FILES = ("ingest/*.py", "extraction/dates.py", "extraction/places.py", "extraction/literals.py",
                 *REFERENCE_FILES)

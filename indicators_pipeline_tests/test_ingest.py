@@ -157,3 +157,25 @@ def test_new_reading_rules_read_every_file_again(tmp_path):
 ])
 def test_a_scrapers_english_error_banner_is_not_part_of_the_headline(first_line, title):
     assert find_title(first_line + "\n\nNội dung bài viết.") == title
+
+
+def test_a_date_line_with_a_year_alone_dates_the_undated_figures_not_a_target_year_in_the_text():
+    article = parse_article("Để nhiều người dùng dịch vụ công trực tuyến\n\n2021\n\nTỉnh phấn đấu đến năm 2025 đạt 80%. "
+                            "Hiện toàn tỉnh Hưng Yên có 310 dịch vụ công trực tuyến mức độ 4.\n".encode())
+    assert article.published_date is None
+    assert (article.reference_year, article.reference_year_source) == (2021, "publication_year_line")
+
+
+def test_a_ministry_report_on_the_national_systems_is_about_the_country_a_province_that_is_never_named_is_not():
+    national = parse_article("Hơn 2 triệu văn bản điện tử được gửi, nhận\n\n10/08/2023\n\nBộ Thông tin và Truyền thông "
+                             "cho biết trục liên thông văn bản quốc gia đã gửi, nhận 2,1 triệu văn bản điện tử.\n".encode())
+    assert national.province_code == "00"
+    unnamed = parse_article("Tiếp nhận 41.200 hồ sơ trong quý I\n\n18/03/2024\n\nTrong quý I, các cơ quan trên địa bàn tỉnh "
+                            "đã tiếp nhận 41.200 hồ sơ qua Cổng Dịch vụ công quốc gia.\n".encode())
+    assert unnamed.province_code is None
+
+
+def test_a_provincial_newspaper_s_initials_name_the_province():
+    article = parse_article("Kết quả chuyển đổi số năm 2023\n\n12/12/2023\n\n(BLA) - Năm 2023, toàn tỉnh đã tiếp nhận "
+                            "120.300 hồ sơ trực tuyến.\n".encode())
+    assert article.province_name == "Long An"

@@ -140,3 +140,48 @@ def test_a_sentence_opening_with_a_part_of_the_year_or_of_government_gives_no_fi
 
 
 LONG_AN_2021 = ArticleContext(province_code="80", reference_year=2021)  # GSO code of Long An
+
+
+# Rules from the held-out reading (24 more real articles, read after the rules above were written).
+GIA_LAI_2023 = ArticleContext(province_code="64", reference_year=2023)
+
+
+def test_levels_three_and_four_written_with_a_comma_are_two_levels_not_a_decimal():
+    text = "Năm 2023, tỉnh đã cung cấp 864 dịch vụ công trực tuyến mức độ 3,4 trên Cổng dịch vụ công của tỉnh."
+    assert facts(text, GIA_LAI_2023) == {("online_services_level34", 864.0, "64", 2023)}
+
+
+def test_a_city_of_the_province_is_a_part_of_it_but_a_city_that_is_a_province_is_not():
+    assert facts("Năm 2023, thành phố Pleiku đã tiếp nhận 21.400 hồ sơ.", GIA_LAI_2023) == set()
+    assert facts("Năm 2023, thành phố Cần Thơ đã tiếp nhận 21.400 hồ sơ.", GIA_LAI_2023) == {
+        ("dossiers_received", 21400.0, "92", 2023)}
+
+
+def test_counts_of_one_level_of_government_named_after_the_noun_are_no_province_figures():
+    text = "Năm 2023, toàn tỉnh đã đưa vào vận hành 512 dịch vụ công cấp tỉnh, 930 dịch vụ công cấp huyện."
+    assert facts(text, GIA_LAI_2023) == set()
+
+
+def test_procedures_added_amended_or_abolished_are_not_the_procedures_in_force():
+    text = ("Năm 2023, UBND tỉnh công bố danh mục 187 TTHC, gồm: 12 TTHC ban hành mới; sửa đổi, bổ sung 160 TTHC; "
+            "bãi bỏ 15 TTHC.")
+    assert not {v for code, v, _, _ in facts(text, GIA_LAI_2023) if code == "procedures_total"} & {12.0, 160.0, 15.0}
+
+
+def test_procedures_listed_on_the_national_portal_are_not_services_integrated_there():
+    text = ("Hiện toàn tỉnh đang thực hiện 1.950 thủ tục hành chính, được công khai trên Cổng Dịch vụ công quốc gia. "
+            "Tỉnh đã tích hợp 640 dịch vụ công trực tuyến lên Cổng Dịch vụ công quốc gia.")
+    assert facts(text, GIA_LAI_2023) == {("procedures_total", 1950.0, "64", 2023),
+                                         ("national_portal_services", 640.0, "64", 2023)}
+
+
+def test_dossiers_broken_down_by_channel_with_the_channel_first():
+    text = ("Năm 2023, tổng số hồ sơ đã tiếp nhận là 95.210 hồ sơ, trong đó: trực tuyến 70.118 hồ sơ; "
+            "trực tiếp và qua dịch vụ bưu chính công ích 25.092 hồ sơ. Số lượng hồ sơ đã giải quyết là 90.004.")
+    assert facts(text, GIA_LAI_2023) == {("dossiers_received", 95210.0, "64", 2023), ("dossiers_online", 70118.0, "64", 2023),
+                                         ("dossiers_offline", 25092.0, "64", 2023), ("dossiers_resolved", 90004.0, "64", 2023)}
+
+
+def test_the_total_of_services_with_the_province_named_between_label_and_figure():
+    text = "Năm 2023, tổng số dịch vụ công trực tuyến (DVCTT) của tỉnh là 1.310/1.650 thủ tục."
+    assert facts(text, GIA_LAI_2023) == {("online_services_total", 1310.0, "64", 2023)}

@@ -172,7 +172,8 @@ ONE_STOP = _rx(r"một cửa")
 
 HEAD_CUES: tuple[Cue, ...] = (
     # Services integrated on the national portal, before any level rule: they are written with levels too.
-    Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,80}}?(?:tích hợp|công khai|kết nối|cung cấp)?.{{0,30}}{PORTAL}"), hints=("quốc gia",)),
+    # Integrated on the portal ('tích hợp', 'kết nối', 'cung cấp ... trên'), not merely listed there ('được công khai trên').
+    Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES})(?:(?!công khai).){{0,80}}?(?:tích hợp|kết nối|cung cấp|đưa lên|trên|lên).{{0,30}}{PORTAL}"), hints=("quốc gia",)),
     Cue("online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ"), hints=("phát sinh",)),
     # Service counts by level (before Decree 42/2022) or by taxonomy (after): one rule, the words after
     # the noun decide, and the indicator is the name of the group that matched. The gap cannot pass a
@@ -230,11 +231,17 @@ LABEL_CUES: tuple[Cue, ...] = (
     Cue("it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)"), hints=("kinh phí", "đầu tư", "vốn", "chi cho", "ngân sách")),
     Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|766"), hints=("phục vụ", "766")),
     Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$"), hints=("thủ tục", "tthc")),
-    Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
+    # 'tổng số dịch vụ công trực tuyến (DVCTT) của tỉnh là 1.542/1.871': the province named between.
+    Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:(?:của|trên địa bàn) (?:tỉnh|thành phố)\s*)?(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
     Cue("online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$"), hints=("mức",)),
-    Cue("dossiers_received", COUNT, label=_rx(rf"(?:tổng số|số) hồ sơ{_PROCEDURE} (?:được )?(?:tiếp nhận|phát sinh){_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số) hồ sơ{_PROCEDURE} (?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_received", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:tiếp nhận|phát sinh){_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    # A breakdown by channel, the channel first: 'trong đó: trực tuyến 107.152 hồ sơ; trực tiếp và qua bưu chính 8.713 hồ sơ'.
+    Cue("dossiers_online", COUNT, label=_rx(r"(?:^|[:;,]|trong đó)\s*(?:nộp |tiếp nhận )?(?:trực tuyến|qua mạng)\s*(?:là|:)?\s*$"),
+        hints=("trực tuyến", "qua mạng")),
+    Cue("dossiers_offline", COUNT, label=_rx(r"(?:^|[:;,]|trong đó)\s*(?:nộp |tiếp nhận )?trực tiếp(?: và qua [^\d;:]{0,40})?\s*(?:là|:)?\s*$"),
+        hints=("trực tiếp",)),
     Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
     Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
 )

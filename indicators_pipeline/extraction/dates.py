@@ -54,6 +54,20 @@ def find_publication_date(text: str) -> dt.date | None:
     return min(found)[1] if found else None
 
 
+# A date line that gives only a year or a month: '2025', 'Tháng 7/2025', '07/2025', 'tháng 7 năm 2025'.
+_PARTIAL_DATE_LINE = re.compile(r"\s*(?:(?:[Tt]háng\s*)?(\d{1,2})\s*(?:/|-|\.|\s+năm\s+)\s*)?((?:19|20)\d\d)\s*$")
+_HEADER_LINES = 6
+
+
+def find_publication_year(text: str) -> int | None:
+    """The year of a header date line that gives no day ('2025' under the title, as portals print it)."""
+    for line in text[:_HEADER_CHARS].splitlines()[:_HEADER_LINES]:
+        match = _PARTIAL_DATE_LINE.fullmatch(line)
+        if match and (match.group(1) is None or 1 <= int(match.group(1)) <= 12):
+            return int(match.group(2))
+    return None
+
+
 class TimeMarker(NamedTuple):
     """A time phrase in the text: a year (`year` set) or an as-of phrase (`year` None)."""
 
@@ -143,6 +157,12 @@ def reference_year(published: dt.date | None, text: str, today: dt.date | None =
       future (a report names the year it reports on; ranges are plans, 'giai đoạn 2021-2025', and
       do not count); with no year at all its figures have no year and stay out of the yearly facts.
     """
+    if published is None and (header_year := find_publication_year(text)) is not None:
+        published_year = header_year  # a date line with a year alone is still a publication date
+        title_years = {int(y) for y in _TITLE_YEAR.findall(title or "")}
+        if len(title_years) == 1 and published_year - 1 <= (year := title_years.pop()) <= published_year:
+            return year, "title_year"
+        return published_year, "publication_year_line"
     if published is not None:
         title_years = {int(y) for y in _TITLE_YEAR.findall(title or "")}
         if len(title_years) == 1 and published.year - 1 <= (year := title_years.pop()) <= published.year:

@@ -253,6 +253,8 @@ def _is_value(text: str, token: NumberToken) -> bool:
             return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
     if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
+    if token.kind == "count" and token.value in (2.3, 3.4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
+        return False  # 'mức độ 3,4': levels 3 and 4, not 3.4
     if token.kind == "percent" and token.value > 100:
         return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
     if token.kind == "count" and cues.SKIP_AFTER.exact.match(text, token.end, token.end + 20):  # anchored: no need to lowercase
@@ -635,6 +637,11 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
                 if wide is None or wide.start() < part.start():
                     drop(token, "a figure of one ministry, department, district or level of government")
                     continue
+        if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
+            part_reason = _part_named_around(view, token, clause_before, head_end, indicator.code)
+            if part_reason is not None:
+                drop(token, part_reason)
+                continue
         if indicator.unit == "rank":
             ministry = _last(cues.MINISTRY, clause_before)
             offset = token.start - len(clause_before)
@@ -701,6 +708,31 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
         trace.extend((m.char_start, m.char_end, f"the same figure as another mention ({m.indicator_code} {m.value:g})")
                      for m in mentions if id(m) not in survivors)
     return kept
+
+
+# 'thành phố Buôn Ma Thuột', 'TP. Pleiku': a city of the province, unless the name is a province's.
+_CITY = re.compile(r"(?:[Tt]hành phố|TP\.?|Tp\.)\s*((?:[A-ZĐÀ-Ỹ][^\s,.;:()]*\s?){1,3})")
+# '788 dịch vụ công cấp tỉnh, 1.068 dịch vụ công cấp huyện': a count of one level of government.
+_LEVEL_AFTER = re.compile(r"[^\d.;,:()]{0,40}?\bcấp (?:tỉnh|huyện|xã)\b")
+# '14 TTHC ban hành mới; sửa đổi, bổ sung 172 TTHC; bãi bỏ 15 TTHC': changes to the procedures, not those in force
+# ('công bố 2.193 thủ tục' publishes the set in force: not a change).
+_CHANGE_WORDS = r"(?:ban hành mới|mới|sửa đổi|bổ sung|bãi bỏ|bị bãi bỏ|cắt giảm|được cắt giảm|đơn giản hóa|đơn giản hoá|thay thế)"
+_PROCEDURES_CHANGED_BEFORE = re.compile(rf"{_CHANGE_WORDS}\s*(?:,\s*{_CHANGE_WORDS}\s*)?$", re.IGNORECASE)
+_PROCEDURES_CHANGED_AFTER = re.compile(rf"\s*(?:TTHC|thủ tục hành chính|thủ tục)\s+(?:được\s+)?{_CHANGE_WORDS}(?!\w)",
+                                       re.IGNORECASE)
+
+
+def _part_named_around(view: str, token: NumberToken, clause_before: str, head_end: int, indicator: str) -> str | None:
+    """Why a figure belongs to a part of the province or to a change of its procedures, if it does."""
+    for city in _CITY.finditer(clause_before[-80:]):
+        if not find_places(city.group(0)) and not find_places(city.group(1)):
+            return "a figure of a city of the province ('thành phố Buôn Ma Thuột'), not of the province"
+    if _LEVEL_AFTER.match(view, token.end, head_end):
+        return "a figure of one level of government, named after it ('... dịch vụ công cấp huyện')"
+    if indicator == "procedures_total" and (_PROCEDURES_CHANGED_BEFORE.search(clause_before[-40:])
+                                            or _PROCEDURES_CHANGED_AFTER.match(view, token.end, head_end)):
+        return "procedures added, amended or abolished, not those in force"
+    return None
 
 
 def _framed(view: str, token: NumberToken, head_end: int, sentence: str, topic: Topic, sentence_span: tuple[int, int],

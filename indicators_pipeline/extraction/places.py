@@ -94,6 +94,16 @@ def find_national(text: str, start: int = 0, end: int | None = None) -> list[tup
 _HEADER_CHARS = 600
 
 
+# A provincial newspaper's initials opening the body: '(GLO)- ', 'BDK - '.
+_DATELINE_INITIALS = re.compile(r"(?m)^\s*\(?([A-ZĐ]{2,5})\)?\s*[-–—]")
+# The country's own systems and the bodies that report on them.
+_NATIONAL_SOURCE = re.compile(r"Cổng Dịch vụ công quốc gia|Văn phòng Chính phủ|Bộ Thông tin và Truyền thông|Bộ TT&TT"
+                              r"|[Cc]ả nước|[Tt]oàn quốc|[Tt]rục liên thông văn bản quốc gia", re.IGNORECASE)
+# An article about one province that never names it still speaks of it: 'toàn tỉnh', 'trên địa bàn tỉnh'.
+_PROVINCE_ITSELF = re.compile(r"(?<!\w)(?:toàn tỉnh|địa bàn tỉnh|của tỉnh|tỉnh đã|tỉnh ta|UBND tỉnh|Tỉnh ủy|toàn thành phố"
+                              r"|địa bàn thành phố|thành phố đã)(?!\w)", re.IGNORECASE)
+
+
 def article_province(title: str, text: str) -> str | None:
     """The province an article is about: named in the title, the header and 'tỉnh X' in the body.
 
@@ -103,6 +113,10 @@ def article_province(title: str, text: str) -> str | None:
     scores: Counter[str] = Counter()
     for place in find_places(title):
         scores[place.province_code] += 6
+    if (initials := _DATELINE_INITIALS.search(text[:_HEADER_CHARS])) is not None:
+        code = reference.newspaper_provinces().get(initials.group(1))
+        if code is not None:  # '(GLO)- Ngày 29-1, ...': the province's own newspaper speaks of the province
+            scores[code] += 6
     for place in find_places(text):
         weight = 2 if place.titled else 1
         if place.start < _HEADER_CHARS:
@@ -110,7 +124,10 @@ def article_province(title: str, text: str) -> str | None:
         scores[place.province_code] += weight
     if not scores:
         # 'Cả nước cung cấp 4.510 dịch vụ công trực tuyến': an overview of the country names no province.
-        return reference.NATIONAL_CODE if find_national(title) else None
+        # So does a ministry's report on the national systems, which never speaks of 'the province'.
+        national_body = bool(find_national(title)) or (_NATIONAL_SOURCE.search(text) is not None
+                                                       and _PROVINCE_ITSELF.search(text) is None)
+        return reference.NATIONAL_CODE if national_body else None
     (best, best_score), (_, runner_up) = (scores.most_common(2) + [(None, 0)])[:2]
     if best_score == runner_up:
         return None  # an overview naming several provinces alike ('Bình Phước, Đắk Lắk, ...') is about none of them

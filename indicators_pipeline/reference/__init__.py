@@ -90,6 +90,13 @@ def provinces_2025() -> dict[str, Province2025]:
     }
 
 
+@functools.cache
+def newspaper_provinces() -> dict[str, str]:
+    """Provincial newspapers' initials, as they open an article ('(GLO)-', 'BDK -'), to the GSO code of their province."""
+    by_name = {p.name: p.code for p in provinces().values()}
+    return {row["initials"]: by_name[row["province"]] for row in _rows("newspapers.csv")}
+
+
 def unit_2025_of(province_code: str) -> Province2025:
     """The 2025 unit that took in a pre-2025 province."""
     for unit in provinces_2025().values():
