@@ -185,3 +185,27 @@ def test_dossiers_broken_down_by_channel_with_the_channel_first():
 def test_the_total_of_services_with_the_province_named_between_label_and_figure():
     text = "Năm 2023, tổng số dịch vụ công trực tuyến (DVCTT) của tỉnh là 1.310/1.650 thủ tục."
     assert facts(text, GIA_LAI_2023) == {("online_services_total", 1310.0, "64", 2023)}
+
+
+def test_dossiers_by_channel_inside_parentheses_and_resolved_with_the_verb_after_the_noun():
+    text = ("Năm 2023, toàn tỉnh tiếp nhận 64.210 hồ sơ (trực tuyến 51.004 hồ sơ, trực tiếp 13.206 hồ sơ). "
+            "Trong đó: 60.118 hồ sơ đã được giải quyết, 2.300 hồ sơ giải quyết quá hạn.")
+    assert facts(text, GIA_LAI_2023) == {("dossiers_received", 64210.0, "64", 2023), ("dossiers_online", 51004.0, "64", 2023),
+                                         ("dossiers_offline", 13206.0, "64", 2023), ("dossiers_resolved", 60118.0, "64", 2023)}
+
+
+def test_mailboxes_are_no_households():
+    text = "Năm 2023, tỉnh đã cấp 6.140 hộp thư điện tử công vụ cho cán bộ."
+    assert facts(text, GIA_LAI_2023) == {("email_accounts", 6140.0, "64", 2023)}
+
+
+def test_early_alone_is_a_part_of_on_time_but_on_time_and_early_together_is_the_share():
+    text = ("Năm 2023, có 58,2% hồ sơ giải quyết trước hạn. Tỷ lệ trả kết quả đúng, trước hạn là 96,1%; "
+            "tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn đạt 97%.")
+    assert facts(text, GIA_LAI_2023) == {("dossiers_ontime_pct", 96.1, "64", 2023), ("dossiers_ontime_pct", 97.0, "64", 2023)}
+
+
+def test_the_city_that_is_the_province_speaks_of_the_province():
+    can_tho = ArticleContext(province_code="92", reference_year=2025)
+    assert facts("Năm 2025, trên địa bàn thành phố đang thực hiện 2.106 thủ tục hành chính.", can_tho) == {
+        ("procedures_total", 2106.0, "92", 2025)}

@@ -195,6 +195,9 @@ HEAD_CUES: tuple[Cue, ...] = (
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.
     Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)"), hints=("hồ sơ",)),
     Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)"), hints=("hồ sơ",)),
+    # The verb after the noun: 'Trong đó: 181.579 hồ sơ đã được giải quyết' (not 'hồ sơ giải quyết đúng hạn', a share's count).
+    Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:đã\s+)?(?:được\s+)?giải quyết(?!\s*(?:đúng|trước|sớm|quá|trễ) hạn|\s+trực tuyến)"),
+        hints=("giải quyết",)),
     Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
     Cue("dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
     Cue("documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)"), hints=("văn bản",)),
@@ -212,7 +215,8 @@ HEAD_CUES: tuple[Cue, ...] = (
 # Label cues: the phrase that names what a figure measures, standing before it.
 _PROCEDURE = r"(?:\s+(?:TTHC|thủ tục hành chính))?"  # 'số hồ sơ (TTHC) giải quyết (TTHC) là ...'
 LABEL_CUES: tuple[Cue, ...] = (
-    Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|trước hạn|đúng và trước hạn|trước và đúng hạn"), hints=("hạn",)),
+    # On time is early and on time together: 'trước hạn' alone is the early part only.
+    Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|đúng(?:,| và|, và)\s*trước hạn|trước hạn(?=\s*(?:,|và)\s*(?:\d[\d,.]*\s*%\s*)?đúng hạn)"), hints=("hạn",)),
     Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?"), hints=("phát sinh",)),
     Cue("online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình"), hints=("toàn trình",)),
     Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến"), hints=("trực tuyến", "qua mạng")),
@@ -238,9 +242,9 @@ LABEL_CUES: tuple[Cue, ...] = (
     Cue("dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
     Cue("dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
     # A breakdown by channel, the channel first: 'trong đó: trực tuyến 107.152 hồ sơ; trực tiếp và qua bưu chính 8.713 hồ sơ'.
-    Cue("dossiers_online", COUNT, label=_rx(r"(?:^|[:;,]|trong đó)\s*(?:nộp |tiếp nhận )?(?:trực tuyến|qua mạng)\s*(?:là|:)?\s*$"),
+    Cue("dossiers_online", COUNT, label=_rx(r"(?:^|[:;,(]|trong đó)\s*(?:nộp |tiếp nhận )?(?:trực tuyến|qua mạng)\s*(?:là|:)?\s*$"),
         hints=("trực tuyến", "qua mạng")),
-    Cue("dossiers_offline", COUNT, label=_rx(r"(?:^|[:;,]|trong đó)\s*(?:nộp |tiếp nhận )?trực tiếp(?: và qua [^\d;:]{0,40})?\s*(?:là|:)?\s*$"),
+    Cue("dossiers_offline", COUNT, label=_rx(r"(?:^|[:;,(]|trong đó)\s*(?:nộp |tiếp nhận )?trực tiếp(?: và qua [^\d;:]{0,40})?\s*(?:là|:)?\s*$"),
         hints=("trực tiếp",)),
     Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
     Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
@@ -329,7 +333,7 @@ PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa b
 # A percent that compares with another period or total: 'bằng 205,6% so với quý I', 'vượt 90% tổng số của cả năm 2021'.
 NOT_A_SHARE_HEAD = _rx(r"^\W*(?:so với|tổng số của|số [^\d.;]{0,30} của (?:cả )?(?:năm|quý|tháng|cùng kỳ|kỳ trước)"
                        r"|của (?:cả )?(?:năm|quý|tháng|cùng kỳ|kỳ trước)|cùng kỳ)")
-NOT_A_FIGURE_HEAD = _rx(r"^\W*(?:bậc|lần|người|cán bộ(?!.{0,80}(?:hộp thư|thư điện tử))|công chức|đoàn viên|hộ|ha\b|km|tin, bài|tin bài|bài viết|lượt|năm\b|tháng|ngày|giờ|phút|đơn vị.{0,40}ISO|cơ quan.{0,40}ISO|nhiệm vụ|dự án|đề án|ứng dụng|phần mềm|CSDL|cơ sở dữ liệu)")
+NOT_A_FIGURE_HEAD = _rx(r"^\W*(?:bậc|lần|người|cán bộ(?!.{0,80}(?:hộp thư|thư điện tử))|công chức|đoàn viên|hộ(?!\w)|ha\b|km|tin, bài|tin bài|bài viết|lượt|năm\b|tháng|ngày|giờ|phút|đơn vị.{0,40}ISO|cơ quan.{0,40}ISO|nhiệm vụ|dự án|đề án|ứng dụng|phần mềm|CSDL|cơ sở dữ liệu)")
 
 AT_LEAST = AtEnd(r"(?:ít nhất|tối thiểu)\s*$", ("ít nhất", "tối thiểu"))
 QUALIFIERS: tuple[tuple[str, Caseless], ...] = (
@@ -358,7 +362,7 @@ AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     # '100% TTHC đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình'
     Cue("online_services_full_pct", PERCENT, head=_rx(r"^\W*(?:thủ tục hành chính|TTHC|dịch vụ công|DVC)[^.;%]{0,70}?(?:dịch vụ công|DVC)(?:TT| trực tuyến)? toàn trình"), hints=("toàn trình",)),
-    Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,50}(?:đúng hạn|trước hạn)"), hints=("hồ sơ",)),
+    Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ[^\d%.;]{0,50}(?:đúng hạn|đúng(?:,| và|, và)\s*trước hạn|trước hạn,? và đúng hạn)"), hints=("hồ sơ",)),
     Cue("documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)"), hints=("văn bản",)),
     Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)"), hints=("hồ sơ",)),
     Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến"), hints=("hồ sơ",)),

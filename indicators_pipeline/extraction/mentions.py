@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import bisect
 import functools
+import itertools
 import operator
 import re
 from collections import Counter
@@ -711,7 +712,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
 
 
 # 'thành phố Buôn Ma Thuột', 'TP. Pleiku': a city of the province, unless the name is a province's.
-_CITY = re.compile(r"(?:[Tt]hành phố|TP\.?|Tp\.)\s*((?:[A-ZĐÀ-Ỹ][^\s,.;:()]*\s?){1,3})")
+_CITY = re.compile(r"(?:[Tt]hành phố|TP\.?|Tp\.)\s*(\w[^\s,.;:()]*(?:\s\w[^\s,.;:()]*){0,2})")
 # '788 dịch vụ công cấp tỉnh, 1.068 dịch vụ công cấp huyện': a count of one level of government.
 _LEVEL_AFTER = re.compile(r"[^\d.;,:()]{0,40}?\bcấp (?:tỉnh|huyện|xã)\b")
 # '14 TTHC ban hành mới; sửa đổi, bổ sung 172 TTHC; bãi bỏ 15 TTHC': changes to the procedures, not those in force
@@ -725,7 +726,8 @@ _PROCEDURES_CHANGED_AFTER = re.compile(rf"\s*(?:TTHC|thủ tục hành chính|th
 def _part_named_around(view: str, token: NumberToken, clause_before: str, head_end: int, indicator: str) -> str | None:
     """Why a figure belongs to a part of the province or to a change of its procedures, if it does."""
     for city in _CITY.finditer(clause_before[-80:]):
-        if not find_places(city.group(0)) and not find_places(city.group(1)):
+        name = " ".join(w for w in itertools.takewhile(lambda w: w[0].isupper(), city.group(1).split()))
+        if name and not find_places(city.group(0)) and not find_places(name):
             return "a figure of a city of the province ('thành phố Buôn Ma Thuột'), not of the province"
     if _LEVEL_AFTER.match(view, token.end, head_end):
         return "a figure of one level of government, named after it ('... dịch vụ công cấp huyện')"
