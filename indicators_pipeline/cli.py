@@ -96,7 +96,14 @@ def _metadata_lines(metadata) -> list[str]:
     lines = []
     for key, entry in metadata.items():
         value = getattr(entry, "value", entry)
-        if isinstance(value, str) and "\n" in value:
+        records = getattr(value, "records", None)
+        if records is not None:  # a table of cases (TableMetadataValue): one line per row
+            lines.append(f"    {key}:")
+            lines.extend("      " + "; ".join(f"{k}={v}" for k, v in r.data.items() if v is not None)[:200]
+                         for r in records[:MAX_CASE_LINES])
+            if len(records) > MAX_CASE_LINES:
+                lines.append(f"      … {len(records) - MAX_CASE_LINES} more")
+        elif isinstance(value, str) and "\n" in value:
             rows = [r for r in value.splitlines() if r.strip() and not set(r.strip()) <= set("|-: ")]
             lines.append(f"    {key}:")
             lines.extend(f"      {r.strip()[:200]}" for r in rows[:MAX_CASE_LINES])

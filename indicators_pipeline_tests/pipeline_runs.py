@@ -7,17 +7,21 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from indicators_pipeline.defs.curation import Curation
 from indicators_pipeline.defs.resources import RawFolder, Warehouse
 from indicators_pipeline.definitions import defs
 
 
 def materialize_all(raw_dir: Path, warehouse_file: Path, quality_dir: Path | None = None,
-                    instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+                    instance: dg.DagsterInstance | None = None,
+                    acknowledged: Path | None = None) -> dg.ExecuteInProcessResult:
+    """Every asset and check; acknowledged is the acknowledgement file (default: none, the repository's is not read)."""
     definitions = defs()
     return dg.materialize(
         [*definitions.assets, *definitions.asset_checks],
         resources={"warehouse": Warehouse(path=str(warehouse_file), quality_dir=str(quality_dir or warehouse_file.parent / "q")),
-                   "raw_folder": RawFolder(path=str(raw_dir))},
+                   "raw_folder": RawFolder(path=str(raw_dir)),
+                   "curation": Curation(acknowledged=str(acknowledged or warehouse_file.parent / "no_acknowledgements.csv"))},
         instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import dagster as dg
 import pytest
 
 from indicators_pipeline.warehouse import tables
@@ -87,7 +88,9 @@ def test_seed_inconsistency_is_a_finding_and_truncation_is_not(seeded_run):
     assert findings[findings["province_name"] == "Hậu Giang"].empty  # 166/1937 = 8.57 written 8,5%: truncation
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not evaluations["levels_within_procedures"].passed
-    assert evaluations["levels_within_procedures"].metadata["province"].value == "Đắk Lắk"
+    assert evaluations["levels_within_procedures"].severity == dg.AssetCheckSeverity.WARN  # the article's own sum
+    table = evaluations["levels_within_procedures"].metadata["findings_table"].value
+    assert [(r.data["province"], r.data["year"]) for r in table.records] == [("Đắk Lắk", "2017")]
     assert evaluations["level4_share_matches"].passed
     assert evaluations["fact_indicator_yearly_schema"].passed
 

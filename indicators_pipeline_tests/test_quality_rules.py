@@ -1,12 +1,24 @@
 """Consistency rules: real inconsistencies are caught, rounding and truncation are not alarms."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from indicators_pipeline.extraction.records import article_rows
 from indicators_pipeline.marts.facts import build_facts
-from indicators_pipeline.quality.rules import Figure, check_figures, quality_findings
+from indicators_pipeline.quality.acknowledgements import STALE, STALE_DOC
+from indicators_pipeline.quality.rules import (
+    RULE_DOCS,
+    RULE_NAMES,
+    RULES,
+    Figure,
+    check_figures,
+    finding_row,
+    quality_findings,
+    with_titles,
+)
 from indicators_pipeline.quality.tolerance import share_agrees
 
 
@@ -43,7 +55,7 @@ def test_levels_that_add_up_pass_and_those_that_do_not_fail():
     bad = _figures(online_services_level3=196, online_services_level4=331, online_services_level34=537)
     assert check_figures(ok) == []
     finding = check_figures(bad)[0]
-    assert finding.rule == "level3_plus_level4_equals_level34" and finding.severity == "error"
+    assert finding.rule == "level3_plus_level4_equals_level34" and finding.severity == "warn"  # the source's own fault
     assert finding.observed == "527" and "537" in finding.detail
 
 
@@ -97,7 +109,10 @@ def test_conflicting_sources_keep_exact_then_latest_and_are_flagged():
     fact = facts[facts["indicator_code"] == "dossiers_ontime_pct"].iloc[0]
     assert fact["value"] == 97.6 and fact["conflict"] and fact["n_articles"] == 3 and fact["province_name"] == "Nghệ An"
     findings = quality_findings(mentions, facts)
-    assert list(findings["rule"]) == ["sources_agree"] and findings["observed"].iloc[0] == "97.2|97.6|98"
+    assert list(findings["rule"]) == ["sources_agree"] and findings["observed"].iloc[0] == "97.2, 97.6, 98"
+    row = findings.iloc[0]  # every value with the article that reports it, no separator a table splits on
+    assert row["source_path"] == "b.txt; c.txt; a.txt" and row["indicator_codes"] == "dossiers_ontime_pct"
+    assert row["detail"] == "dossiers_ontime_pct: 97.2 in b.txt; 97.6 in c.txt; 98 in a.txt; kept 97.6"
 
 
 def test_findings_name_province_year_and_article():
@@ -107,3 +122,29 @@ def test_findings_name_province_year_and_article():
     row = findings.iloc[0]
     assert (row["province_name"], row["year"], row["rule"], row["source_path"]) == ("Nghệ An", 2021,
                                                                                   "level3_plus_level4_equals_level34", "d.txt")
+
+
+def test_every_rule_states_formula_tolerance_and_severity_and_only_a_wrong_published_number_is_an_error():
+    assert set(RULE_NAMES) == {r.__name__ for r in RULES} | {"sources_agree", "article_not_read", "row_quarantined"}
+    for name, doc in RULE_DOCS.items():
+        assert doc.formula and doc.tolerance and doc.severity in ("warn", "error"), name
+        assert f"Severity: {doc.severity}" in doc.describe() and "Formula:" in doc.describe(), name
+    assert {n for n, d in RULE_DOCS.items() if d.severity == "error"} == {"percent_in_range"}
+
+
+def test_a_share_finding_states_the_tolerance_of_its_written_precision():
+    finding = check_figures(_figures(online_services_total=1937, online_services_level4=166, online_services_level4_pct=12.5))[0]
+    assert finding.tolerance == "written with 1 decimals: rounds (±0.05) or truncates to it"
+
+
+def test_titles_follow_the_articles_of_a_finding():
+    findings = pd.DataFrame([finding_row(rule="sources_agree", article_id="a; b"), finding_row(rule="x", article_id=None)])
+    titled = with_titles(findings, {"a": "Title | A, with commas", "b": "B"})
+    assert titled["source_titles"].tolist() == ["Title | A, with commas; B", None]
+
+
+def test_the_readme_table_of_rules_names_every_rule_with_its_severity():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, doc in {**RULE_DOCS, STALE: STALE_DOC}.items():
+        line = next((l for l in readme.splitlines() if l.startswith(f"| `{name}`")), None)
+        assert line is not None and f"| {doc.severity} |" in line, name

@@ -9,17 +9,43 @@ from indicators_pipeline.warehouse.store import read_table, row_count
 from indicators_pipeline.warehouse.tables import Table
 
 _PREVIEW_ROWS = 10
-_PREVIEW_CHARS = 60
+_CELL_CHARS = 160  # a cell longer than this is cut at a word and ends with '…'
 
 
 def column_schema(table: Table) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(c.name, c.type, description=c.description) for c in table.columns])
 
 
-def preview(frame: pd.DataFrame, columns: list[str] | None = None) -> dg.MarkdownMetadataValue:
-    shown = frame[columns] if columns else frame
-    shown = shown.head(_PREVIEW_ROWS).astype(str).apply(lambda col: col.str.slice(0, _PREVIEW_CHARS))
-    return dg.MetadataValue.md(shown.to_markdown(index=False) if len(shown) else "_no rows_")
+def shorten(text: str, limit: int = _CELL_CHARS) -> str:
+    """text cut at the last word boundary before limit, marked with '…' (never mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) > limit // 2 else text[:limit]).rstrip(" ,;:") + " …"
+
+
+def _cell(value) -> str | None:
+    """Every cell as text: years are labels, not measures to chart, and nothing can break the table."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return shorten(str(value))
+
+
+def table_value(frame: pd.DataFrame, columns: list[str] | dict[str, str] | None = None,
+                limit: int | None = _PREVIEW_ROWS) -> dg.TableMetadataValue:
+    """Rows of a frame as a table the UI renders (not markdown): columns renamed by a dict {column: header}."""
+    names = dict(columns) if isinstance(columns, dict) else {c: c for c in (columns or frame.columns)}
+    shown = frame[list(names)] if limit is None else frame[list(names)].head(limit)
+    records = [dg.TableRecord({names[c]: _cell(v) for c, v in zip(names, row)})
+               for row in shown.itertuples(index=False, name=None)]
+    schema = dg.TableSchema(columns=[dg.TableColumn(header, "string") for header in names.values()])
+    return dg.MetadataValue.table(records=records, schema=schema)
+
+
+def preview(frame: pd.DataFrame, columns: list[str] | None = None) -> dg.TableMetadataValue:
+    return table_value(frame, columns)
 
 
 def _metadata(table: Table, rows: int, sample: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:

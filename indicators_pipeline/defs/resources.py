@@ -1,6 +1,7 @@
 """The warehouse and the raw folder, as resources: settings come from the environment at launch."""
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -121,10 +122,17 @@ class RawFolder(dg.ConfigurableResource):
         return settings.raw_dir(self.path)
 
 
+def setting(variable: str, default: str):
+    """A resource field that shows in the UI the setting it reads: the variable when set (resolved at launch), else the default."""
+    return dg.EnvVar(variable) if os.environ.get(variable) else default
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     # One process writes the working database at a time: steps run in the run's own process.
     return dg.Definitions(
-        resources={"warehouse": Warehouse(), "raw_folder": RawFolder()},
+        resources={"warehouse": Warehouse(path=setting("INDICATORS_WAREHOUSE", settings.DEFAULT_WAREHOUSE),
+                                          quality_dir=setting("INDICATORS_QUALITY_DIR", settings.DEFAULT_QUALITY_DIR)),
+                   "raw_folder": RawFolder(path=setting("INDICATORS_RAW_DIR", settings.DEFAULT_RAW_DIR))},
         executor=dg.in_process_executor,
     )

@@ -1,9 +1,13 @@
 """Consistency rules over the figures one article gives for one province and year.
 
 Each rule compares figures that must agree (level 3 + level 4 and the reported level-3+4 total,
-a count and its reported share, parts and the whole). A failed rule is a finding: `error` where the
-figures cannot all be true, `warn` where a reading (which denominator a share uses) may explain it.
-Figures are compared within one article: two articles rarely report the same moment.
+a count and its reported share, parts and the whole). Figures are compared within one article:
+two articles rarely report the same moment.
+
+Severity draws one line: a source that contradicts itself or another source is a finding about the
+data (`warn`): the pipeline did its job and the finding is shown on the table BI reads. `error` is
+kept for what makes a published number wrong whatever the sources say (a share outside 0-100
+reaching the facts means the row models let it through): the pipeline is not safe to trust.
 """
 from __future__ import annotations
 
@@ -12,8 +16,16 @@ from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
-from indicators_pipeline.quality.tolerance import count_agrees, share_agrees
+from indicators_pipeline.quality.tolerance import (
+    ABOUT_RELATIVE,
+    count_agrees,
+    count_tolerance,
+    share_agrees,
+    share_tolerance,
+)
 from indicators_pipeline.warehouse import tables
+
+WARN, ERROR = "warn", "error"
 
 
 @dataclass(frozen=True)
@@ -31,48 +43,82 @@ class Finding:
     observed: str
     detail: str
     indicator_codes: tuple[str, ...]
+    tolerance: str = ""
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What a rule checks, how closely and how badly a failure counts: the check's description."""
+
+    name: str
+    formula: str
+    tolerance: str
+    severity: str
+    why: str
+
+    def describe(self) -> str:
+        return f"{self.why} Formula: {self.formula}. Tolerance: {self.tolerance}. Severity: {self.severity}."
 
 
 Figures = dict[str, Figure]
 Rule = Callable[[Figures], Iterator[Finding]]
+
+_SOURCE_SAYS = "the article contradicts itself: a finding about the source, shown beside its figures"
+_COUNT_TOLERANCE = (f"exact; a figure written as approximate (khoảng) within {ABOUT_RELATIVE:.0%}; "
+                    "a bound (hơn, từ ... trở lên) only on its side")
+_SHARE_TOLERANCE = ("the precision the share is written with, rounded or truncated (8,5% covers 8.50-8.60); "
+                    f"khoảng within {ABOUT_RELATIVE:.0%}; hơn/trên a lower bound; "
+                    "any of the denominators listed may be the one the article means")
 
 
 def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _documented(rule: Rule, doc: RuleDoc) -> Rule:
+    rule.__name__ = doc.name
+    rule.doc = doc
+    return rule
+
+
 def _sum_rule(name: str, parts: tuple[str, ...], total: str) -> Rule:
     """The parts add up to the reported total."""
+    formula = f"{' + '.join(parts)} = {total}"
 
     def rule(f: Figures) -> Iterator[Finding]:
         if total in f and all(p in f for p in parts):
             computed = sum(f[p].value for p in parts)
             qualifier = "about" if any(f[p].qualifier == "about" for p in parts) else f[total].qualifier
             if not count_agrees(computed, f[total].value, qualifier) and not count_agrees(f[total].value, computed, qualifier):
-                yield Finding(name, "error", f"{' + '.join(parts)} = {total}", _fmt(computed),
+                yield Finding(name, WARN, formula, _fmt(computed),
                               f"{' + '.join(_fmt(f[p].value) for p in parts)} = {_fmt(computed)}, but the article reports "
-                              f"{total} = {_fmt(f[total].value)}", (*parts, total))
-    rule.__name__ = name
-    return rule
+                              f"{total} = {_fmt(f[total].value)}", (*parts, total), count_tolerance(qualifier))
+
+    return _documented(rule, RuleDoc(name, formula, _COUNT_TOLERANCE, WARN,
+                                     f"The levels an article lists add up to the total it reports; if not, {_SOURCE_SAYS}."))
 
 
-def _at_most_rule(name: str, parts: tuple[str, ...], whole: str, severity: str = "error") -> Rule:
+def _at_most_rule(name: str, parts: tuple[str, ...], whole: str) -> Rule:
     """The parts do not exceed the whole (online dossiers are among those received)."""
+    formula = f"{' + '.join(parts)} <= {whole}"
 
     def rule(f: Figures) -> Iterator[Finding]:
         present = [p for p in parts if p in f]
         if whole in f and len(present) == len(parts):
             computed = sum(f[p].value for p in present)
             if computed > f[whole].value * 1.000001 and f[whole].qualifier == "exact":
-                yield Finding(name, severity, f"{' + '.join(parts)} <= {whole}", _fmt(computed),
+                yield Finding(name, WARN, formula, _fmt(computed),
                               f"{' + '.join(_fmt(f[p].value) for p in parts)} = {_fmt(computed)} exceeds {whole} = "
-                              f"{_fmt(f[whole].value)}", (*parts, whole))
-    rule.__name__ = name
-    return rule
+                              f"{_fmt(f[whole].value)}", (*parts, whole), "exact (relative 0.0001 %)")
+
+    return _documented(rule, RuleDoc(name, formula, "exact (relative 0.0001 %); checked only when the whole is exact",
+                                     WARN, f"Parts cannot exceed their whole; if they do, {_SOURCE_SAYS}."))
 
 
 def _share_rule(name: str, numerator: tuple[str, ...], share: str, denominators: tuple[tuple[str, ...], ...]) -> Rule:
     """A reported share agrees with its count over one of the denominators the article may mean."""
+    top_words = " + ".join(numerator)
+    formula = f"{share} = 100 * ({top_words}) / (" + " or ".join(" + ".join(d) for d in denominators) + ")"
 
     def rule(f: Figures) -> Iterator[Finding]:
         if share not in f or not all(n in f for n in numerator):
@@ -90,20 +136,28 @@ def _share_rule(name: str, numerator: tuple[str, ...], share: str, denominators:
                     return
         if tried:
             denominator, computed = tried[0]
-            yield Finding(name, "warn", f"{share} = 100 * {'+'.join(numerator)} / {'+'.join(denominator)} = {_fmt(computed)}",
+            yield Finding(name, WARN, f"{share} = 100 * {'+'.join(numerator)} / {'+'.join(denominator)} = {_fmt(computed)}",
                           _fmt(f[share].value),
                           f"reported share {_fmt(f[share].value)}% does not match "
                           + "; ".join(f"{_fmt(top)} / {_fmt(sum(f[d].value for d in den))} = {_fmt(c)}%" for den, c in tried),
-                          (*numerator, share, *{d for den, _ in tried for d in den}))
-    rule.__name__ = name
-    return rule
+                          (*numerator, share, *dict.fromkeys(d for den, _ in tried for d in den)),
+                          share_tolerance(f[share].decimals, f[share].qualifier))
+
+    return _documented(rule, RuleDoc(name, formula, _SHARE_TOLERANCE, WARN,
+                                     f"A reported share agrees with the counts the article gives; if not, {_SOURCE_SAYS}."))
 
 
-def percent_in_range(f: Figures) -> Iterator[Finding]:
+def _percent_in_range(f: Figures) -> Iterator[Finding]:
     for code, figure in f.items():
         if code.endswith("_pct") and not 0 <= figure.value <= 100:
-            yield Finding("percent_in_range", "error", "0 <= value <= 100", _fmt(figure.value),
-                          f"{code} = {_fmt(figure.value)}% is not a share", (code,))
+            yield Finding("percent_in_range", ERROR, "0 <= value <= 100", _fmt(figure.value),
+                          f"{code} = {_fmt(figure.value)}% is not a share", (code,), "none")
+
+
+percent_in_range = _documented(_percent_in_range, RuleDoc(
+    "percent_in_range", "0 <= share <= 100 for every *_pct figure among the mentions", "none", ERROR,
+    "A share outside 0-100 among the mentions the facts are chosen from would be published as a wrong number: "
+    "the mention model should have quarantined it, so the pipeline's own guard failed."))
 
 
 SERVICE_DENOMINATORS = (("procedures_total",), ("online_services_total",))
@@ -123,13 +177,33 @@ RULES: tuple[Rule, ...] = (
     _share_rule("active_share_matches", ("online_services_active",), "online_services_active_pct",
                 (("online_services_total",), ("online_services_full", "online_services_partial"), ("procedures_total",))),
     _at_most_rule("dossiers_online_within_received", ("dossiers_online",), "dossiers_received"),
-    _at_most_rule("dossiers_resolved_within_received", ("dossiers_resolved",), "dossiers_received", severity="warn"),
+    _at_most_rule("dossiers_resolved_within_received", ("dossiers_resolved",), "dossiers_received"),
     _share_rule("dossiers_online_share_matches", ("dossiers_online",), "dossiers_online_pct", (("dossiers_received",),)),
     percent_in_range,
 )
 
-
 SOURCES_AGREE = "sources_agree"  # the cross-article rule: one province-year-indicator, one value
+_SAME_VALUE = "equal to 4 decimals"
+ARTICLE_NOT_READ = "article_not_read"  # reading or extracting one article raised: it is left out
+ROW_QUARANTINED = "row_quarantined"  # a row failed its model: it is kept aside, out of facts and rollups
+SET_ASIDE_RULES = (ARTICLE_NOT_READ, ROW_QUARANTINED)
+
+RULE_DOCS: dict[str, RuleDoc] = {
+    **{rule.doc.name: rule.doc for rule in RULES},
+    SOURCES_AGREE: RuleDoc(
+        SOURCES_AGREE, "every mention of one province x year x indicator reports the same value", _SAME_VALUE, WARN,
+        "Sources (or one article twice) disagree on a figure: the fact keeps exact over approximate, then the latest "
+        "article, then the most reported value, and says conflict = true; the finding names every value and its article."),
+    ARTICLE_NOT_READ: RuleDoc(
+        ARTICLE_NOT_READ, "every file of the raw folder that became an article was read and extracted", "none", WARN,
+        "Reading or extracting one article raised: it is left out of this refresh (staging.extraction_errors), "
+        "the others are published."),
+    ROW_QUARANTINED: RuleDoc(
+        ROW_QUARANTINED, "every mention, fact and rollup row passes its pandera model", "none", WARN,
+        "A row failed its model (an absurd value, a year after its publication): it is kept in "
+        "staging.quarantined_rows, out of facts and rollups. Many at once fail the blocking schema check instead."),
+}
+RULE_NAMES: tuple[str, ...] = tuple(RULE_DOCS)
 
 
 def check_figures(figures: Figures) -> list[Finding]:
@@ -138,6 +212,7 @@ def check_figures(figures: Figures) -> list[Finding]:
 
 _GROUP_COLUMNS = ("article_id", "source_path", "province_code", "province_name", "year")
 _ROW_COLUMNS = (*_GROUP_COLUMNS, "indicator_code", "value", "qualifier", "decimals")
+LIST_SEPARATOR = "; "  # several articles in one cell: titles may hold '|' and ','
 
 # Rows for the per-article rules, in group order and, within a group, in text order (first figure wins).
 RULE_ROWS_SQL = f"""
@@ -145,10 +220,10 @@ SELECT {", ".join(_ROW_COLUMNS)} FROM {{mentions}}
 WHERE year IS NOT NULL AND province_name IS NOT NULL
 ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code
 """
-# The values reported for each fact key that more than one value was reported for.
+# What each article reported for every fact key that more than one value was reported for.
 REPORTED_SQL = """
 SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year, indicator_code,
-       list(DISTINCT value ORDER BY value) AS reported_values
+       list(DISTINCT struct_pack(value := value, source_path := source_path, article_id := article_id)) AS reports
 FROM {mentions}
 WHERE year IS NOT NULL AND province_name IS NOT NULL
 GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1
@@ -157,6 +232,14 @@ GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def finding_row(**values) -> dict:
+    """One row of marts.quality_findings: columns not given are empty, nothing is acknowledged yet."""
+    row = dict.fromkeys(tables.QUALITY_FINDINGS.column_names)
+    row["acknowledged"] = False
+    row.update(values)
+    return row
 
 
 def article_findings(rows: Iterable[tuple]) -> list[dict]:
@@ -170,10 +253,10 @@ def article_findings(rows: Iterable[tuple]) -> list[dict]:
             return
         article_id, source_path, code, name, year = current
         for finding in check_figures(figures):
-            out.append(dict(province_code=code, province_name=name, year=year, rule=finding.rule,
-                            severity=finding.severity, expected=finding.expected, observed=finding.observed,
-                            detail=finding.detail, article_id=article_id, source_path=source_path,
-                            indicator_codes="|".join(finding.indicator_codes)))
+            out.append(finding_row(province_code=code, province_name=name, year=year, rule=finding.rule,
+                                   severity=finding.severity, expected=finding.expected, observed=finding.observed,
+                                   tolerance=finding.tolerance, detail=finding.detail, article_id=article_id,
+                                   source_path=source_path, indicator_codes="|".join(finding.indicator_codes)))
 
     for article_id, source_path, code, name, year, indicator, value, qualifier, decimals in rows:
         key = (article_id, source_path, None if _missing(code) else code, name, int(year))
@@ -186,17 +269,26 @@ def article_findings(rows: Iterable[tuple]) -> list[dict]:
     return out
 
 
-def conflict_findings(facts: pd.DataFrame, reported: dict[tuple, list[float]]) -> list[dict]:
-    """One finding per fact whose sources disagree; reported maps (code or '', name, year, indicator) to values."""
+def conflict_findings(facts: pd.DataFrame, reported: dict[tuple, list[dict]]) -> list[dict]:
+    """One finding per fact whose sources disagree, naming each value and the articles that report it.
+
+    reported maps (code or '', name, year, indicator) to reports {value, source_path, article_id}.
+    """
     out = []
     for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False):
-        values = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []))
-        out.append(dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
-                        rule=SOURCES_AGREE, severity="warn", expected=_fmt(fact.value),
-                        observed="|".join(_fmt(v) for v in values),
-                        detail=f"{fact.indicator_code}: sources report {', '.join(_fmt(v) for v in values)}; "
-                               f"kept {_fmt(fact.value)}", article_id=None, source_path=None,
-                        indicator_codes=fact.indicator_code))
+        reports = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []),
+                         key=lambda r: (r["value"], r["source_path"] or ""))
+        by_value: dict[str, list[str]] = {}
+        for report in reports:
+            by_value.setdefault(_fmt(report["value"]), []).append(report["source_path"])
+        paths = list(dict.fromkeys(r["source_path"] for r in reports))
+        out.append(finding_row(
+            province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year), rule=SOURCES_AGREE,
+            severity=WARN, expected=_fmt(fact.value), observed=", ".join(by_value), tolerance=_SAME_VALUE,
+            detail=f"{fact.indicator_code}: " + "; ".join(f"{v} in {', '.join(p)}" for v, p in by_value.items())
+                   + f"; kept {_fmt(fact.value)}",
+            article_id=LIST_SEPARATOR.join(dict.fromkeys(r["article_id"] for r in reports)),
+            source_path=LIST_SEPARATOR.join(paths), indicator_codes=fact.indicator_code))
     return out
 
 
@@ -213,32 +305,44 @@ def findings_from(con, mentions_table: str, facts: pd.DataFrame) -> pd.DataFrame
 
     found = article_findings(rows())
     reported = {tuple(r[:4]): list(r[4]) for r in con.execute(REPORTED_SQL.format(mentions=mentions_table)).fetchall()}
-    return pd.DataFrame(found + conflict_findings(facts, reported), columns=tables.QUALITY_FINDINGS.column_names)
+    return _frame(found + conflict_findings(facts, reported))
 
 
-ARTICLE_NOT_READ = "article_not_read"  # reading or extracting one article raised: it is left out
-ROW_QUARANTINED = "row_quarantined"  # a row failed its model: it is kept aside, out of facts and rollups
-SET_ASIDE_RULES = (ARTICLE_NOT_READ, ROW_QUARANTINED)
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=tables.QUALITY_FINDINGS.column_names)
+    frame["acknowledged"] = frame["acknowledged"].fillna(False).astype(bool)
+    return frame
 
 
 def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.DataFrame:
     """One warning per article that could not be read and per quarantined row: the data's fault, named."""
-    out = [dict(province_code=None, province_name=None, year=None, rule=ARTICLE_NOT_READ, severity="warn",
-                expected="the article is read", observed=f"{e.error_class} at {e.stage}",
-                detail=f"{e.source_path}: {e.stage} raised {e.error_class}: {e.message}",
-                article_id=e.article_id, source_path=e.source_path, indicator_codes=None)
+    out = [finding_row(rule=ARTICLE_NOT_READ, severity=WARN, expected="the article is read",
+                       observed=f"{e.error_class} at {e.stage}", tolerance="none",
+                       detail=f"{e.source_path}: {e.stage} raised {e.error_class}: {e.message}",
+                       article_id=e.article_id, source_path=e.source_path)
            for e in errors.itertuples(index=False)]
     for row_id, rows in quarantined.groupby("row_id", sort=True):
         first = rows.iloc[0]
         checks = "; ".join(dict.fromkeys(rows["check_name"].astype(str)))
         year = None if pd.isna(first["year"]) else int(first["year"])
-        out.append(dict(province_code=None, province_name=None if pd.isna(first["province_name"]) else first["province_name"],
-                        year=year, rule=ROW_QUARANTINED, severity="warn", expected=checks,
-                        observed=_fmt(float(first["value"])) if pd.notna(first["value"]) else "",
-                        detail=f"{first['source_table']} row {row_id} quarantined: {checks}",
-                        article_id=first["article_id"], source_path=first["source_path"],
-                        indicator_codes=first["indicator_code"]))
-    return pd.DataFrame(out, columns=tables.QUALITY_FINDINGS.column_names)
+        out.append(finding_row(province_name=None if pd.isna(first["province_name"]) else first["province_name"],
+                               year=year, rule=ROW_QUARANTINED, severity=WARN, expected=checks,
+                               observed=_fmt(float(first["value"])) if pd.notna(first["value"]) else "",
+                               tolerance="none", detail=f"{first['source_table']} row {row_id} quarantined: {checks}",
+                               article_id=first["article_id"], source_path=first["source_path"],
+                               indicator_codes=first["indicator_code"]))
+    return _frame(out)
+
+
+def with_titles(findings: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """source_titles filled from the articles' headlines (article_id -> title), in source_path's order."""
+    def titles_of(article_ids) -> str | None:
+        if _missing(article_ids) or not article_ids:
+            return None
+        named = [titles.get(a) for a in str(article_ids).split(LIST_SEPARATOR)]
+        return LIST_SEPARATOR.join(t for t in named if t) or None
+
+    return findings.assign(source_titles=findings["article_id"].map(titles_of)) if len(findings) else findings
 
 
 def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:

@@ -30,3 +30,22 @@ def count_agrees(computed: float, reported: float, qualifier: str = "exact") -> 
     if qualifier in ("more_than", "at_least"):
         return computed >= reported
     return math.isclose(computed, reported, abs_tol=1e-9)
+
+
+def share_tolerance(decimals: int, qualifier: str = "exact") -> str:
+    """share_agrees' tolerance for one reported share, in words a finding can show."""
+    step = 10.0 ** (-decimals)
+    if qualifier == "about":
+        return f"about: within {ABOUT_RELATIVE:.0%} (at least {step:g})"
+    if qualifier in ("more_than", "at_least"):
+        return f"a lower bound: computed >= reported - {step / 2:g}"
+    return f"written with {decimals} decimals: rounds (±{step / 2:g}) or truncates to it"
+
+
+def count_tolerance(qualifier: str = "exact") -> str:
+    """count_agrees' tolerance, in words a finding can show."""
+    if qualifier == "about":
+        return f"about: within {ABOUT_RELATIVE:.0%}"
+    if qualifier in ("more_than", "at_least"):
+        return "a lower bound: on its right side"
+    return "exact"

@@ -184,18 +184,23 @@ ROLLUPS = _t(
     ("value_weighted", "DOUBLE", "Share recomputed from summed numerator and denominator, where both are known"),
 )
 QUALITY_FINDINGS = _t(
-    "marts.quality_findings", "Every failed consistency rule.",
+    "marts.quality_findings",
+    "Every failed consistency rule, with its articles; acknowledged findings stay, marked (data/curation/acknowledged.csv).",
     ("province_code", "VARCHAR", "Province (or NULL for a merged unit)"),
     ("year", "INTEGER", "Year"),
-    ("rule", "VARCHAR", "Rule name"),
-    ("severity", "VARCHAR", "warn or error"),
+    ("rule", "VARCHAR", "Rule name (README: the table of rules)"),
+    ("severity", "VARCHAR", "warn (the data: a source contradicts itself or another) or error (a published number would be wrong)"),
     ("expected", "VARCHAR", "What the rule expected"),
     ("observed", "VARCHAR", "What the articles say"),
     ("detail", "VARCHAR", "Explanation with the figures"),
     ("province_name", "VARCHAR", "Province name"),
-    ("article_id", "VARCHAR", "Article the figures come from (NULL for cross-article findings)"),
-    ("source_path", "VARCHAR", "Its file"),
+    ("article_id", "VARCHAR", "Articles the figures come from, '; '-joined when several"),
+    ("source_path", "VARCHAR", "Their files, '; '-joined when several"),
     ("indicator_codes", "VARCHAR", "Indicators involved, '|'-joined"),
+    ("tolerance", "VARCHAR", "How far apart the figures may be before the rule fails"),
+    ("source_titles", "VARCHAR", "Headlines of the articles, '; '-joined when several"),
+    ("acknowledged", "BOOLEAN", "A reviewer acknowledged the finding: it is kept here but no longer fails its check"),
+    ("acknowledgement", "VARCHAR", "The acknowledgement's reason and who gave it"),
 )
 
 ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, EXTRACTION_ERRORS,

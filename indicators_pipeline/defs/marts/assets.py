@@ -3,21 +3,26 @@
 import dagster as dg
 import pandas as pd
 
+from indicators_pipeline.defs.curation import ACKNOWLEDGED, Curation
+from indicators_pipeline.defs.lineage import FACTS_LINEAGE, ROLLUPS_LINEAGE
 from indicators_pipeline.defs.metadata import coverage, table_metadata
 from indicators_pipeline.defs.resources import Warehouse
+from indicators_pipeline.defs.sources import REFERENCE_FILES
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
-from indicators_pipeline.quality.rules import findings_from, set_aside_findings
+from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
+from indicators_pipeline.quality.rules import findings_from, set_aside_findings, with_titles
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
 
 
-@dg.multi_asset(specs=[table_spec(tables.DIM_PROVINCE), table_spec(tables.DIM_PROVINCE_2025),
-                       table_spec(tables.DIM_INDICATOR)])
+@dg.multi_asset(specs=[table_spec(tables.DIM_PROVINCE).merge_attributes(deps=[REFERENCE_FILES["provinces"]]),
+                       table_spec(tables.DIM_PROVINCE_2025).merge_attributes(deps=[REFERENCE_FILES["provinces_2025"]]),
+                       table_spec(tables.DIM_INDICATOR).merge_attributes(deps=[REFERENCE_FILES["indicators"]])])
 def dimension_tables(warehouse: Warehouse):
     """The checked-in catalogue and province lists, as star-schema dimensions."""
     frames = {tables.DIM_PROVINCE: dimensions.dim_province(), tables.DIM_PROVINCE_2025: dimensions.dim_province_2025(),
@@ -54,6 +59,7 @@ def fact_indicator_yearly(warehouse: Warehouse):
     return dg.MaterializeResult(
         asset_key=key(tables.FACTS),
         metadata=table_metadata(tables.FACTS, facts, ["province_name", "year", "indicator_code", "value", "conflict"],
+                                **{"dagster/column_lineage": FACTS_LINEAGE},
                                 conflicts=int(facts["conflict"].astype(bool).sum()),
                                 quarantined_facts=int(screened.quarantined["row_id"].nunique()), **coverage(facts)),
     )
@@ -71,24 +77,37 @@ def rollup_indicator_yearly(warehouse: Warehouse):
         asset_key=key(tables.ROLLUPS),
         metadata=table_metadata(tables.ROLLUPS, screened.valid, ["year", "indicator_code", "grouping", "group_name",
                                                                   "n_provinces", "value_sum", "value_mean"],
+                                **{"dagster/column_lineage": ROLLUPS_LINEAGE},
                                 quarantined_rollups=int(screened.quarantined["row_id"].nunique())),
     )
 
 
-@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.MENTIONS, tables.FACTS, tables.ROLLUPS,
-                                                                  tables.EXTRACTION_ERRORS, tables.QUARANTINED_ROWS])])
-def quality_findings(warehouse: Warehouse):
-    """Every failed consistency rule, so BI can filter suspect province-years."""
+@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.ARTICLES, tables.MENTIONS, tables.FACTS, tables.ROLLUPS,
+                                                                  tables.EXTRACTION_ERRORS, tables.QUARANTINED_ROWS])
+                       .merge_attributes(deps=[ACKNOWLEDGED])])
+def quality_findings(warehouse: Warehouse, curation: Curation):
+    """Every failed consistency rule with its articles, acknowledged ones marked, so BI can filter suspect figures."""
+    acknowledged_file = curation.acknowledged_path
+    acks = read_acknowledgements(acknowledged_file)
     with warehouse.connect() as con:
         findings = findings_from(con, tables.MENTIONS.name, read_table(con, tables.FACTS))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
         findings = pd.concat([f for f in (findings, set_aside) if len(f)], ignore_index=True) if len(set_aside) else findings
+        titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
+        findings = acknowledge(with_titles(findings, titles), acks)
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
+    open_findings = findings[~findings["acknowledged"]]
     return dg.MaterializeResult(
         asset_key=key(tables.QUALITY_FINDINGS),
-        metadata=table_metadata(tables.QUALITY_FINDINGS, findings, ["province_name", "year", "rule", "severity", "detail"],
-                                errors=int((findings["severity"] == "error").sum()),
-                                warnings=int((findings["severity"] == "warn").sum())),
+        metadata=table_metadata(tables.QUALITY_FINDINGS, findings,
+                                ["province_name", "year", "rule", "severity", "indicator_codes", "observed", "detail",
+                                 "acknowledged"],
+                                errors=int((open_findings["severity"] == "error").sum()),
+                                warnings=int((open_findings["severity"] == "warn").sum()),
+                                acknowledged=int(findings["acknowledged"].sum()),
+                                stale_acknowledgements=int((findings["rule"] == STALE).sum()),
+                                acknowledgement_file=dg.MetadataValue.path(str(acknowledged_file)),
+                                acknowledgement_rows=len(acks)),
     )
 
 

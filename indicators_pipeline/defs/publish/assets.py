@@ -4,7 +4,7 @@ import dagster as dg
 from dagster._core.execution.stats import StepEventStatus
 
 from indicators_pipeline.defs.resources import Warehouse
-from indicators_pipeline.defs.specs import OWNERS, key
+from indicators_pipeline.defs.specs import MARTS_FRESHNESS, OWNERS, key
 from indicators_pipeline.warehouse import tables
 
 # Tables with an asset of their own; the incremental state tables ride along with raw and staging.
@@ -19,16 +19,24 @@ _TABLES = [t for t in tables.ALL_TABLES if t not in (tables.FILE_INVENTORY, tabl
     deps=[key(t) for t in _TABLES] + [dg.AssetKey(["marts", "bi_views"])],
     description="Copies the working database to a new file (explicit storage version) and renames it over "
                 "INDICATORS_WAREHOUSE: readers never see a half-written refresh, nor a lock error.",
+    freshness_policy=MARTS_FRESHNESS,  # what BI reads is what must not be a night late
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     failed = _failed_steps(context)
     if failed:  # publish only a working database every step of this very run completed
         raise dg.Failure(f"not published: steps of this run failed ({', '.join(failed)}); BI keeps the previous warehouse")
+    with warehouse.connect() as con:  # what the publication is made of, for the engineer who is asked about it
+        articles, facts, open_findings = con.execute(
+            "SELECT (SELECT count(*) FROM raw.articles), (SELECT count(*) FROM marts.fact_indicator_yearly), "
+            "(SELECT count(*) FROM marts.quality_findings WHERE NOT coalesce(acknowledged, false))").fetchall()[0]
     publication = warehouse.publish()
     context.log.info(f"published {publication.path} ({publication.byte_size} bytes)")
     metadata = {
         "path": dg.MetadataValue.path(str(publication.path)),
         "published_at": dg.MetadataValue.timestamp(publication.published_at),
+        "articles": int(articles),
+        "facts": int(facts),
+        "open_quality_findings": int(open_findings),
         "byte_size": publication.byte_size,
         "tables": publication.tables,
         "storage_version": publication.storage_version,

@@ -3,10 +3,10 @@
 import dagster as dg
 import pandas as pd
 
-from indicators_pipeline.defs.metadata import preview
+from indicators_pipeline.defs.metadata import preview, table_value
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
-from indicators_pipeline.quality import rules
+from indicators_pipeline.quality import acknowledgements, rules
 from indicators_pipeline.quality.quarantine import DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK, verdict
 from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
 from indicators_pipeline.warehouse import tables
@@ -59,29 +59,56 @@ mentions_schema = _schema_check(tables.MENTIONS, MentionModel, unique_key="menti
 facts_schema = _schema_check(tables.FACTS, FactModel)
 rollups_schema = _schema_check(tables.ROLLUPS, RollupModel)
 
-_RULE_NAMES = [r.__name__ for r in rules.RULES] + [rules.SOURCES_AGREE, *rules.SET_ASIDE_RULES]
+_RULE_DOCS = {**rules.RULE_DOCS, acknowledgements.STALE: acknowledgements.STALE_DOC}
+_FINDINGS_SHOWN = 50  # rows in a check's table; the count of the rest is said beside it
+
+
+def _findings_table(findings: pd.DataFrame) -> dg.TableMetadataValue:
+    """One row per finding with everything needed to act on it (values, tolerance, articles)."""
+    return table_value(findings, FINDING_COLUMNS, limit=_FINDINGS_SHOWN)
+
+
+FINDING_COLUMNS = {"province_name": "province", "year": "year", "indicator_codes": "indicators",
+                   "expected": "expected", "observed": "observed", "tolerance": "tolerance",
+                   "source_path": "source articles", "source_titles": "titles", "detail": "detail",
+                   "acknowledgement": "acknowledged because"}
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name=name, asset=key(tables.QUALITY_FINDINGS), description=f"Consistency rule {name}")
-           for name in _RULE_NAMES],
+    specs=[dg.AssetCheckSpec(name=name, asset=key(tables.QUALITY_FINDINGS), description=doc.describe())
+           for name, doc in _RULE_DOCS.items()],
 )
 def consistency_rules(warehouse: Warehouse):
-    """One check per rule: passes when no province-year breaks it; metadata names each one that does."""
+    """One check per rule: fails when a finding of it is not acknowledged; metadata lists every finding."""
     with warehouse.connect() as con:
         findings = read_table(con, tables.QUALITY_FINDINGS)
-    for name in _RULE_NAMES:
-        failed = findings[findings["rule"] == name]
-        severity = dg.AssetCheckSeverity.ERROR if (failed["severity"] == "error").any() else dg.AssetCheckSeverity.WARN
-        metadata = {"findings": len(failed)}
-        if len(failed):
-            first = failed.iloc[0]
-            metadata.update(province=str(first["province_name"]), year="" if pd.isna(first["year"]) else str(int(first["year"])),
-                            expected=str(first["expected"]), observed=str(first["observed"]),
-                            detail=str(first["detail"]),
-                            all_findings=preview(failed, ["province_name", "year", "expected", "observed", "source_path"]))
-        yield dg.AssetCheckResult(check_name=name, asset_key=key(tables.QUALITY_FINDINGS), passed=failed.empty,
-                                  severity=severity, metadata=metadata)
+    for name, doc in _RULE_DOCS.items():
+        found = findings[findings["rule"] == name]
+        open_findings = found[~found["acknowledged"].fillna(False).astype(bool)]
+        severity = dg.AssetCheckSeverity.ERROR if (open_findings["severity"] == rules.ERROR).any() \
+            else dg.AssetCheckSeverity.WARN
+        metadata = {"findings": len(found), "acknowledged": len(found) - len(open_findings),
+                    "not_acknowledged": len(open_findings), "severity": dg.MetadataValue.text(doc.severity)}
+        if len(found):  # open findings first: what needs a look leads the table
+            shown = pd.concat([open_findings, found.drop(open_findings.index)])
+            metadata["findings_table"] = _findings_table(shown)
+            if len(found) > _FINDINGS_SHOWN:
+                metadata["not_shown"] = dg.MetadataValue.text(
+                    f"{len(found) - _FINDINGS_SHOWN} more in marts.quality_findings WHERE rule = '{name}'")
+        yield dg.AssetCheckResult(
+            check_name=name, asset_key=key(tables.QUALITY_FINDINGS), passed=open_findings.empty, severity=severity,
+            description=_summary(open_findings, len(found) - len(open_findings)), metadata=metadata)
+
+
+def _summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
+    """The first line an engineer reads: how many, where, and what was acknowledged."""
+    said = f"; {acknowledged} acknowledged" if acknowledged else ""
+    if open_findings.empty:
+        return f"no open finding{said}"
+    places = ", ".join(dict.fromkeys(
+        f"{r.province_name or r.source_path} {'' if pd.isna(r.year) else int(r.year)}".strip()
+        for r in open_findings.head(5).itertuples(index=False)))
+    return f"{len(open_findings)} open: {places}{' …' if len(open_findings) > 5 else ''}{said}"
 
 
 @dg.asset_check(asset=key(tables.FACTS), name="great_expectations_suite",

@@ -3,6 +3,7 @@ import dagster as dg
 
 from indicators_pipeline.defs.metadata import stored_table_metadata, table_metadata
 from indicators_pipeline.defs.resources import RawFolder, Warehouse
+from indicators_pipeline.defs.sources import RAW_FOLDER
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.ingest.article import INGEST_VERSION
 from indicators_pipeline.ingest.folder import ingest
@@ -17,8 +18,8 @@ from indicators_pipeline.warehouse.store import (
 )
 
 
-@dg.multi_asset(specs=[table_spec(tables.ARTICLES, code_version=INGEST_VERSION),
-                       table_spec(tables.REJECTED_FILES, code_version=INGEST_VERSION)])
+@dg.multi_asset(specs=[table_spec(tables.ARTICLES, code_version=INGEST_VERSION).merge_attributes(deps=[RAW_FOLDER]),
+                       table_spec(tables.REJECTED_FILES, code_version=INGEST_VERSION).merge_attributes(deps=[RAW_FOLDER])])
 def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_folder: RawFolder):
     """Read new and changed files only; the rows of unchanged articles stay where they are."""
     with warehouse.connect() as con:
