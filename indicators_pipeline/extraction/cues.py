@@ -148,7 +148,8 @@ class Cue:
     # a cheap first test, so that most rules are never run on a figure. Required: a rule without
     # hints would never apply.
     hints: tuple[str, ...] = ()
-    named: bool = False  # the indicator is the name of the pattern's group that matched
+    named: bool = False  # the indicator is the name of the pattern's group that matched (the label's, if it has one)
+    label_hints: tuple[str, ...] = ()  # lowercase words one of which the label must hold before its pattern runs
 
     def __post_init__(self) -> None:
         if not self.hints or any(h != h.lower() for h in self.hints):
@@ -184,12 +185,14 @@ HEAD_CUES: tuple[Cue, ...] = (
         r"|(?P<online_services_full>toàn trình)|(?P<online_services_partial>một phần))"), hints=("mức", "toàn trình", "một phần")),
     # The level named first, the service noun after the figure: 'mức độ 4 là 350 thủ tục', 'số DVC trực
     # tuyến mức 4 là 751/2.020 thủ tục', 'toàn trình có 812 dịch vụ'.
-    *(Cue(code, COUNT, head=_rx(rf"^\W*(?:{SERVICES}|dịch vụ)"),
-          label=_rx(rf"(?:{level})[^\d.;]{{0,30}}?(?:là|có|:|đạt|gồm)\s*(?:hơn|trên|gần|khoảng)?\s*$"),
-          hints=("dịch vụ", "dvc", "thủ tục", "tthc"))  # hints of a head rule are words of the head
-      for code, level in (("online_services_level34", LEVEL34), ("online_services_level4", LEVEL.format(n=4)),
-                          ("online_services_level3", LEVEL.format(n=3)), ("online_services_level2", LEVEL.format(n=2)),
-                          ("online_services_full", "toàn trình"), ("online_services_partial", "một phần"))),
+    # One rule: the label's group that matched names the indicator (the label is read only when the head is a noun).
+    Cue("online_services_by_level_before", COUNT, named=True, head=_rx(rf"^\W*(?:{SERVICES}|dịch vụ)"),
+        label=_rx(rf"(?:(?P<online_services_level34>{LEVEL34})|(?P<online_services_level4>{LEVEL.format(n=4)})"
+                  rf"|(?P<online_services_level3>{LEVEL.format(n=3)})|(?P<online_services_level2>{LEVEL.format(n=2)})"
+                  rf"|(?P<online_services_full>toàn trình)|(?P<online_services_partial>một phần))"
+                  r"[^\d.;]{0,30}?(?:là|có|:|đạt|gồm)\s*(?:hơn|trên|gần|khoảng)?\s*$"),
+        hints=("dịch vụ", "dvc", "thủ tục", "tthc"),  # hints of a head rule are words of the head
+        label_hints=("mức", "toàn trình", "một phần")),
     Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
     Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới)|\s+liên thông)"), hints=("thủ tục hành chính", "tthc")),
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.

@@ -128,8 +128,15 @@ def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence
         if cue.sentence and not cue.sentence.search(sentence):
             continue
         match = cue.head.folded.search(lowered)
-        if match and (cue.label is None or cue.label.folded.search(label_lowered)):
+        if match is None:
+            continue
+        if cue.label is None:
             return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
+        if cue.label_hints and not any(hint in label_lowered for hint in cue.label_hints):
+            continue
+        named_by = cue.label.folded.search(label_lowered)
+        if named_by:
+            return (named_by.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
     return None
 
 
@@ -582,7 +589,12 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
     current_sentence = (-1, -1)
     rank_from: Mention | None = None
     where: Location | None = None
+    value_end = 0  # end of the last token that is a number (not a first place in words)
     for index, token in enumerate(tokens):
+        if index:
+            before_token = tokens[index - 1]
+            if before_token.kind != "lead":
+                value_end = before_token.end
         if index in skipped:
             drop(token, "one end of a range")
             continue
@@ -606,9 +618,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
                                                    or cues.PART_OF_GOVERNMENT.search(topic.text) is not None)
             sentence_starts.append(sentence_span[0])
         clause_start, clause_end = where.clause
-        # 'Quảng Ninh dẫn đầu với 90,61%': a first place in words does not cut the next figure's label.
-        previous_end = next((t.end for t in reversed(tokens[max(0, index - 2) : index]) if t.kind != "lead"), 0) \
-            if index else 0
+        previous_end = value_end  # 'Quảng Ninh dẫn đầu với 90,61%': a first place in words does not cut the next label
         label_start = max(clause_start, previous_end, token.start - _LABEL_CHARS)
         next_start = tokens[index + 1].start if index + 1 < len(tokens) else len(view)
         head_end = min(next_start, clause_end, token.end + _HEAD_CHARS)
@@ -701,8 +711,9 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
         mentions.append(mention)
         sentence_mentions.append(mention)
         sentence_of[id(mention)] = sentence_span[0]
-    if any(m.unit == "rank" for m in mentions):
-        mentions = _pair_rank_lists(text, mentions, find_rank_lists(view), drop_mention)
+    ranks = [(m.char_start, m.char_end) for m in mentions if m.unit == "rank"]
+    if ranks:
+        mentions = _pair_rank_lists(text, mentions, find_rank_lists(view, ranks), drop_mention)
     kept = _deduplicate(mentions)
     if trace is not None and len(kept) < len(mentions):
         survivors = {id(m) for m in kept}
@@ -725,11 +736,12 @@ _PROCEDURES_CHANGED_AFTER = re.compile(rf"\s*(?:TTHC|thủ tục hành chính|th
 
 def _part_named_around(view: str, token: NumberToken, clause_before: str, head_end: int, indicator: str) -> str | None:
     """Why a figure belongs to a part of the province or to a change of its procedures, if it does."""
-    for city in _CITY.finditer(clause_before[-80:]):
+    near = clause_before[-80:]
+    for city in (_CITY.finditer(near) if "hành phố" in near or "TP" in near or "Tp." in near else ()):
         name = " ".join(w for w in itertools.takewhile(lambda w: w[0].isupper(), city.group(1).split()))
         if name and not find_places(city.group(0)) and not find_places(name):
             return "a figure of a city of the province ('thành phố Buôn Ma Thuột'), not of the province"
-    if _LEVEL_AFTER.match(view, token.end, head_end):
+    if view.find("cấp ", token.end, head_end) >= 0 and _LEVEL_AFTER.match(view, token.end, head_end):
         return "a figure of one level of government, named after it ('... dịch vụ công cấp huyện')"
     if indicator == "procedures_total" and (_PROCEDURES_CHANGED_BEFORE.search(clause_before[-40:])
                                             or _PROCEDURES_CHANGED_AFTER.match(view, token.end, head_end)):

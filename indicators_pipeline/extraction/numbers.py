@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from indicators_pipeline.extraction.literals import word_spans
+
 # Thousands separators seen in the wild: '.', and non-breaking or narrow spaces from web copy.
 _GROUP = r"[.\u00a0\u202f]"
 # Numbers are written in ASCII digits. The pattern opens with a digit set (not a group or '\d', a
@@ -152,12 +154,17 @@ _RANKING_VERB = re.compile(r"(?:xếp|đứng|vị trí|hạng|giữ|lên|xuốn
 
 # First place in words: 'Đà Nẵng dẫn đầu', 'TPHCM đứng đầu cả nước'. Read as rank 1 only where the words
 # after it leave the whole ranking (not 'dẫn đầu khu vực', 'dẫn đầu về tỷ lệ ...'): see mentions._classify.
-_LEADS = re.compile(r"(?<!\w)(?:dẫn đầu|đứng đầu|xếp đầu)(?!\w)")
+_LEADS = ("dẫn đầu", "đứng đầu", "xếp đầu")
 
 
 def find_first_places(text: str) -> list[NumberToken]:
-    """'dẫn đầu', 'đứng đầu', 'xếp đầu' as rank tokens of value 1 (kind 'lead')."""
-    return [NumberToken(m.start(), m.end(), 1.0, "lead", None, m.end(), 0) for m in _LEADS.finditer(text)]
+    """'dẫn đầu', 'đứng đầu', 'xếp đầu' as rank tokens of value 1 (kind 'lead'), found with str.find."""
+    tokens = []
+    for start, end in word_spans(text, _LEADS):
+        if (start and text[start - 1].isalnum()) or text[end : end + 1].isalnum():
+            continue  # inside a longer word
+        tokens.append(NumberToken(start, end, 1.0, "lead", None, end, 0))
+    return tokens
 
 
 def find_ordinal_ranks(text: str) -> list[NumberToken]:

@@ -22,6 +22,7 @@ _PLACE_GAP = re.compile(r"^\s*(?:,\s*(?:và\s*)?|và\s*)(?:(?:tỉnh|thành ph�
 _PLACES_AFTER = re.compile(r"\s*(?:lần lượt\s+)?(?:là|thuộc về)\s+", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;:!?\n]|\.(?=\s)")  # not the dot of "TP.HCM"
 _REACH = 160
+_LIST_REACH = 40  # how far before a rank its list may open ('các vị trí thứ tư và thứ năm')
 
 
 class RankList(NamedTuple):
@@ -46,10 +47,18 @@ def _run_of_places(view: str, places: list[PlaceMention], backwards: bool) -> li
     return list(reversed(run)) if backwards else run
 
 
-def find_rank_lists(view: str) -> list[RankList]:
-    """Every list of two or more ranks, with the provinces they pair with (or None)."""
+def find_rank_lists(view: str, around: list[tuple[int, int]]) -> list[RankList]:
+    """Every list of two or more ranks that holds one of the spans `around` (the ranks read), with the
+    provinces they pair with (or None). Only the text near a rank is searched: lists are rare, text is long."""
     found = []
-    for match in RANK_LIST.finditer(view):
+    seen: set[int] = set()
+    matches = []
+    for start, end in around:
+        for match in RANK_LIST.finditer(view, max(0, start - _LIST_REACH), min(len(view), end + _LIST_REACH)):
+            if match.start() not in seen and match.start() <= start < match.end():
+                seen.add(match.start())
+                matches.append(match)
+    for match in sorted(matches, key=lambda m: m.start()):
         ranks = [(match.start("first"), match.end("first"), _rank_value(match.group("first")))]
         offset = match.start("rest")
         for member in _MEMBER.finditer(match.group("rest")):
