@@ -87,3 +87,12 @@ def test_loading_definitions_does_not_import_great_expectations():
             "print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_table_asset_is_upstream_of_the_publication():
+    """Publish depends only on the last asset of each branch: every other one must still come before it."""
+    graph = defs().resolve_asset_graph()
+    publish = dg.AssetKey(["publish", "indicators_duckdb"])
+    upstream = graph.upstream_key_iterator(publish)
+    materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable} - {publish}
+    assert materializable <= set(upstream)

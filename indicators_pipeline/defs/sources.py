@@ -4,6 +4,9 @@ They give the graph its real upstream (an engineer sees where raw/articles and t
 from) and carry the setting or the file they are.
 """
 
+import hashlib
+from pathlib import Path
+
 import dagster as dg
 
 from indicators_pipeline import settings
@@ -28,6 +31,15 @@ reference_files = [
     )
     for name, key in REFERENCE_FILES.items()
 ]
+
+
+def observe_file(context: dg.AssetExecutionContext, asset_key: dg.AssetKey, path: Path, **measures: int) -> None:
+    """The asset that reads an input records what it read (the UI shows the input as observed, with when and what)."""
+    exists = path.exists()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if exists and path.is_file() else None
+    context.log_event(dg.AssetObservation(
+        asset_key=asset_key, metadata={"path": dg.MetadataValue.path(str(path)), "exists": exists,
+                                       **({"sha256": dg.MetadataValue.text(digest)} if digest else {}), **measures}))
 
 
 @dg.definitions

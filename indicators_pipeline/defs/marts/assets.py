@@ -7,7 +7,8 @@ from indicators_pipeline.defs.curation import ACKNOWLEDGED, Curation
 from indicators_pipeline.defs.lineage import FACTS_LINEAGE, ROLLUPS_LINEAGE
 from indicators_pipeline.defs.metadata import coverage, table_metadata
 from indicators_pipeline.defs.resources import Warehouse
-from indicators_pipeline.defs.sources import REFERENCE_FILES
+from indicators_pipeline.defs.sources import REFERENCE_FILES, observe_file
+from indicators_pipeline.reference import REFERENCE_DIR
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.facts import facts_from
@@ -23,12 +24,15 @@ from indicators_pipeline.warehouse.store import read_table, replace_tables
 @dg.multi_asset(specs=[table_spec(tables.DIM_PROVINCE).merge_attributes(deps=[REFERENCE_FILES["provinces"]]),
                        table_spec(tables.DIM_PROVINCE_2025).merge_attributes(deps=[REFERENCE_FILES["provinces_2025"]]),
                        table_spec(tables.DIM_INDICATOR).merge_attributes(deps=[REFERENCE_FILES["indicators"]])])
-def dimension_tables(warehouse: Warehouse):
+def dimension_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """The checked-in catalogue and province lists, as star-schema dimensions."""
     frames = {tables.DIM_PROVINCE: dimensions.dim_province(), tables.DIM_PROVINCE_2025: dimensions.dim_province_2025(),
               tables.DIM_INDICATOR: dimensions.dim_indicator()}
     with warehouse.connect() as con:
         replace_tables(con, frames)
+    for name, frame in zip(REFERENCE_FILES, (frames[tables.DIM_INDICATOR], frames[tables.DIM_PROVINCE],
+                                              frames[tables.DIM_PROVINCE_2025])):
+        observe_file(context, REFERENCE_FILES[name], REFERENCE_DIR / f"{name}.csv", rows=len(frame))
     for table, frame in frames.items():
         yield dg.MaterializeResult(asset_key=key(table), metadata=table_metadata(table, frame))
 
@@ -85,10 +89,11 @@ def rollup_indicator_yearly(warehouse: Warehouse):
 @dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.ARTICLES, tables.MENTIONS, tables.FACTS, tables.ROLLUPS,
                                                                   tables.EXTRACTION_ERRORS, tables.QUARANTINED_ROWS])
                        .merge_attributes(deps=[ACKNOWLEDGED])])
-def quality_findings(warehouse: Warehouse, curation: Curation):
+def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     """Every failed consistency rule with its articles, acknowledged ones marked, so BI can filter suspect figures."""
     acknowledged_file = curation.acknowledged_path
     acks = read_acknowledgements(acknowledged_file)
+    observe_file(context, ACKNOWLEDGED, acknowledged_file, rows=len(acks))
     with warehouse.connect() as con:
         findings = findings_from(con, tables.MENTIONS.name, read_table(con, tables.FACTS))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))

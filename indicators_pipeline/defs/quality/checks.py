@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from indicators_pipeline.defs.metadata import preview, table_value
+from indicators_pipeline.defs.metadata import preview, shorten, table_value
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
 from indicators_pipeline.quality import acknowledgements, rules
@@ -63,9 +63,14 @@ _RULE_DOCS = {**rules.RULE_DOCS, acknowledgements.STALE: acknowledgements.STALE_
 _FINDINGS_SHOWN = 50  # rows in a check's table; the count of the rest is said beside it
 
 
+_TITLE_CHARS = 80  # a headline is recognized by its start; the whole one is in marts.quality_findings
+
+
 def _findings_table(findings: pd.DataFrame) -> dg.TableMetadataValue:
     """One row per finding with everything needed to act on it (values, tolerance, articles)."""
-    return table_value(findings, FINDING_COLUMNS, limit=_FINDINGS_SHOWN)
+    titles = findings["source_titles"].map(
+        lambda t: "; ".join(shorten(x, _TITLE_CHARS) for x in t.split("; ")) if isinstance(t, str) else t)
+    return table_value(findings.assign(source_titles=titles), FINDING_COLUMNS, limit=_FINDINGS_SHOWN)
 
 
 FINDING_COLUMNS = {"province_name": "province", "year": "year", "indicator_codes": "indicators",

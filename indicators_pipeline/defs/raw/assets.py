@@ -3,7 +3,7 @@ import dagster as dg
 
 from indicators_pipeline.defs.metadata import stored_table_metadata, table_metadata
 from indicators_pipeline.defs.resources import RawFolder, Warehouse
-from indicators_pipeline.defs.sources import RAW_FOLDER
+from indicators_pipeline.defs.sources import RAW_FOLDER, observe_file
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.ingest.article import INGEST_VERSION
 from indicators_pipeline.ingest.folder import ingest
@@ -50,6 +50,7 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
                 else f"{stats['new']} new, {stats['changed']} changed, {stats['removed']} removed files"),
         )
     context.log.info(f"raw folder {raw_folder.resolved}: {stats}")
+    observe_file(context, RAW_FOLDER, raw_folder.resolved, files=stats["files"])
     for rejected in result.rejected.itertuples(index=False):  # every file left out is named, with its reason
         context.log.warning(f"not ingested: {rejected.source_path}: {rejected.reason}")
     yield dg.MaterializeResult(asset_key=key(tables.ARTICLES), metadata=articles_metadata)
