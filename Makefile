@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 OLD_DUCKDB := 1.0.0
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test dev bench install clean
+.PHONY: run test dev bench review install clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ dev: $(VENV)/.installed  ## Dagster UI and daemon (schedule and sensor) on http:
 
 bench: $(VENV)/.installed  ## throughput and refresh benchmarks, as ratios against baselines
 	$(PY) -m indicators_pipeline_tests.bench.run_bench
+
+review: $(VENV)/.installed  ## the top of the review queue (ARGS="--province 'Gia Lai'" or "--accept ID --who .. --reason ..")
+	$(PY) -m indicators_pipeline.review $(ARGS)
 
 clean:
 	rm -rf $(VENV) data/warehouse data/quality .dagster_home

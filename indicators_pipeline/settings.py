@@ -12,6 +12,7 @@ DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_WAREHOUSE = "data/warehouse/indicators.duckdb"
 DEFAULT_QUALITY_DIR = "data/quality"
 DEFAULT_ACKNOWLEDGED = "data/curation/acknowledged.csv"
+DEFAULT_CORRECTIONS = "data/curation/corrections.csv"
 
 
 def resolve(path: str | os.PathLike) -> Path:
@@ -29,6 +30,11 @@ def warehouse_path(explicit: str | None = None) -> Path:
 
 def quality_dir(explicit: str | None = None) -> Path:
     return resolve(explicit or os.environ.get("INDICATORS_QUALITY_DIR") or DEFAULT_QUALITY_DIR)
+
+
+def corrections_path(explicit: str | None = None) -> Path:
+    """INDICATORS_CORRECTIONS: analysts' corrections to extracted figures (curation/corrections.py)."""
+    return resolve(explicit or os.environ.get("INDICATORS_CORRECTIONS") or DEFAULT_CORRECTIONS)
 
 
 def acknowledged_path(explicit: str | None = None) -> Path:

@@ -97,3 +97,17 @@ def test_a_folder_back_to_an_earlier_state_still_starts_a_run(raw_dir):
         assert len(set(keys)) == 5 and len(instance.get_runs()) == 5
         runs = instance.get_runs()
         assert all(r.tags[REFRESH_TAG] == "warehouse" for r in runs)  # the run queue's limit applies to each
+
+
+def test_a_new_correction_row_starts_a_refresh_like_a_new_article(raw_dir, tmp_path, monkeypatch):
+    corrections = tmp_path / "corrections.csv"
+    corrections.write_text("article_id,title,source_path,indicator,value,evidence,action,reason,who\n", encoding="utf-8")
+    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(corrections))
+    requests, cursor = _evaluate(raw_dir, None)
+    assert len(requests) == 1 and _evaluate(raw_dir, cursor)[0] == []
+    stat = corrections.stat()
+    with open(corrections, "a", encoding="utf-8") as handle:
+        handle.write("a9d5822fe39104f3,,,online_services_level4,331,331 dịch vụ,accept,checked,an\n")
+    os.utime(corrections, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    requests, _ = _evaluate(raw_dir, cursor)
+    assert len(requests) == 1

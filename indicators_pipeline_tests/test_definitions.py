@@ -19,13 +19,13 @@ def test_definitions_load_and_asset_keys_are_the_ones_we_publish():
     dg.Definitions.validate_loadable(definitions)
     keys = sorted(k.to_user_string() for k in definitions.resolve_all_asset_keys())
     assert keys == [
-        "curation/acknowledged",
+        "curation/acknowledged", "curation/corrections",
         "marts/bi_views", "marts/dim_indicator", "marts/dim_province", "marts/dim_province_2025",
         "marts/fact_indicator_yearly", "marts/quality_findings", "marts/rollup_indicator_yearly",
         "publish/indicators_duckdb", "raw/articles", "raw/folder", "raw/rejected_files",
         "reference/indicators", "reference/provinces", "reference/provinces_2025",
-        "staging/extraction_errors", "staging/indicator_mentions", "staging/indicator_targets",
-        "staging/quarantined_rows",
+        "staging/corrections_applied", "staging/extraction_errors", "staging/indicator_mentions",
+        "staging/indicator_targets", "staging/quarantined_rows", "staging/reviewed_mentions",
     ]
 
 

@@ -17,6 +17,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -155,9 +156,11 @@ def _same_value(a, b) -> bool:
     return a is None or (b is not None and not pd.isna(b) and abs(float(a) - float(b)) <= _VALUE_TOLERANCE * max(1.0, abs(float(a))))
 
 
-def apply(corrections: list[Correction], mentions: pd.DataFrame, articles: pd.DataFrame) -> Applied:
+def apply(corrections: list[Correction], mentions: pd.DataFrame, articles: pd.DataFrame,
+          text_of: Callable[[str], str] | None = None) -> Applied:
     """Apply corrections to mentions (rows of staging.indicator_mentions) of articles (article_id, title,
-    source_path, text, published_date, province_name, reference_year)."""
+    source_path, published_date, province_name, reference_year, and text unless text_of(article_id) reads
+    it: only the articles an added figure quotes are read)."""
     status = pd.DataFrame({"mention_id": mentions["mention_id"], "review_status": "unreviewed",
                            "review_reason": pd.Series([None] * len(mentions), dtype="object")})
     status = status.set_index("mention_id")
@@ -171,7 +174,8 @@ def apply(corrections: list[Correction], mentions: pd.DataFrame, articles: pd.Da
             problem = "the article it names is not in the warehouse (removed, or renamed and retitled)"
         elif correction.action == "add":
             article = targets.iloc[0]
-            start = str(article["text"]).find(correction.evidence)
+            text = text_of(article["article_id"]) if text_of is not None else article["text"]
+            start = str(text).find(correction.evidence)
             if start < 0:
                 problem = "its evidence is not in the article's text: an added figure must quote the article"
             else:

@@ -1,11 +1,13 @@
 """When the graph runs unattended: nightly at 02:00 Vietnam time, and when the raw folder changes."""
 
+import hashlib
 import json
 
 import dagster as dg
 
+from indicators_pipeline import settings
 from indicators_pipeline.defs.resources import RawFolder
-from indicators_pipeline.ingest.fingerprint import folder_fingerprint
+from indicators_pipeline.ingest.fingerprint import files_fingerprint, folder_fingerprint
 
 # Runs carrying this tag are limited to one at a time by the run queue (dagster.yaml, see cli.py).
 REFRESH_TAG = "indicators/refresh"
@@ -28,9 +30,13 @@ nightly_refresh = dg.ScheduleDefinition(
 
 
 @dg.sensor(job=refresh_warehouse, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Starts a refresh when files under INDICATORS_RAW_DIR are added, changed or removed.")
+           description="Starts a refresh when files under INDICATORS_RAW_DIR are added, changed or removed, or when "
+                       "an analyst edits a curation file (corrections, acknowledgements).")
 def raw_folder_sensor(context: dg.SensorEvaluationContext, raw_folder: RawFolder):
-    digest, n_files = folder_fingerprint(raw_folder.resolved)
+    folder_digest, n_files = folder_fingerprint(raw_folder.resolved)
+    # A new correction is a change like a new article: the next refresh applies it.
+    digest = hashlib.sha256((folder_digest + files_fingerprint(
+        [settings.corrections_path(), settings.acknowledged_path()])).encode()).hexdigest()
     last_digest, changes = read_cursor(context.cursor)
     if digest == last_digest:
         return dg.SkipReason(f"no change in {n_files} files of {raw_folder.resolved}")

@@ -29,7 +29,8 @@ WITH usable AS (
            count(DISTINCT article_id) OVER (PARTITION BY {_KEY}) AS n_articles,
            count(*) OVER (PARTITION BY {_KEY}) AS n_mentions,
            count(DISTINCT value_key) OVER (PARTITION BY {_KEY}) AS n_values,
-           count(DISTINCT article_id) OVER (PARTITION BY {_KEY}, value_key) AS same_value
+           count(DISTINCT article_id) OVER (PARTITION BY {_KEY}, value_key) AS same_value,
+           bool_and(coalesce(review_status, 'unreviewed') <> 'unreviewed') OVER (PARTITION BY {_KEY}) AS reviewed
     FROM usable
 ), ranked AS (
     SELECT *, row_number() OVER (
@@ -40,7 +41,8 @@ WITH usable AS (
 SELECT province_code, province_name, province_2025_code, CAST(year AS INTEGER) AS year, indicator_code, value, unit,
        qualifier, n_articles, n_mentions, n_values, n_values > 1 AS conflict, mention_id AS source_mention_id,
        (year > {MERGER_DATE.year} OR (year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'))
-           AS is_post_merger
+           AS is_post_merger,
+       reviewed
 FROM ranked WHERE rank = 1
 ORDER BY province_name, year, indicator_code, is_post_merger
 """
@@ -50,6 +52,7 @@ def facts_from(con: duckdb.DuckDBPyConnection, mentions_table: str) -> pd.DataFr
     """The yearly facts of the mentions in a table of `con`."""
     facts = con.execute(FACTS_SQL.format(mentions=mentions_table)).df()
     facts["is_post_merger"] = facts["is_post_merger"].fillna(False).astype(bool)
+    facts["reviewed"] = facts["reviewed"].fillna(False).astype(bool)
     return facts[tables.FACTS.column_names]
 
 
@@ -59,6 +62,8 @@ def build_facts(mentions: pd.DataFrame) -> pd.DataFrame:
     try:
         frame = mentions.copy()
         frame["published_date"] = pd.to_datetime(frame["published_date"], errors="coerce")
+        if "review_status" not in frame.columns:
+            frame["review_status"] = "unreviewed"  # mentions as the extractor read them
         con.register("mentions_frame", frame)
         return facts_from(con, "mentions_frame")
     finally:

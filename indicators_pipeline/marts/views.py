@@ -32,6 +32,34 @@ SELECT province_code, province_name, province_2025_code, year,
        {_WIDE_COLUMNS}
 FROM marts.fact_indicator_yearly
 GROUP BY ALL""",
+    # What a reviewer should look at first: unreviewed figures behind conflicting facts or quality findings,
+    # then figures far from the province's other years, then the rules that read least surely.
+    "marts.review_queue": """
+WITH findings AS (
+  SELECT province_name, year, string_split(indicator_codes, '|') AS codes, count(*) AS n
+  FROM marts.quality_findings WHERE NOT coalesce(acknowledged, false) GROUP BY ALL
+), spread AS (
+  SELECT province_name, indicator_code, median(value) AS median_value
+  FROM marts.fact_indicator_yearly GROUP BY ALL
+)
+SELECT m.mention_id, m.source_path, a.title, a.published_date AS article_date, m.indicator_code, m.value,
+       m.province_name, m.year, m.rule, m.evidence,
+       coalesce(f.conflict, false) AS in_conflicting_fact,
+       coalesce((SELECT sum(q.n) FROM findings q WHERE q.province_name = m.province_name AND q.year = m.year
+                 AND list_contains(q.codes, m.indicator_code)), 0) AS quality_findings,
+       CASE WHEN s.median_value > 0 THEN abs(m.value / s.median_value - 1) END AS distance_from_median,
+       (2 * coalesce(f.conflict, false)::INTEGER
+        + least(coalesce((SELECT sum(q.n) FROM findings q WHERE q.province_name = m.province_name AND q.year = m.year
+                          AND list_contains(q.codes, m.indicator_code)), 0), 2)
+        + CASE WHEN s.median_value > 0 AND abs(m.value / s.median_value - 1) > 1 THEN 1 ELSE 0 END
+        + CASE WHEN m.rule IN ('topic_frame', 'parallel_to_previous', 'share_by_ratio', 'first_place_in_words',
+                               'rank_list_paired') THEN 1 ELSE 0 END) AS priority
+FROM staging.indicator_mentions m
+JOIN raw.articles a USING (article_id)
+LEFT JOIN marts.fact_indicator_yearly f ON f.source_mention_id = m.mention_id
+LEFT JOIN spread s ON s.province_name = m.province_name AND s.indicator_code = m.indicator_code
+WHERE coalesce(m.review_status, 'unreviewed') = 'unreviewed'
+ORDER BY priority DESC, quality_findings DESC, distance_from_median DESC NULLS LAST, m.source_path, m.char_start""",
 }
 VIEW_NAMES = tuple(VIEWS)
 _COMMENTS = {
@@ -39,6 +67,8 @@ _COMMENTS = {
                                        "online_services_partial, level-4 share -> full-process share, so trends cross 2022.",
     "marts.latest_indicator_value": "The latest year's value of every province x indicator.",
     "marts.province_year_wide": "One row per province x year with the main indicators as columns.",
+    "marts.review_queue": "Unreviewed mentions, most important first (conflicts, quality findings, outliers, "
+                          "least sure rules), with their evidence and article: add a row to data/curation/corrections.csv.",
 }
 
 

@@ -187,6 +187,7 @@ _SAME_VALUE = "equal to 4 decimals"
 ARTICLE_NOT_READ = "article_not_read"  # reading or extracting one article raised: it is left out
 ROW_QUARANTINED = "row_quarantined"  # a row failed its model: it is kept aside, out of facts and rollups
 SET_ASIDE_RULES = (ARTICLE_NOT_READ, ROW_QUARANTINED)
+CORRECTION_NOT_APPLIED = "correction_not_applied"  # an analyst's correction that matches nothing any more
 
 RULE_DOCS: dict[str, RuleDoc] = {
     **{rule.doc.name: rule.doc for rule in RULES},
@@ -202,8 +203,22 @@ RULE_DOCS: dict[str, RuleDoc] = {
         ROW_QUARANTINED, "every mention, fact and rollup row passes its pandera model", "none", WARN,
         "A row failed its model (an absurd value, a year after its publication): it is kept in "
         "staging.quarantined_rows, out of facts and rollups. Many at once fail the blocking schema check instead."),
+    CORRECTION_NOT_APPLIED: RuleDoc(
+        CORRECTION_NOT_APPLIED, "every row of data/curation/corrections.csv matches the figure it names", "none", WARN,
+        "An analyst's correction no longer matches a figure (the article was removed, or its text or the reading "
+        "changed): it is not applied and is listed in staging.corrections_applied; the other corrections apply."),
 }
 RULE_NAMES: tuple[str, ...] = tuple(RULE_DOCS)
+
+
+def correction_findings(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One warning per correction that did not apply (rows of staging.corrections_applied)."""
+    stale = outcomes[~outcomes["applied"].astype(bool)] if len(outcomes) else outcomes
+    return pd.DataFrame([finding_row(rule=CORRECTION_NOT_APPLIED, severity=WARN, expected="the figure the row names",
+                                     observed="no match", indicator_codes=row.indicator,
+                                     detail=f"corrections.csv line {int(row.line)} ({row.action} {row.indicator}, "
+                                            f"{row.evidence!r}): {row.problem}")
+                         for row in stale.itertuples(index=False)], columns=tables.QUALITY_FINDINGS.column_names)
 
 
 def check_figures(figures: Figures) -> list[Finding]:

@@ -88,7 +88,27 @@ FILE_INVENTORY = _t(
     ("reason", "VARCHAR", "Reason when not ingested"),
     ("ingest_version", "VARCHAR", "Version of the reading rules that read the file"),
 )
-MENTIONS = _t("staging.indicator_mentions", "Extracted fact mentions (targets excluded).", *_MENTION_COLUMNS)
+_REVIEW_STATUS = ("review_status", "VARCHAR",
+                  "unreviewed, accepted, corrected, rejected or added (data/curation/corrections.csv)")
+MENTIONS = _t("staging.indicator_mentions", "Extracted fact mentions (targets excluded), as the extractor read them.",
+              *_MENTION_COLUMNS, _REVIEW_STATUS,
+              ("review_reason", "VARCHAR", "The reason of the analyst's correction, when there is one"))
+REVIEWED_MENTIONS = _t(
+    "staging.reviewed_mentions",
+    "The mentions facts are built from: analysts' rejections left out, their corrections applied, their additions in.",
+    *_MENTION_COLUMNS, _REVIEW_STATUS)
+CORRECTIONS_APPLIED = _t(
+    "staging.corrections_applied", "Every row of the corrections file and what it did: the mentions it matched, or why none.",
+    ("line", "INTEGER", "Line of data/curation/corrections.csv (the header is line 1)"),
+    ("action", "VARCHAR", "accept, reject, set or add"),
+    ("indicator", "VARCHAR", "The figure's indicator"),
+    ("evidence", "VARCHAR", "The figure's words, as the row quotes them"),
+    ("matched", "VARCHAR", "mention_id of the figure it applies to"),
+    ("applied", "BOOLEAN", "False when it matches nothing any more (a correction_not_applied finding)"),
+    ("problem", "VARCHAR", "Why it did not apply"),
+    ("reason", "VARCHAR", "The analyst's reason"),
+    ("who", "VARCHAR", "Who decided"),
+)
 TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
 PARSED_ARTICLES = _t(
     "staging.parsed_articles", "Which article was parsed by which extractor version: the incremental state.",
@@ -167,6 +187,7 @@ FACTS = _t(
     ("conflict", "BOOLEAN", "The sources disagree"),
     ("source_mention_id", "VARCHAR", "The mention the value comes from"),
     ("is_post_merger", "BOOLEAN", "Describes a period after 1 July 2025 (a 2025 unit)"),
+    ("reviewed", "BOOLEAN", "Every mention behind the fact was reviewed by an analyst (accepted, corrected or added)"),
 )
 ROLLUPS = _t(
     "marts.rollup_indicator_yearly", "Facts summed or averaged by national, region and 2025 unit.",
@@ -204,5 +225,5 @@ QUALITY_FINDINGS = _t(
 )
 
 ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, EXTRACTION_ERRORS,
-              QUARANTINED_ROWS, DIM_PROVINCE,
+              QUARANTINED_ROWS, REVIEWED_MENTIONS, CORRECTIONS_APPLIED, DIM_PROVINCE,
               DIM_PROVINCE_2025, DIM_INDICATOR, FACTS, ROLLUPS, QUALITY_FINDINGS)

@@ -15,7 +15,7 @@ from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
-from indicators_pipeline.quality.rules import findings_from, set_aside_findings, with_titles
+from indicators_pipeline.quality.rules import correction_findings, findings_from, set_aside_findings, with_titles
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
@@ -47,14 +47,14 @@ def _rollup_ids(rollups: pd.DataFrame) -> pd.Series:
             + "|" + rollups["indicator_code"].astype(str))
 
 
-@dg.multi_asset(specs=[table_spec(tables.FACTS, deps=[tables.MENTIONS])])
+@dg.multi_asset(specs=[table_spec(tables.FACTS, deps=[tables.REVIEWED_MENTIONS])])
 def fact_indicator_yearly(warehouse: Warehouse):
     """One value per province x year x indicator; disagreeing sources are flagged, not hidden.
 
     A fact that fails its model goes to staging.quarantined_rows and stays out of the rollups.
     """
     with warehouse.connect() as con:
-        facts = facts_from(con, tables.MENTIONS.name)
+        facts = facts_from(con, tables.REVIEWED_MENTIONS.name)  # the extractor's reading, analysts' corrections applied
         traced = facts.assign(article_id=facts["source_mention_id"].str.split(":").str[0])  # the quarantine names it
         screened = screen(FactModel, traced, tables.FACTS, _fact_ids(facts))
         replace_tables(con, {tables.FACTS: screened.valid},
@@ -86,8 +86,9 @@ def rollup_indicator_yearly(warehouse: Warehouse):
     )
 
 
-@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.ARTICLES, tables.MENTIONS, tables.FACTS, tables.ROLLUPS,
-                                                                  tables.EXTRACTION_ERRORS, tables.QUARANTINED_ROWS])
+@dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.ARTICLES, tables.REVIEWED_MENTIONS, tables.FACTS,
+                                                                  tables.ROLLUPS, tables.EXTRACTION_ERRORS,
+                                                                  tables.QUARANTINED_ROWS, tables.CORRECTIONS_APPLIED])
                        .merge_attributes(deps=[ACKNOWLEDGED])])
 def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     """Every failed consistency rule with its articles, acknowledged ones marked, so BI can filter suspect figures."""
@@ -95,9 +96,11 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
     acks = read_acknowledgements(acknowledged_file)
     observe_file(context, ACKNOWLEDGED, acknowledged_file, rows=len(acks))
     with warehouse.connect() as con:
-        findings = findings_from(con, tables.MENTIONS.name, read_table(con, tables.FACTS))
+        findings = findings_from(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
-        findings = pd.concat([f for f in (findings, set_aside) if len(f)], ignore_index=True) if len(set_aside) else findings
+        not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
+        extra = [f for f in (set_aside, not_applied) if len(f)]
+        findings = pd.concat([findings, *extra], ignore_index=True) if extra else findings
         titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
         findings = acknowledge(with_titles(findings, titles), acks)
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
@@ -117,7 +120,8 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
 
 
 @dg.asset(key=["marts", "bi_views"], group_name="marts", kinds={"duckdb"}, owners=["team:indicators"],
-          deps=[key(tables.FACTS), key(tables.ROLLUPS), key(tables.DIM_INDICATOR), key(tables.DIM_PROVINCE)],
+          deps=[key(tables.FACTS), key(tables.ROLLUPS), key(tables.DIM_INDICATOR), key(tables.DIM_PROVINCE),
+                key(tables.QUALITY_FINDINGS), key(tables.MENTIONS)],
           description="Views BI users want: harmonized taxonomy, latest value, province x year wide table.")
 def bi_views(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:

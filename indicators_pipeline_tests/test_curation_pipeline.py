@@ -1,0 +1,120 @@
+"""Corrections through a real refresh (issue 16): facts and rollups follow them, the extractor's reading stays."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
+
+HEADER = "article_id,title,source_path,indicator,value,evidence,action,new_value,new_indicator,new_province,new_year,reason,who,when\n"
+GIA_LAI = "000_60f9a98ffd6c1f26.txt"
+
+
+@pytest.fixture
+def corrections_file(tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "curation" / "corrections.csv"
+    path.parent.mkdir()
+    path.write_text(HEADER, encoding="utf-8")
+    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(path))
+    return path
+
+
+def _level4(warehouse: Path) -> dict:
+    return query(warehouse, "SELECT mention_id, article_id, value, evidence FROM staging.indicator_mentions "
+                            f"WHERE source_path = '{GIA_LAI}' AND indicator_code = 'online_services_level4'").iloc[0].to_dict()
+
+
+def test_a_correction_reaches_facts_and_rollups_and_the_reading_stays_with_its_status(raw_dir, warehouse_file,
+                                                                                    corrections_file):
+    assert materialize_all(raw_dir, warehouse_file).success
+    read = _level4(warehouse_file)
+    corrections_file.write_text(HEADER + f'{read["article_id"]},,,online_services_level4,{read["value"]:g},'
+                                         f'"{read["evidence"]}",set,333,,,,checked against the portal,an,2026-11-29\n',
+                                encoding="utf-8")
+    result = materialize_all(raw_dir, warehouse_file)
+    assert result.success, failures(result)
+
+    mention = query(warehouse_file, "SELECT value, review_status, review_reason FROM staging.indicator_mentions "
+                                    f"WHERE source_path = '{GIA_LAI}' AND indicator_code = 'online_services_level4'")
+    assert mention.values.tolist() == [[331.0, "corrected", "checked against the portal"]]  # the reading stays
+    fact = query(warehouse_file, "SELECT value, reviewed FROM marts.fact_indicator_yearly "
+                                 f"WHERE source_mention_id = '{read['mention_id']}'")
+    assert fact.values.tolist() == [[333.0, True]]
+    rollup = query(warehouse_file, "SELECT value_sum FROM marts.rollup_indicator_yearly WHERE grouping = 'national' "
+                                   "AND indicator_code = 'online_services_level4' AND year = 2020")
+    assert 333.0 in set(rollup["value_sum"]) or rollup["value_sum"].iloc[0] >= 333.0
+    assert query(warehouse_file, "SELECT bool_and(applied) AS ok FROM staging.corrections_applied")["ok"][0]
+
+
+def test_a_stale_correction_is_a_finding_and_the_others_still_apply(raw_dir, warehouse_file, corrections_file):
+    assert materialize_all(raw_dir, warehouse_file).success
+    read = _level4(warehouse_file)
+    corrections_file.write_text(HEADER + "\n".join([
+        f'{read["article_id"]},,,online_services_level4,{read["value"]:g},"{read["evidence"]}",reject,,,,,wrong level,an,',
+        f'{read["article_id"]},,,online_services_level3,196,"words no article has",accept,,,,,checked,an,',
+    ]) + "\n", encoding="utf-8")
+    result = materialize_all(raw_dir, warehouse_file)
+    assert result.success, failures(result)
+    findings = query(warehouse_file, "SELECT detail FROM marts.quality_findings WHERE rule = 'correction_not_applied'")
+    assert len(findings) == 1 and "line 3" in findings["detail"][0]
+    facts = query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly "
+                                  f"WHERE source_mention_id = '{read['mention_id']}'")
+    assert facts["n"][0] == 0  # the rejected figure is out of the facts
+    check = [e for e in result.get_asset_check_evaluations() if e.check_name == "every_correction_applies"]
+    assert check and not check[0].passed
+
+
+def test_a_malformed_corrections_file_fails_before_publishing_and_names_the_line(raw_dir, warehouse_file,
+                                                                               corrections_file):
+    assert materialize_all(raw_dir, warehouse_file).success
+    before = warehouse_file.read_bytes()
+    corrections_file.write_text(HEADER + "x,,,online_services_level4,331,331 dịch vụ,fix,,,,,typo,an,\n", encoding="utf-8")
+    result = materialize_all(raw_dir, warehouse_file)
+    assert not result.success
+    assert any("line 2" in message and "fix" in message for message in failures(result))
+    assert warehouse_file.read_bytes() == before
+
+
+def test_two_refreshes_with_the_same_corrections_give_identical_tables(raw_dir, warehouse_file, corrections_file):
+    assert materialize_all(raw_dir, warehouse_file).success
+    read = _level4(warehouse_file)
+    corrections_file.write_text(HEADER + f'{read["article_id"]},,,online_services_level4,{read["value"]:g},'
+                                         f'"{read["evidence"]}",set,333,,,,t,an,\n', encoding="utf-8")
+    tables_read = ("staging.indicator_mentions", "staging.reviewed_mentions", "marts.fact_indicator_yearly",
+                   "marts.rollup_indicator_yearly", "staging.corrections_applied")
+    snapshots = []
+    for _ in range(2):
+        assert materialize_all(raw_dir, warehouse_file).success
+        snapshots.append([query(warehouse_file, f"SELECT * FROM {t} ORDER BY ALL").to_csv() for t in tables_read])
+    assert snapshots[0] == snapshots[1]
+
+
+def test_the_review_queue_lists_unreviewed_figures_with_their_evidence_most_important_first(raw_dir, warehouse_file,
+                                                                                         corrections_file):
+    assert materialize_all(raw_dir, warehouse_file).success
+    read = _level4(warehouse_file)
+    queue = query(warehouse_file, "SELECT mention_id, title, evidence, priority FROM marts.review_queue")
+    assert len(queue) == query(warehouse_file, "SELECT count(*) AS n FROM staging.indicator_mentions")["n"][0]
+    assert queue["priority"].is_monotonic_decreasing and queue["title"].notna().all()
+    assert read["mention_id"] in set(queue["mention_id"])
+    corrections_file.write_text(HEADER + f'{read["article_id"]},,,online_services_level4,{read["value"]:g},'
+                                         f'"{read["evidence"]}",accept,,,,,read it,an,\n', encoding="utf-8")
+    assert materialize_all(raw_dir, warehouse_file).success
+    assert read["mention_id"] not in set(query(warehouse_file, "SELECT mention_id FROM marts.review_queue")["mention_id"])
+
+
+def test_make_review_prints_the_queue_and_appends_a_decision_the_next_refresh_applies(raw_dir, warehouse_file,
+                                                                                   corrections_file, monkeypatch, capsys):
+    from indicators_pipeline import review
+
+    assert materialize_all(raw_dir, warehouse_file).success
+    monkeypatch.setenv("INDICATORS_WAREHOUSE", str(warehouse_file))
+    assert review.main(["--province", "Gia Lai", "--top", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("id ") == 3 and "Gia Lai" in printed
+    read = _level4(warehouse_file)
+    assert review.main(["--reject", read["mention_id"], "--who", "an", "--reason", "wrong level"]) == 0
+    assert materialize_all(raw_dir, warehouse_file).success
+    status = query(warehouse_file, f"SELECT review_status FROM staging.indicator_mentions WHERE mention_id = '{read['mention_id']}'")
+    assert status["review_status"][0] == "rejected"
