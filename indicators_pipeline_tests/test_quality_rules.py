@@ -125,7 +125,8 @@ def test_findings_name_province_year_and_article():
 
 
 def test_every_rule_states_formula_tolerance_and_severity_and_only_a_wrong_published_number_is_an_error():
-    assert set(RULE_NAMES) == {r.__name__ for r in RULES} | {"sources_agree", "article_not_read", "row_quarantined"}
+    assert set(RULE_NAMES) == {r.__name__ for r in RULES} | {"sources_agree", "article_not_read", "row_quarantined",
+                                                             "correction_not_applied"}
     for name, doc in RULE_DOCS.items():
         assert doc.formula and doc.tolerance and doc.severity in ("warn", "error"), name
         assert f"Severity: {doc.severity}" in doc.describe() and "Formula:" in doc.describe(), name
