@@ -160,6 +160,8 @@ def test_a_city_of_the_province_is_a_part_of_it_but_a_city_that_is_a_province_is
 def test_counts_of_one_level_of_government_named_after_the_noun_are_no_province_figures():
     text = "Năm 2023, toàn tỉnh đã đưa vào vận hành 512 dịch vụ công cấp tỉnh, 930 dịch vụ công cấp huyện."
     assert facts(text, GIA_LAI_2023) == set()
+    spanning = "Năm 2023, có 1.620 thủ tục hành chính từ cấp tỉnh đến cấp xã đã cập nhật trên hệ thống."
+    assert facts(spanning, GIA_LAI_2023) == {("procedures_total", 1620.0, "64", 2023)}
 
 
 def test_procedures_added_amended_or_abolished_are_not_the_procedures_in_force():

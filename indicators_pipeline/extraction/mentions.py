@@ -725,7 +725,8 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
 # 'thành phố Buôn Ma Thuột', 'TP. Pleiku': a city of the province, unless the name is a province's.
 _CITY = re.compile(r"(?:[Tt]hành phố|TP\.?|Tp\.)\s*(\w[^\s,.;:()]*(?:\s\w[^\s,.;:()]*){0,2})")
 # '788 dịch vụ công cấp tỉnh, 1.068 dịch vụ công cấp huyện': a count of one level of government.
-_LEVEL_AFTER = re.compile(r"[^\d.;,:()]{0,40}?\bcấp (?:tỉnh|huyện|xã)\b")
+# ('từ cấp tỉnh đến cấp xã', 'cấp tỉnh và cấp huyện' span the levels: the whole province.)
+_LEVEL_AFTER = re.compile(r"[^\d.;,:()]{0,40}?(?<!từ )(?<!các )(?<!đến )(?<!tới )(?<!và )\bcấp (?:tỉnh|huyện|xã)\b(?! (?:đến|và|tới))")
 # '14 TTHC ban hành mới; sửa đổi, bổ sung 172 TTHC; bãi bỏ 15 TTHC': changes to the procedures, not those in force
 # ('công bố 2.193 thủ tục' publishes the set in force: not a change).
 _CHANGE_WORDS = r"(?:ban hành mới|mới|sửa đổi|bổ sung|bãi bỏ|bị bãi bỏ|cắt giảm|được cắt giảm|đơn giản hóa|đơn giản hoá|thay thế)"
