@@ -8,13 +8,13 @@ import pytest
 from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline.warehouse.store import replace_tables
+from indicators_pipeline.warehouse.store import empty_frame, replace_tables
 
 
 def fact(code, name, unit_code, year, indicator, value, unit="count", post=False):
     return dict(province_code=code, province_name=name, province_2025_code=unit_code, year=year, indicator_code=indicator,
                 value=float(value), unit=unit, qualifier="exact", n_articles=1, n_mentions=1, n_values=1, conflict=False,
-                source_mention_id=f"{name}{year}{indicator}", is_post_merger=post)
+                source_mention_id=f"{name}{year}{indicator}", is_post_merger=post, reviewed=False)
 
 
 @pytest.fixture
@@ -74,7 +74,9 @@ def test_post_merger_unit_figure_wins_in_its_year(facts):
 def test_harmonized_view_lines_up_level4_and_full_across_2022(facts, tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     replace_tables(con, {tables.FACTS: facts, tables.DIM_INDICATOR: dimensions.dim_indicator(),
-                         tables.DIM_PROVINCE: dimensions.dim_province()})
+                         tables.DIM_PROVINCE: dimensions.dim_province(),
+                         # the review queue reads these too
+                         **{t: empty_frame(t) for t in (tables.MENTIONS, tables.ARTICLES, tables.QUALITY_FINDINGS)}})
     views.create_views(con)
     trend = con.execute("""SELECT year, sum(value) FROM marts.fact_indicator_harmonized
                            WHERE harmonized_code = 'online_services_full' AND province_name = 'Gia Lai'

@@ -35,7 +35,7 @@ def year_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[
         at = text.find(century, start, end - 2)
         while at >= 0:
             stop = at + 4
-            if text[at + 2 : stop].isdecimal() and (stop == end or not text[stop].isdecimal()):
+            if stop <= end and text[at + 2 : stop].isdecimal() and (stop == end or not text[stop].isdecimal()):
                 spans.append((at, stop))
             at = text.find(century, at + 1, end - 2)
     spans.sort()
