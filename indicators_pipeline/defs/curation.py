@@ -1,6 +1,6 @@
 """The analysts' curation files (data/curation/): an external asset each, and the resource that finds them.
 
-Only acknowledged.csv so far; another curation file gets a field here and a spec beside it.
+A new curation file gets a field on the resource and a spec from `_curation_file`.
 """
 
 from pathlib import Path
@@ -14,13 +14,22 @@ from indicators_pipeline.defs.resources import setting
 from indicators_pipeline.defs.specs import OWNERS
 
 ACKNOWLEDGED = dg.AssetKey(["curation", "acknowledged"])
+CORRECTIONS = dg.AssetKey(["curation", "corrections"])
 
-acknowledged_file = dg.AssetSpec(
-    ACKNOWLEDGED, group_name="curation", kinds={"csv"}, owners=OWNERS,
-    description="Findings a reviewer acknowledged (rule, province, year, indicator, reason, who): they stay in "
-                "marts.quality_findings, marked, and no longer fail their check. A row matching nothing is reported.",
-    metadata={"setting": "INDICATORS_ACKNOWLEDGED", "default": dg.MetadataValue.path(settings.DEFAULT_ACKNOWLEDGED)},
-)
+
+def _curation_file(key: dg.AssetKey, description: str, variable: str, default: str) -> dg.AssetSpec:
+    return dg.AssetSpec(key, group_name="curation", kinds={"csv"}, owners=OWNERS, description=description,
+                        metadata={"setting": variable, "default": dg.MetadataValue.path(default)})
+
+
+acknowledged_file = _curation_file(
+    ACKNOWLEDGED, "Findings a reviewer acknowledged (rule, province, year, indicator, reason, who): they stay in "
+                  "marts.quality_findings, marked, and no longer fail their check. A row matching nothing is reported.",
+    "INDICATORS_ACKNOWLEDGED", settings.DEFAULT_ACKNOWLEDGED)
+corrections_file = _curation_file(
+    CORRECTIONS, "Analysts' corrections to extracted figures (accept, reject, set, add; reason, who, when): applied on "
+                 "every refresh, so a correction survives re-parsing. A row that matches nothing is reported.",
+    "INDICATORS_CORRECTIONS", settings.DEFAULT_CORRECTIONS)
 
 
 class Curation(dg.ConfigurableResource):
@@ -28,13 +37,21 @@ class Curation(dg.ConfigurableResource):
 
     acknowledged: Optional[str] = Field(
         default=None, description=f"INDICATORS_ACKNOWLEDGED, else {settings.DEFAULT_ACKNOWLEDGED}")
+    corrections: Optional[str] = Field(
+        default=None, description=f"INDICATORS_CORRECTIONS, else {settings.DEFAULT_CORRECTIONS}")
 
     @property
     def acknowledged_path(self) -> Path:
         return settings.acknowledged_path(self.acknowledged)
 
+    @property
+    def corrections_path(self) -> Path:
+        return settings.corrections_path(self.corrections)
+
 
 @dg.definitions
 def curation() -> dg.Definitions:
     acknowledged = setting("INDICATORS_ACKNOWLEDGED", settings.DEFAULT_ACKNOWLEDGED)
-    return dg.Definitions(assets=[acknowledged_file], resources={"curation": Curation(acknowledged=acknowledged)})
+    corrections = setting("INDICATORS_CORRECTIONS", settings.DEFAULT_CORRECTIONS)
+    return dg.Definitions(assets=[acknowledged_file, corrections_file],
+                          resources={"curation": Curation(acknowledged=acknowledged, corrections=corrections)})

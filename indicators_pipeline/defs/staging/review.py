@@ -6,22 +6,14 @@ nothing after it runs and BI keeps the previous warehouse.
 """
 import dagster as dg
 
-from indicators_pipeline import settings
 from indicators_pipeline.curation.corrections import CorrectionsFileError, apply, load
+from indicators_pipeline.defs.curation import CORRECTIONS, Curation
 from indicators_pipeline.defs.metadata import table_metadata
 from indicators_pipeline.defs.resources import Warehouse
-from indicators_pipeline.defs.specs import OWNERS, key, table_spec
+from indicators_pipeline.defs.sources import observe_file
+from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables, transaction
-
-CORRECTIONS = dg.AssetKey(["curation", "corrections"])
-
-corrections_file = dg.AssetSpec(
-    CORRECTIONS, group_name="curation", kinds={"csv"}, owners=OWNERS,
-    description="Analysts' corrections to extracted figures (accept, reject, set, add; reason, who, when): applied on "
-                "every refresh, so a correction survives re-parsing. A row that matches nothing is reported.",
-    metadata={"setting": "INDICATORS_CORRECTIONS", "default": dg.MetadataValue.path(settings.DEFAULT_CORRECTIONS)},
-)
 
 _ARTICLE_COLUMNS = ["article_id", "title", "source_path", "published_date", "province_name", "reference_year"]
 
@@ -29,9 +21,9 @@ _ARTICLE_COLUMNS = ["article_id", "title", "source_path", "published_date", "pro
 @dg.multi_asset(specs=[table_spec(tables.REVIEWED_MENTIONS, deps=[tables.MENTIONS, tables.ARTICLES])
                        .merge_attributes(deps=[CORRECTIONS]),
                        table_spec(tables.CORRECTIONS_APPLIED, deps=[tables.MENTIONS]).merge_attributes(deps=[CORRECTIONS])])
-def reviewed_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
+def reviewed_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     """The extractor's mentions with the analysts' decisions applied; every decision's outcome beside them."""
-    path = settings.corrections_path()
+    path = curation.corrections_path
     try:
         corrections = load(path)
     except CorrectionsFileError as error:
@@ -55,6 +47,7 @@ def reviewed_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 con.unregister("_review")
         replace_tables(con, {tables.REVIEWED_MENTIONS: applied.reviewed[tables.REVIEWED_MENTIONS.column_names],
                              tables.CORRECTIONS_APPLIED: applied.outcomes})
+    observe_file(context, CORRECTIONS, path, rows=len(corrections))
     counts = applied.reviewed["review_status"].value_counts()
     for message in applied.stale:
         context.log.warning(f"correction not applied: {message}")
