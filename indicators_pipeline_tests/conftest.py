@@ -14,6 +14,7 @@ GOLD = Path(__file__).parent / "gold"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Runs in tests (CLI and webserver subprocesses too) do not read the analysts' acknowledgements; a test passes its own.
 os.environ.setdefault("INDICATORS_ACKNOWLEDGED", str(Path(__file__).parent / "no_acknowledgements.csv"))
+os.environ.setdefault("INDICATORS_CORRECTIONS", str(Path(__file__).parent / "no_corrections.csv"))  # likewise
 
 
 @pytest.fixture

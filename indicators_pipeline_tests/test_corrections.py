@@ -106,3 +106,14 @@ def test_applying_the_same_corrections_twice_gives_the_same_tables():
     first, second = (apply(corrections, *_frames((article, rows))) for _ in range(2))
     pd.testing.assert_frame_equal(first.reviewed, second.reviewed)
     pd.testing.assert_frame_equal(first.status, second.status)
+
+
+def test_the_shipped_corrections_all_apply_to_the_seed_articles():
+    """The repository's own curation file: a rule change that moves a reviewed figure shows here first."""
+    from indicators_pipeline import settings
+    from indicators_pipeline.curation.corrections import load
+
+    corrections = load(settings.resolve(settings.DEFAULT_CORRECTIONS))
+    assert corrections, "the shipped file holds the seed review"
+    applied = apply(corrections, *_frames(*(_read(p.name) for p in sorted(SEEDS.glob("*.txt")))))
+    assert applied.stale == []

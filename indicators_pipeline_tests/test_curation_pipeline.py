@@ -38,9 +38,9 @@ def test_a_correction_reaches_facts_and_rollups_and_the_reading_stays_with_its_s
     mention = query(warehouse_file, "SELECT value, review_status, review_reason FROM staging.indicator_mentions "
                                     f"WHERE source_path = '{GIA_LAI}' AND indicator_code = 'online_services_level4'")
     assert mention.values.tolist() == [[331.0, "corrected", "checked against the portal"]]  # the reading stays
-    fact = query(warehouse_file, "SELECT value, reviewed FROM marts.fact_indicator_yearly "
+    fact = query(warehouse_file, "SELECT value, reviewed, review_status FROM marts.fact_indicator_yearly "
                                  f"WHERE source_mention_id = '{read['mention_id']}'")
-    assert fact.values.tolist() == [[333.0, True]]
+    assert fact.values.tolist() == [[333.0, True, "corrected"]]
     rollup = query(warehouse_file, "SELECT value_sum FROM marts.rollup_indicator_yearly WHERE grouping = 'national' "
                                    "AND indicator_code = 'online_services_level4' AND year = 2020")
     assert 333.0 in set(rollup["value_sum"]) or rollup["value_sum"].iloc[0] >= 333.0

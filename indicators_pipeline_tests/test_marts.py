@@ -14,7 +14,8 @@ from indicators_pipeline.warehouse.store import empty_frame, replace_tables
 def fact(code, name, unit_code, year, indicator, value, unit="count", post=False):
     return dict(province_code=code, province_name=name, province_2025_code=unit_code, year=year, indicator_code=indicator,
                 value=float(value), unit=unit, qualifier="exact", n_articles=1, n_mentions=1, n_values=1, conflict=False,
-                source_mention_id=f"{name}{year}{indicator}", is_post_merger=post, reviewed=False)
+                source_mention_id=f"{name}{year}{indicator}", is_post_merger=post, reviewed=False,
+                review_status="unreviewed")
 
 
 @pytest.fixture

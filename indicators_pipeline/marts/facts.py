@@ -42,7 +42,7 @@ SELECT province_code, province_name, province_2025_code, CAST(year AS INTEGER) A
        qualifier, n_articles, n_mentions, n_values, n_values > 1 AS conflict, mention_id AS source_mention_id,
        (year > {MERGER_DATE.year} OR (year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'))
            AS is_post_merger,
-       reviewed
+       reviewed, coalesce(review_status, 'unreviewed') AS review_status
 FROM ranked WHERE rank = 1
 ORDER BY province_name, year, indicator_code, is_post_merger
 """

@@ -188,6 +188,7 @@ FACTS = _t(
     ("source_mention_id", "VARCHAR", "The mention the value comes from"),
     ("is_post_merger", "BOOLEAN", "Describes a period after 1 July 2025 (a 2025 unit)"),
     ("reviewed", "BOOLEAN", "Every mention behind the fact was reviewed by an analyst (accepted, corrected or added)"),
+    ("review_status", "VARCHAR", "review_status of the mention the value comes from (unreviewed, accepted, corrected, added)"),
 )
 ROLLUPS = _t(
     "marts.rollup_indicator_yearly", "Facts summed or averaged by national, region and 2025 unit.",
