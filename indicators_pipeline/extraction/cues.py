@@ -198,6 +198,12 @@ HEAD_CUES: tuple[Cue, ...] = (
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.
     Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)"), hints=("hồ sơ",)),
     Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)"), hints=("hồ sơ",)),
+    # A breakdown by channel, the channel first: 'trong đó: trực tuyến 107.152 hồ sơ; trực tiếp và qua bưu chính 8.713 hồ sơ'.
+    # The label is read only where the head is 'hồ sơ' and the label names a channel.
+    Cue("dossiers_by_channel_before", COUNT, named=True, head=_rx(r"^\W*hồ sơ"), hints=("hồ sơ",),
+        label=_rx(r"(?:^|[:;,(]|trong đó)\s*(?:nộp |tiếp nhận )?(?:(?P<dossiers_online>trực tuyến|qua mạng)"
+                  r"|(?P<dossiers_offline>trực tiếp(?: và qua [^\d;:]{0,40})?))\s*(?:là|:)?\s*$"),
+        label_hints=("trực tuyến", "qua mạng", "trực tiếp")),
     # The verb after the noun: 'Trong đó: 181.579 hồ sơ đã được giải quyết' (not 'hồ sơ giải quyết đúng hạn', a share's count).
     Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:đã\s+)?(?:được\s+)?giải quyết(?!\s*(?:đúng|trước|sớm|quá|trễ) hạn|\s+trực tuyến)"),
         hints=("giải quyết",)),
@@ -244,11 +250,6 @@ LABEL_CUES: tuple[Cue, ...] = (
     Cue("dossiers_received", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:tiếp nhận|phát sinh){_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
     Cue("dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
     Cue("dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    # A breakdown by channel, the channel first: 'trong đó: trực tuyến 107.152 hồ sơ; trực tiếp và qua bưu chính 8.713 hồ sơ'.
-    Cue("dossiers_online", COUNT, label=_rx(r"(?:^|[:;,(]|trong đó)\s*(?:nộp |tiếp nhận )?(?:trực tuyến|qua mạng)\s*(?:là|:)?\s*$"),
-        hints=("trực tuyến", "qua mạng")),
-    Cue("dossiers_offline", COUNT, label=_rx(r"(?:^|[:;,(]|trong đó)\s*(?:nộp |tiếp nhận )?trực tiếp(?: và qua [^\d;:]{0,40})?\s*(?:là|:)?\s*$"),
-        hints=("trực tiếp",)),
     Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
     Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
 )
@@ -299,8 +300,8 @@ SUB_INDEX = Hinted(_rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành
                          r"|chính quyền số|kinh tế số|xã hội số|thể chế số|hạ tầng số|nhân lực số|nền tảng số|dữ liệu số"
                          r"|nhận thức số|chuyển đổi nhận thức|an toàn thông tin|an ninh mạng"),
                      ("thành phần", "chỉ số phụ", "trụ cột", "lĩnh vực", "tiêu chí", "nhóm chỉ số", "quyền số", "tế số",
-                      "hội số", "chế số", "tầng số", "lực số", "tảng số", "liệu số", "thức số", "nhận thức", "an toàn",
-                      "an ninh"))
+                      "hội số", "chế số", "tầng số", "lực số", "tảng số", "liệu số", "thức số", "chuyển đổi nhận thức",
+                      "an toàn thông tin", "an ninh mạng"))
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = Hinted(

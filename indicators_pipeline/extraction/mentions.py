@@ -132,8 +132,12 @@ def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence
             continue
         if cue.label is None:
             return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
-        if cue.label_hints and not any(hint in label_lowered for hint in cue.label_hints):
-            continue
+        if cue.label_hints:
+            for hint in cue.label_hints:  # a plain loop: no generator to build on every call
+                if hint in label_lowered:
+                    break
+            else:
+                continue
         named_by = cue.label.folded.search(label_lowered)
         if named_by:
             return (named_by.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
