@@ -45,6 +45,9 @@ def test_a_correction_reaches_facts_and_rollups_and_the_reading_stays_with_its_s
                                    "AND indicator_code = 'online_services_level4' AND year = 2020")
     assert 333.0 in set(rollup["value_sum"]) or rollup["value_sum"].iloc[0] >= 333.0
     assert query(warehouse_file, "SELECT bool_and(applied) AS ok FROM staging.corrections_applied")["ok"][0]
+    from indicators_pipeline_tests.pipeline_runs import materialization_metadata
+    counts = materialization_metadata(result, ["marts", "fact_indicator_yearly"])
+    assert counts["reviewed_facts"].value == 1 and counts["unreviewed_facts"].value > 40
 
 
 def test_a_stale_correction_is_a_finding_and_the_others_still_apply(raw_dir, warehouse_file, corrections_file):

@@ -173,7 +173,8 @@ DIM_INDICATOR = _t(
     ("plausible_max", "DOUBLE", "Largest plausible value for one province or the country in a year; above it a row is quarantined"),
 )
 FACTS = _t(
-    "marts.fact_indicator_yearly", "One value per province x year x indicator, chosen among the mentions.",
+    "marts.fact_indicator_yearly",
+    "One value per province x year x indicator, chosen among the reviewed mentions (analysts' corrections applied).",
     *_PROVINCE,
     ("province_2025_code", "VARCHAR", "The 2025 unit the province belongs to (or is)"),
     ("year", "INTEGER", "Year"),

@@ -65,6 +65,8 @@ def fact_indicator_yearly(warehouse: Warehouse):
         metadata=table_metadata(tables.FACTS, facts, ["province_name", "year", "indicator_code", "value", "conflict"],
                                 **{"dagster/column_lineage": FACTS_LINEAGE},
                                 conflicts=int(facts["conflict"].astype(bool).sum()),
+                                reviewed_facts=int(facts["reviewed"].astype(bool).sum()),
+                                unreviewed_facts=int((~facts["reviewed"].astype(bool)).sum()),
                                 quarantined_facts=int(screened.quarantined["row_id"].nunique()), **coverage(facts)),
     )
 
