@@ -249,6 +249,7 @@ def _names_a_part_of_the_index(view: str, token: NumberToken, sentence_span: tup
 
 
 _NOT_A_VALUE_ENDINGS = cues.SKIP_BEFORE.endings + cues.UPPER_BOUND_BEFORE.endings
+_LEVEL_VALUES = frozenset((1, 2, 3, 4, 2.3, 3.4))
 
 
 def _is_value(text: str, token: NumberToken) -> bool:
@@ -263,10 +264,9 @@ def _is_value(text: str, token: NumberToken) -> bool:
             return False
         if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
             return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
-    if token.kind == "count" and token.value in (1, 2, 3, 4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
+    # 'mức độ 3', and 'mức độ 3,4': levels 3 and 4, not 3.4
+    if token.kind == "count" and token.value in _LEVEL_VALUES and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
         return False
-    if token.kind == "count" and token.value in (2.3, 3.4) and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
-        return False  # 'mức độ 3,4': levels 3 and 4, not 3.4
     if token.kind == "percent" and token.value > 100:
         return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
     if token.kind == "count" and cues.SKIP_AFTER.exact.match(text, token.end, token.end + 20):  # anchored: no need to lowercase
@@ -575,9 +575,10 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
     if ordinals:
         numbers = sorted(numbers + ordinals, key=lambda t: t.start)
     tokens = [t for t in numbers if _is_value(view, t)]
-    if trace is not None:
+    if trace is not None and len(tokens) < len(numbers):
+        values = set(tokens)  # judged once: explaining must not read the text again
         trace.extend((t.start, t.end, "not a value: a year, date, code, level, bound or change")
-                     for t in numbers if not _is_value(view, t))
+                     for t in numbers if t not in values)
     if not tokens:
         return []
     skipped = _ranges(view, tokens)
@@ -778,7 +779,7 @@ def _pair_rank_lists(text: str, mentions: list[Mention], rank_lists: list[RankLi
                     return number
             return None
 
-        taken = {member(m): m for m in mentions if member(m) is not None}
+        taken = {number: m for m in mentions if (number := member(m)) is not None}
         if not taken:
             continue  # not a ranking of the catalogue ('năm thứ 2 và 3')
         template = taken[min(taken)]

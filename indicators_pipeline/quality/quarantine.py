@@ -48,31 +48,33 @@ def screen(model: type[pa.DataFrameModel], frame: pd.DataFrame, source_table: ta
     table_level = failures.drop(row_level.index) if len(failures) else failures
     if row_level.empty:
         return Screened(frame, pd.DataFrame(columns=tables.QUARANTINED_ROWS.column_names), table_level)
-    bad = row_level.assign(index=row_level["index"].astype(int))
     # A check across columns reports every column of the row: one quarantine row per row and check.
-    across = bad["schema_context"].astype(str) == "DataFrameSchema"
-    bad = bad.assign(column=bad["column"].where(~across, None)).drop_duplicates(["index", "check"]).reset_index(drop=True)
-    across = bad["schema_context"].astype(str) == "DataFrameSchema"
+    across = row_level["schema_context"].astype(str) == "DataFrameSchema"
+    bad = (row_level.assign(index=row_level["index"].astype(int), across=across, column=row_level["column"].where(~across, None))
+           .drop_duplicates(["index", "check"]).reset_index(drop=True))
     rows = frame.loc[bad["index"]]
-    values = rows["value"] if "value" in rows.columns else rows.get("value_max", pd.Series([None] * len(rows)))
-    bad["failure_case"] = bad["failure_case"].astype(str).where(~across.values, values.astype(str).values)
     row_id = row_id.reset_index(drop=True)
 
-    def column(name: str) -> list:
-        return list(rows[name]) if name in rows.columns else [None] * len(rows)
+    def column(*names: str) -> list:
+        """The rows' values of the first of names the frame has (rollups name their value and place otherwise)."""
+        present = next((n for n in names if n in rows.columns), None)
+        return list(rows[present]) if present else [None] * len(rows)
 
+    values = column("value", "value_max")
     quarantined = pd.DataFrame({
         "source_table": source_table.name,
         "row_id": list(row_id.loc[bad["index"]]),
         "article_id": column("article_id"),
         "source_path": column("source_path"),
         "indicator_code": column("indicator_code"),
-        "province_name": column("province_name") if "province_name" in rows.columns else column("group_name"),
+        "province_name": column("province_name", "group_name"),
         "year": column("year"),
-        "value": column("value") if "value" in rows.columns else column("value_max"),
+        "value": values,
         "check_name": list(bad["check"].astype(str)),
         "column_name": [None if c is None or pd.isna(c) else str(c) for c in bad["column"]],
-        "failure_case": list(bad["failure_case"].astype(str)),
+        # A check across columns names no one value: the row's value is what failed.
+        "failure_case": [str(v) if row_across else str(case) for v, row_across, case in
+                         zip(values, bad["across"], bad["failure_case"])],
     }, columns=tables.QUARANTINED_ROWS.column_names)
     valid = frame.drop(index=sorted(set(bad["index"]))).reset_index(drop=True)
     return Screened(valid, quarantined, table_level)
