@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from indicators_pipeline import reference
 from indicators_pipeline.extraction.records import article_rows
 from indicators_pipeline.ingest.article import parse_article
 from indicators_pipeline_tests.scoring import load_gold, score
