@@ -1,34 +1,102 @@
-"""Score the extractor on real articles read and annotated by hand, and record the result as facts.
+"""Score the extractor on real articles read and annotated by hand, fed as a crawler feeds them, and
+record the result as facts.
 
-The articles themselves stay outside the repository (no sentence of a page goes into the project):
-point this at a folder of their texts, the articles' list (file,url,province,published,title) and the
-gold (spec/ANNOTATION.md columns). It prints the team scorer's figures and, with --record, appends one
-row per owed figure and per extra prediction to readings.csv: url, figure, and the extractor's answer.
+The articles stay outside the repository (no sentence of a page goes into the project): point this at
+JSON Lines feeds (one page a line: url, title, date, sitename, text, as the page shows them) and the
+gold (spec/ANNOTATION.md columns, `file` being the page's url). It prints the team scorer's figures for
+the mentions and for the yearly facts those mentions would publish, and with --record appends one row
+per owed figure and per extra prediction to readings.csv: url, figure, the extractor's answer, the
+rule that read it and where its year and province came from.
 
-    python -m indicators_pipeline_tests.realtext.first_reading TEXTS ARTICLES.csv GOLD.csv \
-        --session 4-first [--record indicators_pipeline_tests/realtext/readings.csv]
+    python -m indicators_pipeline_tests.realtext.first_reading FEED.jsonl[,FEED2.jsonl] GOLD.csv[,GOLD2.csv] \
+        --session 5-first [--record indicators_pipeline_tests/realtext/readings.csv]
+
+A release that cannot read feeds (before issue 19) is fed each page as a plain-text file would give it:
+title, date and text, the address left unread.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from pathlib import Path
 
-from indicators_pipeline_tests.devset.evaluate import predictions
-from indicators_pipeline_tests.scoring import attributed, load_gold, score
+import pandas as pd
+
+from indicators_pipeline.extraction.records import article_rows
+from indicators_pipeline.marts.facts import build_facts
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline_tests.scoring import attributed, load_gold, score, value_match
 
 READINGS = Path(__file__).parent / "readings.csv"
 COLUMNS = ["session", "file", "url", "article_province", "published", "indicator", "value", "province", "year",
-           "optional", "outcome", "extractor_indicator", "extractor_value", "extractor_province", "extractor_year"]
+           "optional", "outcome", "extractor_indicator", "extractor_value", "extractor_province", "extractor_year",
+           "extractor_rule", "year_source", "province_source"]
 
 
-def _articles(paths: list[str]) -> dict[str, dict]:
-    out = {}
+def feed_records(paths: list[str]) -> list[tuple[str, int, dict]]:
+    """(feed file, line number, record) of every line of the feeds."""
+    out = []
     for path in paths:
-        with open(path, encoding="utf-8", newline="") as handle:
-            out.update({row["file"]: row for row in csv.DictReader(handle)})
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    out.append((path, number, json.loads(line)))
     return out
+
+
+def article_row(path: str, number: int, record: dict) -> dict:
+    """The raw.articles row the pipeline makes of one feed line."""
+    try:
+        from indicators_pipeline.ingest.feed import article_from_record
+    except ImportError:  # a release before feeds: the page as a plain-text file would give it
+        from indicators_pipeline.ingest.article import parse_article
+        text = "\n\n".join(part for part in (record.get("title"), record.get("date"), record.get("text")) if part)
+        article = parse_article(text.encode("utf-8"))
+        return dict(article_id=article.article_id, source_path=record["url"], text=article.text,
+                    content_sha256=article.content_sha256, province_code=article.province_code,
+                    province_name=article.province_name, reference_year=article.reference_year,
+                    published_date=article.published_date)
+    article = article_from_record(record, f"{Path(path).name}:{number}")
+    return {**article.row(), "source_path": record["url"]}
+
+
+def predictions(records: list[tuple[str, int, dict]]) -> tuple[list[dict], pd.DataFrame, dict[str, dict]]:
+    """(the scorer's predictions, every fact row, each url's article row)."""
+    preds, rows, articles = [], [], {}
+    for path, number, record in records:
+        article = article_row(path, number, record)
+        articles[record["url"]] = article
+        for mention in article_rows(article):
+            if mention["is_target"]:
+                continue
+            rows.append(mention)
+            preds.append(dict(file=record["url"], indicator=mention["indicator_code"], value=float(mention["value"]),
+                              province=mention["province_name"] or "", year=mention["year"], rule=mention["rule"],
+                              year_source=mention.get("year_source", ""),
+                              province_source=mention.get("province_source", "")))
+    frame = pd.DataFrame(rows)
+    frame = frame.reindex(columns=[c for c in tables.MENTIONS.column_names if c in frame.columns or not rows])
+    return preds, frame, articles
+
+
+def score_facts(gold: list[dict], mentions: pd.DataFrame) -> dict:
+    """The yearly facts the mentions would publish, against the gold of every article of the set.
+
+    A fact is right when some gold figure has its indicator, province, a listed year and its value;
+    an owed gold figure is covered when some fact is right for it.
+    """
+    facts = build_facts(mentions) if len(mentions) else pd.DataFrame(columns=["indicator_code"])
+    right, covered = 0, set()
+    for fact in facts.itertuples(index=False):
+        p = dict(indicator=fact.indicator_code, value=float(fact.value), province=fact.province_name, year=fact.year)
+        hits = [i for i, g in enumerate(gold) if g["indicator"] == p["indicator"] and value_match(g, p) and attributed(g, p)]
+        right += bool(hits)
+        covered.update(i for i in hits if not gold[i]["optional"])
+    owed = sum(not g["optional"] for g in gold)
+    return dict(facts=len(facts), right=right, P=right / len(facts) if len(facts) else 0.0,
+                owed=owed, covered=len(covered), R=len(covered) / owed if owed else 0.0)
 
 
 def readings(session: str, gold: list[dict], result: dict, articles: dict[str, dict]) -> list[dict]:
@@ -36,47 +104,61 @@ def readings(session: str, gold: list[dict], result: dict, articles: dict[str, d
     matched = {id(g): p for g, p in result["matches"]}
     rows = []
 
-    def base(file: str) -> dict:
-        article = articles.get(file, {})
-        return dict(session=session, file=file, url=article.get("url", ""),
-                    article_province=article.get("province", ""), published=article.get("published", ""))
+    def base(url: str) -> dict:
+        article = articles.get(url, {})
+        published = article.get("published_date")
+        return dict(session=session, file="", url=url, article_province=article.get("province_name") or "",
+                    published=str(published)[:10] if published is not None and str(published) != "NaT" else "")
+
+    def answer(p: dict | None) -> dict:
+        keys = ("indicator", "value", "province", "year", "rule", "year_source", "province_source")
+        names = ("extractor_indicator", "extractor_value", "extractor_province", "extractor_year", "extractor_rule",
+                 "year_source", "province_source")
+        return {name: (p.get(k, "") if p else "") for name, k in zip(names, keys)}
 
     for g in gold:
         p = matched.get(id(g))
         outcome = ("missed" if p is None and not g["optional"] else "optional_missed" if p is None
                    else "optional_read" if g["optional"] else "right" if attributed(g, p) else "wrong_place_or_year")
         rows.append({**base(g["file"]), "indicator": g["indicator"], "value": g["value"], "province": g["province"],
-                     "year": g["year"], "optional": int(g["optional"]), "outcome": outcome,
-                     "extractor_indicator": p["indicator"] if p else "", "extractor_value": p["value"] if p else "",
-                     "extractor_province": p["province"] if p else "", "extractor_year": p["year"] if p else ""})
+                     "year": g["year"], "optional": int(g["optional"]), "outcome": outcome, **answer(p)})
     for p in result["unmatched_predictions"]:
         rows.append({**base(p["file"]), "indicator": "", "value": "", "province": "", "year": "", "optional": "",
-                     "outcome": "false_positive", "extractor_indicator": p["indicator"], "extractor_value": p["value"],
-                     "extractor_province": p["province"], "extractor_year": p["year"]})
+                     "outcome": "false_positive", **answer(p)})
     return rows
+
+
+def record(path: Path, rows: list[dict]) -> None:
+    """Append rows to readings.csv, widening an older file's header to today's columns."""
+    old = []
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as handle:
+            old = list(csv.DictReader(handle))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(old + rows)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("texts", type=Path)
-    parser.add_argument("articles", help="file,url,province,published,title (several: comma-separated)")
-    parser.add_argument("gold")
-    parser.add_argument("--session", required=True, help="e.g. 4-first (before rule changes) or 4-after")
+    parser.add_argument("feeds", help="JSON Lines feeds, comma-separated")
+    parser.add_argument("gold", help="gold files (file = the page's url), comma-separated")
+    parser.add_argument("--session", required=True, help="e.g. 5-first (before rule changes) or 5-after")
     parser.add_argument("--record", type=Path, help="append the per-figure facts to this readings.csv")
     args = parser.parse_args(argv)
-    gold = load_gold(args.gold)
-    result = score(gold, predictions(args.texts))
-    print(f"{args.session}: {len({g['file'] for g in gold})} articles, gold {result['gold']} owed | value-level "
+    gold = [row for path in args.gold.split(",") for row in load_gold(path)]
+    records = feed_records(args.feeds.split(","))
+    preds, mentions, articles = predictions(records)
+    result = score(gold, preds)
+    facts = score_facts(gold, mentions)
+    print(f"{args.session}: {len(records)} articles, gold {result['gold']} owed | value-level "
           f"P={result['P']:.3f} R={result['R']:.3f} F1={result['F1']:.3f} | attributed P={result['P_attr']:.3f} "
-          f"R={result['R_attr']:.3f} F1={result['F1_attr']:.3f} (pred {result['pred']}, tp {result['tp']}, fp {result['fp']})")
+          f"R={result['R_attr']:.3f} F1={result['F1_attr']:.3f} (pred {result['pred']}, tp {result['tp']}, "
+          f"fp {result['fp']}) | facts: {facts['right']} of {facts['facts']} right (P={facts['P']:.3f}), "
+          f"{facts['covered']} of {facts['owed']} owed covered (R={facts['R']:.3f})")
     if args.record:
-        rows = readings(args.session, gold, result, _articles(args.articles.split(",")))
-        new = not args.record.exists()
-        with open(args.record, "a", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-            if new:
-                writer.writeheader()
-            writer.writerows(rows)
+        record(args.record, readings(args.session, gold, result, articles))
     return 0
 
 
