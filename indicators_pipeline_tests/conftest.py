@@ -1,6 +1,7 @@
 """Shared fixtures: a temporary raw folder with the seed articles and a temporary warehouse."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -13,17 +14,23 @@ GOLD = Path(__file__).parent / "gold"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Runs in tests (CLI and webserver subprocesses too) do not read the analysts' acknowledgements; a test passes its own.
-os.environ.setdefault("INDICATORS_ACKNOWLEDGED", str(Path(__file__).parent / "no_acknowledgements.csv"))
-os.environ.setdefault("INDICATORS_CORRECTIONS", str(Path(__file__).parent / "no_corrections.csv"))  # likewise
+NO_ACKNOWLEDGEMENTS = str(Path(__file__).parent / "no_acknowledgements.csv")
+NO_CORRECTIONS = str(Path(__file__).parent / "no_corrections.csv")
+os.environ.setdefault("INDICATORS_ACKNOWLEDGED", NO_ACKNOWLEDGEMENTS)
+os.environ.setdefault("INDICATORS_CORRECTIONS", NO_CORRECTIONS)  # likewise
+
+
+def copy_seeds(target: Path) -> Path:
+    """The seed articles in a folder of their own, with the seeds' times (so copies read as unchanged files)."""
+    target.mkdir(parents=True)
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy2(seed, target / seed.name)
+    return target
 
 
 @pytest.fixture
 def raw_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "raw"
-    target.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(seed, target / seed.name)
-    return target
+    return copy_seeds(tmp_path / "raw")
 
 
 @pytest.fixture
@@ -34,3 +41,38 @@ def warehouse_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def quality_dir(tmp_path: Path) -> Path:
     return tmp_path / "quality"
+
+
+@dataclasses.dataclass(frozen=True)
+class SeededRun:
+    result: object  # dg.ExecuteInProcessResult
+    warehouse: Path
+    raw: Path
+    quality: Path
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory) -> SeededRun:
+    """One refresh over the seeds (no acknowledgements, no corrections), shared by every test that only reads
+    its result, or starts from it (`seeded_warehouse`): identical refreshes are not repeated."""
+    from indicators_pipeline_tests.pipeline_runs import failures, materialize_all
+
+    root = tmp_path_factory.mktemp("seeded")
+    raw, warehouse, quality = copy_seeds(root / "raw"), root / "warehouse" / "indicators.duckdb", root / "quality"
+    with pytest.MonkeyPatch.context() as env:  # whatever the first test to ask for it has set
+        env.setenv("INDICATORS_CORRECTIONS", NO_CORRECTIONS)
+        env.setenv("INDICATORS_ACKNOWLEDGED", NO_ACKNOWLEDGEMENTS)
+        env.delenv("INDICATORS_MAX_INVALID_SHARE", raising=False)
+        result = materialize_all(raw, warehouse, quality)
+    assert result.success, failures(result)
+    return SeededRun(result, warehouse, raw, quality)
+
+
+@pytest.fixture
+def seeded_warehouse(seeded: SeededRun, raw_dir: Path, warehouse_file: Path) -> Path:
+    """warehouse_file as a refresh over raw_dir (the seeds) left it: the shared refresh's files, copied."""
+    warehouse_file.parent.mkdir(parents=True)
+    for path in seeded.warehouse.parent.iterdir():
+        if path.name.endswith((".duckdb", ".wal")):
+            shutil.copy(path, warehouse_file.parent / path.name)
+    return warehouse_file

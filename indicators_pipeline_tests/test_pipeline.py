@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import dagster as dg
+import pandas as pd
 import pytest
 
 from indicators_pipeline.warehouse import tables
+from indicators_pipeline_tests.conftest import GOLD
 from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all, query
 
 SPEC_COLUMNS = {  # spec/WAREHOUSE.md: names BI relies on
@@ -30,9 +33,9 @@ SPEC_COLUMNS = {  # spec/WAREHOUSE.md: names BI relies on
 
 
 @pytest.fixture
-def seeded_run(raw_dir, warehouse_file, quality_dir):
-    result = materialize_all(raw_dir, warehouse_file, quality_dir)
-    return result, warehouse_file
+def seeded_run(seeded):
+    """The session's one refresh over the seeds (conftest.seeded): these tests only read it."""
+    return seeded.result, seeded.warehouse
 
 
 def test_every_contract_table_and_column_is_published(seeded_run):
@@ -95,8 +98,8 @@ def test_seed_inconsistency_is_a_finding_and_truncation_is_not(seeded_run):
     assert evaluations["fact_indicator_yearly_schema"].passed
 
 
-def test_great_expectations_suite_runs_and_writes_data_docs(seeded_run, quality_dir):
-    result, _ = seeded_run
+def test_great_expectations_suite_runs_and_writes_data_docs(seeded):
+    result, quality_dir = seeded.result, seeded.quality
     evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "great_expectations_suite")
     assert evaluation.passed
     assert evaluation.metadata["evaluated"].value >= 10
@@ -104,9 +107,9 @@ def test_great_expectations_suite_runs_and_writes_data_docs(seeded_run, quality_
     assert docs.exists() and docs.is_relative_to(quality_dir)
 
 
-def test_adding_one_article_parses_only_that_article_and_equals_a_full_rebuild(raw_dir, warehouse_file, tmp_path):
-    first = materialize_all(raw_dir, warehouse_file)
-    assert materialization_metadata(first, ["staging", "indicator_mentions"])["articles_parsed"].value == 5
+def test_adding_one_article_parses_only_that_article_and_equals_a_full_rebuild(seeded, raw_dir, seeded_warehouse, tmp_path):
+    warehouse_file = seeded_warehouse
+    assert materialization_metadata(seeded.result, ["staging", "indicator_mentions"])["articles_parsed"].value == 5
     (raw_dir / "nested").mkdir()
     (raw_dir / "nested" / "new.txt").write_text("Tỉnh Lạng Sơn: tỷ lệ hồ sơ giải quyết đúng hạn năm 2022 đạt 99,1%\n\n15/01/2023\n\n"
                      "Năm 2022, tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Lạng Sơn đạt 99,1%.\n", encoding="utf-8")
@@ -124,8 +127,8 @@ def test_adding_one_article_parses_only_that_article_and_equals_a_full_rebuild(r
         assert incremental.equals(full), table
 
 
-def test_a_run_that_changes_nothing_says_so_and_removed_files_leave(raw_dir, warehouse_file):
-    materialize_all(raw_dir, warehouse_file)
+def test_a_run_that_changes_nothing_says_so_and_removed_files_leave(raw_dir, seeded_warehouse):
+    warehouse_file = seeded_warehouse
     again = materialize_all(raw_dir, warehouse_file)
     raw_meta = materialization_metadata(again, ["raw", "articles"])
     assert raw_meta["summary"].value == "nothing changed" and raw_meta["files_read"].value == 0
@@ -136,29 +139,42 @@ def test_a_run_that_changes_nothing_says_so_and_removed_files_leave(raw_dir, war
     assert "Hậu Giang" not in provinces
 
 
-def test_two_runs_over_the_same_files_give_identical_tables(raw_dir, warehouse_file, tmp_path):
-    materialize_all(raw_dir, warehouse_file)
+def test_two_runs_over_the_same_files_give_identical_tables(seeded, raw_dir, tmp_path):
     other = tmp_path / "other" / "indicators.duckdb"
-    materialize_all(raw_dir, other)
+    assert materialize_all(raw_dir, other).success
     for table in tables.ALL_TABLES:
-        assert query(warehouse_file, f"SELECT * FROM {table.name} ORDER BY ALL").equals(
+        assert query(seeded.warehouse, f"SELECT * FROM {table.name} ORDER BY ALL").equals(
             query(other, f"SELECT * FROM {table.name} ORDER BY ALL")), table.name
 
 
 def test_assets_show_row_counts_schema_and_coverage(seeded_run):
-    result, _ = seeded_run
+    result, warehouse = seeded_run
     meta = materialization_metadata(result, ["marts", "fact_indicator_yearly"])
-    assert meta["dagster/row_count"].value > 30
+    assert meta["dagster/row_count"].value == query(warehouse, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0]
     assert [c.name for c in meta["dagster/column_schema"].schema.columns][:3] == ["province_code", "province_name", "province_2025_code"]
     assert meta["provinces"].value == 3
     assert re.fullmatch(r"\d{4}–\d{4}", meta["years"].value)
     mentions = materialization_metadata(result, ["staging", "indicator_mentions"])
     assert mentions["provinces"].value == 3 and mentions["years"].value == meta["years"].value
-    assert mentions["dagster/row_count"].value == 51
+    stored = query(warehouse, "SELECT count(*) AS n FROM staging.indicator_mentions")["n"][0]
+    assert mentions["dagster/row_count"].value == stored
 
 
-def test_a_warehouse_of_an_older_release_is_upgraded_not_broken(raw_dir, warehouse_file):
-    assert materialize_all(raw_dir, warehouse_file).success
+def test_the_seed_mentions_are_the_gold_figures_every_owed_one_and_no_other(seeded):
+    """Expectations from the hand-checked gold (48 owed figures, 6 optional), not from the code's own output."""
+    gold = pd.read_csv(GOLD / "seed_mentions.csv")
+    key = lambda file, indicator, value: (file, indicator, round(float(value), 4))
+    owed = Counter(key(r.file, r.indicator, r.value) for r in gold.itertuples() if not r.optional)
+    allowed = Counter(key(r.file, r.indicator, r.value) for r in gold.itertuples())
+    assert sum(owed.values()) == 48 and sum(allowed.values()) == 54
+    stored = query(seeded.warehouse, "SELECT source_path, indicator_code, value FROM staging.indicator_mentions")
+    read = Counter(key(*r) for r in stored.itertuples(index=False))
+    assert owed - read == Counter(), "owed figures missing"
+    assert read - allowed == Counter(), "figures the gold does not have"
+
+
+def test_a_warehouse_of_an_older_release_is_upgraded_not_broken(raw_dir, seeded_warehouse):
+    warehouse_file = seeded_warehouse
     working = warehouse_file.with_name("indicators.work.duckdb")
     con = duckdb.connect(str(working))
     con.execute('ALTER TABLE raw.file_inventory DROP COLUMN ingest_version')  # as an older release left it
