@@ -24,6 +24,13 @@ def raw_dir(explicit: str | None = None) -> Path:
     return resolve(explicit or os.environ.get("INDICATORS_RAW_DIR") or DEFAULT_RAW_DIR)
 
 
+def link_targets(explicit: str | None = None) -> tuple[Path, ...]:
+    """INDICATORS_LINK_TARGETS: folders (os.pathsep-separated) that symbolic links under the raw folder
+    may point into; by default none, so a link leading out of the raw folder is never opened."""
+    configured = explicit if explicit is not None else os.environ.get("INDICATORS_LINK_TARGETS", "")
+    return tuple(resolve(part) for part in configured.split(os.pathsep) if part.strip())
+
+
 def warehouse_path(explicit: str | None = None) -> Path:
     return resolve(explicit or os.environ.get("INDICATORS_WAREHOUSE") or DEFAULT_WAREHOUSE)
 

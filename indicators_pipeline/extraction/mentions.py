@@ -21,7 +21,17 @@ from indicators_pipeline.extraction import cues
 from indicators_pipeline.extraction.dates import TimeMarker, find_time_markers
 from indicators_pipeline.extraction.numbers import NumberToken, find_first_places, find_numbers, find_ordinal_ranks
 from indicators_pipeline.extraction.places import PlaceMention, find_national, find_places
-from indicators_pipeline.extraction.frames import Topic, frame_label, names_a_part_of_the_year, sentence_topic
+from indicators_pipeline.extraction.frames import (
+    ANNUAL_INDEX_INDICATORS,
+    Period,
+    Topic,
+    edition_at,
+    frame_label,
+    index_editions,
+    names_a_part_of_the_year,
+    opening_period,
+    sentence_topic,
+)
 from indicators_pipeline.extraction.respective import RankList, find_rank_lists
 from indicators_pipeline.extraction.segments import Location, Segments
 
@@ -43,6 +53,7 @@ class ArticleContext:
     province_code: str | None
     reference_year: int | None  # year of an undated or as-of figure (publication year)
     published: dt.date | None = None
+    reference_year_source: str = "none"  # how the article's year was found (dates.reference_year)
 
 
 class Mention(NamedTuple):  # a named tuple: built for every figure, so cheap to make
@@ -57,8 +68,11 @@ class Mention(NamedTuple):  # a named tuple: built for every figure, so cheap to
     char_end: int
     is_target: bool
     decimals: int  # decimals as written, for rounding tolerance in quality rules
-    year_source: str = "reference"  # "own" (a time phrase of its sentence), "inherited", "reference"
+    year_source: str = "reference"  # "own" (a time phrase of its sentence), "inherited", "edition", "period",
+    # "annual_index", "comparison", "reference" (the article's year)
     rule: str = ""  # the rule that read it: rank_after_ranking_verb, label_cue, head_cue, share_of_previous, ...
+    province_source: str = "article"  # "own" (named in its clause), "national", "place_frame", "article"
+    period: str | None = None  # '2023-Q3' when a paragraph's period frame dated it, else the year
 
 
 @dataclass
@@ -491,22 +505,68 @@ _COMPARATIVE_NATIONAL = re.compile(r"(?:\d+|dẫn đầu|đứng đầu|cao nh�
 
 
 def _province(view: str, places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
-              clause_start: int, head_end: int, indicator: str, context: ArticleContext) -> str | None:
+              clause_start: int, head_end: int, indicator: str, context: ArticleContext,
+              place_frame: str | None = None) -> tuple[str | None, str]:
+    """(province, source): named right after the figure or nearest before it in its clause ("own"),
+    the country ("national"), its paragraph's subject ("place_frame"), else the article's ("article")."""
     named_after = cues.PLACE_AFTER.exact.match(view, token.end, head_end)  # anchored: no need to lowercase
     if named_after:
         for place in places:
             if named_after.end() <= place.start <= named_after.end() + 12:
-                return place.province_code
+                return place.province_code, "own"
     place = _nearest_before(places, token.start, clause_start)
     # 'xếp thứ 26 cả nước', 'dẫn đầu cả nước' compare with the country; they do not name the figure's place.
     national_start = max((a for a, _ in national if clause_start <= a < token.start
                           and not _COMPARATIVE_NATIONAL.search(view[max(0, a - 12) : a])), default=-1) if national else -1
     is_rank = reference.indicators()[indicator].unit == "rank"
     if national_start >= 0 and not is_rank and (place is None or national_start > place.start):
-        return reference.NATIONAL_CODE
+        return reference.NATIONAL_CODE, "national"
     if place is not None:
-        return place.province_code
-    return context.province_code
+        return place.province_code, "own"
+    if place_frame is not None:
+        return place_frame, "place_frame"
+    return context.province_code, "article"
+
+
+class _ParagraphFrame(NamedTuple):
+    """What a paragraph's opening carries to its later sentences: a period, and a province as subject."""
+
+    first_sentence_end: int
+    period: Period | None
+    place: str | None
+
+
+_SUBJECT_CHARS = 60  # the subject of a sentence is named in its first words ('Tại Kon Tum, ...', 'Tỉnh Gia Lai đã ...')
+
+
+def _paragraph_frame(view: str, segments: Segments, paragraph: tuple[int, int], nearby: "_Nearby") -> _ParagraphFrame:
+    start = paragraph[0]
+    while start < paragraph[1] and view[start].isspace():
+        start += 1
+    first = segments.locate(start).sentence if start < paragraph[1] else paragraph
+    period = opening_period(view, start, paragraph[1])
+    if period is None and (heading := _heading_before(view, paragraph[0])) is not None:
+        period = opening_period(view, heading, paragraph[0])  # 'Quý III/2023' as the heading over the paragraph
+    subjects = {p.province_code for p in nearby.places if first[0] <= p.start < first[1]}
+    opening = [p for p in nearby.places if start <= p.start < start + _SUBJECT_CHARS]
+    national = any(first[0] <= a < first[1] for a, _ in nearby.national)
+    place = opening[0].province_code if len(subjects) == 1 and opening and not national else None
+    return _ParagraphFrame(first[1], period, place)
+
+
+def _framed_year(indicator: str, position: int, frame: _ParagraphFrame, editions: Callable[[], dict],
+                 context: ArticleContext) -> tuple[int, str, str | None] | None:
+    """(year, source, period) of a figure whose own words name no time: the edition of its index named
+    earlier (or the article's only one); an annual index's year before publication; its paragraph's period."""
+    if indicator in ANNUAL_INDEX_INDICATORS:
+        edition = edition_at(editions(), indicator, position)
+        if edition is not None:
+            return edition, "edition", None
+        if context.published is not None and context.reference_year_source not in ("title_year", "year_review"):
+            return context.published.year - 1, "annual_index", None  # 'DTI' published in 2024 measures 2023
+    if frame.period is not None:
+        return frame.period.year, "period", frame.period.label
+    return None
 
 
 _PARAGRAPH_FINDERS = {"places": find_places, "markers": find_time_markers, "national": find_national}
@@ -584,6 +644,8 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
     skipped = _ranges(view, tokens)
     segments = Segments(view)
     nearby_by_paragraph: dict[tuple[int, int], _Nearby] = {}
+    frame_by_paragraph: dict[tuple[int, int], _ParagraphFrame] = {}
+    editions = functools.cache(lambda: index_editions(view, cues.RANK_INDEXES, _edition_year))
     catalogue = reference.indicators()
 
     mentions: list[Mention] = []
@@ -680,19 +742,27 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             source = next((m for m in sources if m is not None and m.year_source == "own"), None)
             if source is not None:
                 year, year_source = source.year, "inherited"
+        frame = frame_by_paragraph.get(where.paragraph)
+        if frame is None:
+            frame = frame_by_paragraph[where.paragraph] = _paragraph_frame(view, segments, where.paragraph, nearby)
+        period = None
+        if year_source == "reference" and (framed := _framed_year(indicator.code, token.start, frame, editions, context)):
+            year, year_source, period = framed
         target = sentence_may_set_a_goal and bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
             clause_before + view[token.end : head_end][:40]
         )
         now = context.published.year if context.published else context.reference_year
         if year is not None and now is not None and year > now:
             target = True  # a figure for a year still to come is a goal
+        province_code, province_source = _province(
+            view, nearby.places, nearby.national, token, clause_start, head_end, indicator.code, context,
+            frame.place if token.start >= frame.first_sentence_end else None)
         mention = Mention(
             indicator_code=indicator.code,
             value=round(token.value, 6),
             unit=indicator.unit,
             qualifier=_qualifier(view, token),
-            province_code=_province(view, nearby.places, nearby.national, token, clause_start, head_end,
-                                    indicator.code, context),
+            province_code=province_code,
             year=year,
             evidence=text[candidate.cue_start : candidate.cue_end],
             char_start=candidate.cue_start,
@@ -701,6 +771,8 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             decimals=token.decimals,
             year_source=year_source,
             rule=candidate.rule + ("+goal" if target else ""),
+            province_source=province_source,
+            period=period or (str(year) if year is not None else None),
         )
         if indicator.unit == "rank":
             if cues.RANK_FROM.search(view[label_start : token.start]):

@@ -105,18 +105,27 @@ _PROVINCE_ITSELF = re.compile(r"(?<!\w)(?:toàn tỉnh|địa bàn tỉnh|của 
 
 
 def article_province(title: str, text: str) -> str | None:
-    """The province an article is about: named in the title, the header and 'tỉnh X' in the body.
+    """The province an article is about, from its own words (see `article_province_with_source`)."""
+    return article_province_with_source(title, text)[0]
+
+
+def article_province_with_source(title: str, text: str) -> tuple[str | None, str]:
+    """(GSO code, source) of the province an article is about: named in the title, the header and
+    'tỉnh X' in the body; source is "title", "dateline", "body", "national_body" or "none".
 
     A title counts most, a titled mention ('tỉnh Gia Lai', 'UBND tỉnh Hậu Giang') more than a bare
     one; the sidebar of a news site names many provinces once each, and loses.
     """
     scores: Counter[str] = Counter()
+    titled: set[str] = set()
     for place in find_places(title):
         scores[place.province_code] += 6
+        titled.add(place.province_code)
+    dateline = None
     if (initials := _DATELINE_INITIALS.search(text[:_HEADER_CHARS])) is not None:
-        code = reference.newspaper_provinces().get(initials.group(1))
-        if code is not None:  # '(GLO)- Ngày 29-1, ...': the province's own newspaper speaks of the province
-            scores[code] += 6
+        dateline = reference.newspaper_provinces().get(initials.group(1))
+        if dateline is not None:  # '(GLO)- Ngày 29-1, ...': the province's own newspaper speaks of the province
+            scores[dateline] += 6
     for place in find_places(text):
         weight = 2 if place.titled else 1
         if place.start < _HEADER_CHARS:
@@ -127,8 +136,8 @@ def article_province(title: str, text: str) -> str | None:
         # So does a ministry's report on the national systems, which never speaks of 'the province'.
         national_body = bool(find_national(title)) or (_NATIONAL_SOURCE.search(text) is not None
                                                        and _PROVINCE_ITSELF.search(text) is None)
-        return reference.NATIONAL_CODE if national_body else None
+        return (reference.NATIONAL_CODE, "national_body") if national_body else (None, "none")
     (best, best_score), (_, runner_up) = (scores.most_common(2) + [(None, 0)])[:2]
     if best_score == runner_up:
-        return None  # an overview naming several provinces alike ('Bình Phước, Đắk Lắk, ...') is about none of them
-    return best
+        return None, "none"  # an overview naming several provinces alike ('Bình Phước, Đắk Lắk, ...') is about none of them
+    return best, "title" if best in titled else "dateline" if best == dateline else "body"

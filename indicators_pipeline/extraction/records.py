@@ -42,7 +42,9 @@ def article_rows(article: dict) -> list[dict]:
         province_code=article.get("province_code") or None,
         reference_year=_optional_int(article.get("reference_year")),
         published=published,
+        reference_year_source=article.get("reference_year_source") or "none",
     )
+    article_province_source = article.get("province_source") or "none"
     rows = []
     seen: set[str] = set()
     for mention in extract_mentions(article["text"], context):
@@ -70,6 +72,11 @@ def article_rows(article: dict) -> list[dict]:
             published_date=published,
             extractor_version=EXTRACTOR_VERSION,
             rule=mention.rule,
+            period=mention.period,
+            # 'reference' and 'article' are the article's own year and province: say where those came from
+            year_source=context.reference_year_source if mention.year_source == "reference" else mention.year_source,
+            province_source=(article_province_source if mention.province_source == "article"
+                             else mention.province_source),
             is_target=mention.is_target,
         ))
     return rows
@@ -105,7 +112,8 @@ def rows_or_error(article: dict) -> tuple[list[dict], dict | None]:
         return [], error_row(article, "extract", error)
 
 
-SIGNATURE_COLUMNS = ["article_id", "content_sha256", "province_code", "reference_year", "published_date"]
+SIGNATURE_COLUMNS = ["article_id", "content_sha256", "province_code", "reference_year", "published_date",
+                     "province_source", "reference_year_source"]
 
 
 def _signature_part(value) -> str:

@@ -1,4 +1,5 @@
-"""One raw file to one article record: text, title, publication date, province."""
+"""One raw file or feed line to one article record: text, title, publication date, province, and
+where each of them came from (the page's metadata, the crawler's feed, the text itself)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +9,10 @@ from dataclasses import dataclass
 
 from indicators_pipeline import reference, versions
 from indicators_pipeline.extraction.dates import find_publication_date, reference_year
-from indicators_pipeline.extraction.places import article_province
+from indicators_pipeline.extraction.places import article_province_with_source
 from indicators_pipeline.ingest.decoding import DecodedText, NotText, decode_bytes
-from indicators_pipeline.ingest.html_text import html_to_text, looks_like_html
+from indicators_pipeline.ingest.page import looks_like_html, read_page
+from indicators_pipeline.ingest.source import source_place
 
 # A hash of the reading rules (titles, dates, provinces) and reference files: a change reads every file again.
 INGEST_VERSION = versions.ingest_version()
@@ -36,6 +38,25 @@ class Article:
     encoding: str
     was_html: bool
     note: str
+    url: str | None = None  # the page's address: the feed's, else the page's canonical one
+    site: str | None = None  # the site's name or host
+    published_source: str = "none"  # feed, metadata (the page's own), text (a date line), none
+    province_source: str = "none"  # site, title, dateline, address, body, national_site, national_body, none
+    province_evidence: str | None = None  # the host, slug, or words that gave the province
+
+    def row(self) -> dict:
+        """The article's fields as a raw.articles row (without the file's path and size)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a crawler's feed says of a page, beside its text: each field as the page showed it."""
+
+    url: str | None = None
+    title: str | None = None
+    published: dt.date | None = None
+    site: str | None = None
 
 
 def content_hash(data: bytes) -> str:
@@ -57,22 +78,29 @@ def find_title(text: str) -> str | None:
     return None
 
 
-def parse_article(data: bytes, today: dt.date | None = None) -> Article:
-    """Decode and read one raw file; raises NotText with the reason it cannot be an article."""
+def parse_article(data: bytes, today: dt.date | None = None, provenance: Provenance | None = None) -> Article:
+    """Decode and read one raw file or feed line; raises NotText with the reason it cannot be an article.
+
+    What the feed says (address, title, date, site) comes first, then a page's own metadata, then
+    what the text says (a headline line, a date line).
+    """
+    provenance = provenance or Provenance()
     decoded: DecodedText = decode_bytes(data)
-    text, title, was_html = decoded.text, None, False
+    text, was_html = decoded.text, False
+    page = None
     if looks_like_html(text):
-        text, title = html_to_text(text)
-        was_html = True
-        if not text.strip():
-            raise NotText("HTML page without visible text")
-    if title is None:
-        title = find_title(text)
-    elif not text.startswith(title):
+        page = read_page(text)
+        if page is None:
+            raise NotText("HTML page where no article text was found (menus, boxes and footers only)")
+        text, was_html = page.text, True
+    title = provenance.title or (page.title if page else None) or find_title(text)
+    if title and (page is not None or provenance.title) and not text.startswith(title):
         text = f"{title}\n\n{text}"  # the headline leads the text, as in a plain-text article
-    published = find_publication_date(text)
+    url = provenance.url or (page.url if page else None)
+    site = provenance.site or (page.site if page else None)
+    published, published_source = _published(provenance, page, text)
     year, source = reference_year(published, text, today, title)
-    province_code = article_province(title or "", text)
+    province_code, province_source, province_evidence = _province(title or "", text, url, site)
     province_name = (reference.NATIONAL_NAME if province_code == reference.NATIONAL_CODE
                      else reference.provinces()[province_code].name if province_code else None)
     digest = content_hash(text.encode("utf-8"))
@@ -89,4 +117,34 @@ def parse_article(data: bytes, today: dt.date | None = None) -> Article:
         encoding=decoded.encoding,
         was_html=was_html,
         note=decoded.note,
+        url=url,
+        site=site,
+        published_source=published_source,
+        province_source=province_source,
+        province_evidence=province_evidence,
     )
+
+
+def _published(provenance: Provenance, page, text: str) -> tuple[dt.date | None, str]:
+    if provenance.published is not None:
+        return provenance.published, "feed"
+    if page is not None and page.published is not None:
+        return page.published, "metadata"
+    found = find_publication_date(text)
+    return found, "text" if found else "none"
+
+
+def _province(title: str, text: str, url: str | None, site: str | None) -> tuple[str | None, str, str | None]:
+    """(code, source, evidence): a provincial site's province; else the title or dateline; else a
+    province the address names; else the body's vote (a national site's article with none is national)."""
+    address = source_place(url, site)
+    if address.source == "site":
+        return address.province_code, "site", address.evidence
+    code, source = article_province_with_source(title, text)
+    if source in ("title", "dateline"):
+        return code, source, None
+    if address.source == "address":
+        return address.province_code, "address", address.evidence
+    if address.source == "national_site" and code is None:
+        return reference.NATIONAL_CODE, "national_site", address.evidence
+    return code, source, None

@@ -1,7 +1,11 @@
 """The raw folder to article rows: every file at any depth, read only when new or changed.
 
 Files whose size and modification time match the previous inventory are not read again; their
-article rows are carried over. Content decides identity: two files with one text are one article.
+article rows are carried over. Content decides a file's identity: two files with one text are one
+article. A JSON Lines feed (`*.jsonl`) holds one article a line, each known by its address; a feed
+that changed is read again, and only its lines whose text changed are new articles.
+A symbolic link is followed only where it stays inside the raw folder (or a folder
+INDICATORS_LINK_TARGETS names): a link to /etc/passwd must not put that file in raw.articles.
 """
 from __future__ import annotations
 
@@ -11,17 +15,19 @@ import os
 import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import pandas as pd
 
 from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
+from indicators_pipeline.ingest.feed import feed_lines, is_feed, line_path, read_line
 from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
 PARSER_FAILURE = "could not be parsed"  # the reason's opening when reading a file raised: an extraction error too
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # the longest real article is far below; larger files are dumps
+MAX_FEED_BYTES = 1024 * 1024 * 1024  # a feed holds many articles; each line is still one article
 
 
 @dataclass
@@ -46,11 +52,24 @@ class IngestResult:
         return bool(self.stats["read"] or self.stats["removed"])
 
 
-def scan(raw_dir: Path) -> list[FileEntry]:
-    """Every file under raw_dir, sorted; hidden files and folders (dot names) are not articles."""
+def _outside(path: Path, allowed: tuple[Path, ...]) -> bool:
+    """Whether a symbolic link resolves outside every allowed folder."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False  # broken or looping: stat says so below
+    return not any(target == folder or folder in target.parents for folder in allowed)
+
+
+def scan(raw_dir: Path, link_targets: tuple[Path, ...] = ()) -> list[FileEntry]:
+    """Every file under raw_dir, sorted; hidden files and folders (dot names) are not articles.
+
+    A symbolic link that resolves outside raw_dir and `link_targets` is listed, never opened.
+    """
     entries: list[FileEntry] = []
     if not raw_dir.is_dir():
         return entries
+    allowed = tuple(p.resolve() for p in (raw_dir, *link_targets))
     for folder, subfolders, files in os.walk(raw_dir, followlinks=False):
         base = Path(folder)
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
@@ -62,6 +81,11 @@ def scan(raw_dir: Path) -> list[FileEntry]:
             if name.startswith("."):
                 continue
             path = base / name
+            if path.is_symlink() and _outside(path, allowed):
+                entries.append(FileEntry(_relative(path, raw_dir), path, None, None,
+                                         "symbolic link to a file outside the raw folder: not opened "
+                                         "(INDICATORS_LINK_TARGETS names folders links may point into)"))
+                continue
             try:
                 info = path.stat()
             except FileNotFoundError:
@@ -94,29 +118,57 @@ def _special_kind(mode: int) -> str:
     return "a special file"
 
 
-def _read(entry: FileEntry, today: dt.date | None) -> tuple[Article | None, str | None, str | None]:
-    """(article, file sha256, rejection reason) for one file."""
+class Outcome(NamedTuple):
+    """What reading gave for one file, or for one line of a feed."""
+
+    source_path: str
+    article: Article | None
+    digest: str | None  # sha256 of the file's (or the line's) bytes
+    reason: str | None  # why it is no article
+
+
+def _read(entry: FileEntry, today: dt.date | None) -> list[Outcome]:
+    """The article of one file (one outcome), or of each line of a feed, or the reason there is none."""
+    def refused(reason: str, digest: str | None = None) -> list[Outcome]:
+        return [Outcome(entry.source_path, None, digest, reason)]
+
     if entry.problem:
-        return None, None, entry.problem
-    if entry.byte_size is not None and entry.byte_size > MAX_ARTICLE_BYTES:
-        return None, None, f"too large for an article: {entry.byte_size / 1e6:.1f} MB (limit {MAX_ARTICLE_BYTES / 1e6:.0f} MB)"
+        return refused(entry.problem)
+    feed = is_feed(entry.source_path)
+    limit = MAX_FEED_BYTES if feed else MAX_ARTICLE_BYTES
+    if entry.byte_size is not None and entry.byte_size > limit:
+        return refused(f"too large for {'a feed' if feed else 'an article'}: {entry.byte_size / 1e6:.1f} MB "
+                       f"(limit {limit / 1e6:.0f} MB)")
     try:
         data = entry.absolute.read_bytes()
     except FileNotFoundError:
-        return None, None, "file vanished during the run"
+        return refused("file vanished during the run")
     except PermissionError:
-        return None, None, "cannot read the file: permission denied"
+        return refused("cannot read the file: permission denied")
     except IsADirectoryError:
-        return None, None, "a folder, not a file"
+        return refused("a folder, not a file")
     except OSError as error:
-        return None, None, f"cannot read the file: {error.strerror or error}"
-    digest = content_hash(data)
+        return refused(f"cannot read the file: {error.strerror or error}")
+    if feed:
+        outcomes = [_outcome(line_path(entry.source_path, line.number), content_hash(line.data),
+                             lambda line=line: read_line(line, line_path(entry.source_path, line.number), today))
+                    for line in feed_lines(data)]
+        return outcomes or refused("empty feed: no line holds an article", content_hash(data))
+    return [_outcome(entry.source_path, content_hash(data), lambda: parse_article(data, today))]
+
+
+def _outcome(source_path: str, digest: str, read: Callable[[], Article]) -> Outcome:
     try:
-        return parse_article(data, today), digest, None
+        return Outcome(source_path, read(), digest, None)
     except NotText as reason:
-        return None, digest, str(reason)
+        return Outcome(source_path, None, digest, str(reason))
     except Exception as error:  # a parser bug must not stop the run: the file says why it is out
-        return None, digest, f"{PARSER_FAILURE}: {type(error).__name__}: {error}"
+        return Outcome(source_path, None, digest, f"{PARSER_FAILURE}: {type(error).__name__}: {error}")
+
+
+def _same_what(source_path: str) -> str:
+    feed_path, colon, number = source_path.rpartition(":")
+    return "same address, or same text without one" if colon and number.isdigit() and is_feed(feed_path) else "same text"
 
 
 BATCH_SIZE = 2000  # articles held in memory at once: a 100,000-file folder streams through
@@ -127,65 +179,83 @@ def _batches(items: list, size: int):
         yield items[start : start + size]
 
 
-def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: set[str],
+def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict[str, str | None] | set[str],
            today: dt.date | None = None, on_new_articles: Callable[[pd.DataFrame], None] | None = None,
-           batch_size: int = BATCH_SIZE) -> IngestResult:
+           batch_size: int = BATCH_SIZE, link_targets: tuple[Path, ...] = ()) -> IngestResult:
     """Read the folder against the previous state; return the new state and what changed.
 
-    `known_article_ids` are the articles the warehouse holds: their rows stay where they are, and a
-    file whose size and modification time did not change is not read again. New articles go to
-    `on_new_articles` batch by batch (their paths are settled in `article_index` at the end); without
-    it they are collected in `new_articles`.
+    `known_articles` maps the articles the warehouse holds to their content_sha256: their rows stay
+    where they are, and a file whose size and modification time did not change is not read again.
+    New articles (and a feed's articles whose text changed) go to `on_new_articles` batch by batch
+    (their paths are settled in `article_index` at the end); without it they are collected in
+    `new_articles`.
     """
-    entries = scan(raw_dir)
+    if not isinstance(known_articles, dict):  # ids alone: any text they hold counts as known
+        known_articles = dict.fromkeys(known_articles)
+    entries = scan(raw_dir, link_targets)
     before = {row.source_path: row for row in previous_inventory.itertuples(index=False)}
     if any(getattr(row, "ingest_version", None) != INGEST_VERSION for row in before.values()):
-        known_article_ids = set()  # new reading rules: every file is read again, every row rewritten
+        known_articles = {}  # new reading rules: every file is read again, every row rewritten
+    lines_of: dict[str, list] = {}  # a feed's path -> its lines' rows of the previous inventory
+    line_paths: set[str] = set()
+    for row in before.values():
+        feed_path, colon, number = row.source_path.rpartition(":")
+        if colon and number.isdigit() and is_feed(feed_path):
+            lines_of.setdefault(feed_path, []).append(row)
+            line_paths.add(row.source_path)
 
     stats = dict(files=len(entries), new=0, changed=0, unchanged=0, read=0, new_articles=0)
     collected: list[pd.DataFrame] = []
     emit = on_new_articles or collected.append
     emitted: set[str] = set()
-    unchanged: set[str] = set()
-    read: dict[str, tuple[str | None, str | None, str | None]] = {}
+    unchanged: dict[str, list] = {}  # path -> its previous inventory rows, carried over
+    read: dict[str, list[Outcome]] = {}
     to_read = []
     for entry in entries:
-        old = before.get(entry.source_path)
-        same = old is not None and entry.problem is None and old.byte_size == entry.byte_size and old.mtime_ns == entry.mtime_ns
-        if same and (old.status == "rejected" or old.article_id in known_article_ids):
-            unchanged.add(entry.source_path)
+        old_rows = lines_of.get(entry.source_path) or ([before[entry.source_path]] if entry.source_path in before else [])
+        same = bool(old_rows) and entry.problem is None and all(
+            old.byte_size == entry.byte_size and old.mtime_ns == entry.mtime_ns
+            and (old.status != "ingested" or old.article_id in known_articles) for old in old_rows)
+        if same:
+            unchanged[entry.source_path] = old_rows
         else:
             to_read.append(entry)
     for batch in _batches(to_read, batch_size):
         new_rows = []
-        for entry, (article, digest, reason) in zip(batch, map_ordered(functools.partial(_read, today=today), batch)):
-            read[entry.source_path] = (article.article_id if article else None, digest, reason)
-            if article is not None and article.article_id not in known_article_ids and article.article_id not in emitted:
-                emitted.add(article.article_id)
-                new_rows.append({**asdict(article), "source_path": entry.source_path, "byte_size": entry.byte_size,
-                                 "duplicate_paths": None})
+        for entry, outcomes in zip(batch, map_ordered(functools.partial(_read, today=today), batch)):
+            read[entry.source_path] = outcomes
+            for outcome in outcomes:
+                article = outcome.article
+                if article is not None and article.article_id not in emitted and (
+                        article.article_id not in known_articles
+                        or known_articles[article.article_id] not in (None, article.content_sha256)):
+                    emitted.add(article.article_id)
+                    new_rows.append({**asdict(article), "source_path": outcome.source_path,
+                                     "byte_size": entry.byte_size,
+                                     "duplicate_paths": None})
         if new_rows:
             stats["new_articles"] += len(new_rows)
             emit(pd.DataFrame(new_rows, columns=tables.ARTICLES.column_names))
 
     per_file: list[dict] = []
     for entry in entries:
-        old = before.get(entry.source_path)
         if entry.source_path in unchanged:
             stats["unchanged"] += 1
-            rejected = old.status == "rejected"
-            per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
-                                 file_sha256=old.file_sha256, article_id=old.article_id,
-                                 status="rejected" if rejected else "ingested", reason=old.reason if rejected else None,
-                                 ingest_version=INGEST_VERSION))
+            for old in unchanged[entry.source_path]:
+                per_file.append(dict(source_path=old.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
+                                     file_sha256=old.file_sha256, article_id=old.article_id,
+                                     status="rejected" if old.status == "rejected" else "ingested",
+                                     reason=old.reason if old.status == "rejected" else None,
+                                     ingest_version=INGEST_VERSION))
             continue
-        stats["changed" if old is not None else "new"] += 1
+        stats["changed" if entry.source_path in before or entry.source_path in lines_of else "new"] += 1
         stats["read"] += 1
-        article_id, digest, reason = read[entry.source_path]
-        per_file.append(dict(source_path=entry.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
-                             file_sha256=digest, article_id=article_id,
-                             status="ingested" if article_id else "rejected", reason=reason,
-                             ingest_version=INGEST_VERSION))
+        for outcome in read[entry.source_path]:
+            article_id = outcome.article.article_id if outcome.article else None
+            per_file.append(dict(source_path=outcome.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
+                                 file_sha256=outcome.digest, article_id=article_id,
+                                 status="ingested" if article_id else "rejected", reason=outcome.reason,
+                                 ingest_version=INGEST_VERSION))
 
     # One article per content: the first path (in sorted order) holds it, later ones are duplicates.
     holder: dict[str, dict] = {}
@@ -195,7 +265,7 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
             continue
         first = holder.setdefault(record["article_id"], record)
         if first is not record:
-            record["status"], record["reason"] = "duplicate", f"duplicate of {first['source_path']} (same text)"
+            record["status"], record["reason"] = "duplicate", f"duplicate of {first['source_path']} ({_same_what(record['source_path'])})"
             duplicates.setdefault(record["article_id"], []).append(record["source_path"])
     article_index = pd.DataFrame(
         [dict(article_id=article_id, source_path=first["source_path"], byte_size=first["byte_size"],
@@ -205,11 +275,12 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_article_ids: s
     )
 
     current = {e.source_path for e in entries}
-    stats["removed"] = sum(1 for path in before if path not in current)
+    previous_files = {path for path in before if path not in line_paths} | set(lines_of)
+    stats["removed"] = len(previous_files - current)
     stats["rejected"] = sum(1 for r in per_file if r["status"] == "rejected")
     stats["duplicates"] = sum(1 for r in per_file if r["status"] == "duplicate")
     stats["articles"] = len(holder)
-    stats["removed_articles"] = len(known_article_ids - set(holder))
+    stats["removed_articles"] = len(set(known_articles) - set(holder))
 
     new_articles = pd.DataFrame(columns=tables.ARTICLES.column_names)
     if collected:

@@ -97,6 +97,28 @@ def newspaper_provinces() -> dict[str, str]:
     return {row["initials"]: by_name[row["province"]] for row in _rows("newspapers.csv")}
 
 
+@dataclass(frozen=True)
+class Source:
+    """A news site or portal whose articles speak of one province, or of the country."""
+
+    domain: str
+    province_code: str  # GSO code, or NATIONAL_CODE for a national outlet or body
+    kind: str  # provincial_portal, provincial_newspaper, national_outlet, national_body
+
+    @property
+    def is_provincial(self) -> bool:
+        return self.province_code != NATIONAL_CODE
+
+
+@functools.cache
+def sources() -> dict[str, Source]:
+    """Known sites by domain (sources.csv); a sub-domain (stttt.gialai.gov.vn) is its domain's."""
+    by_name = {p.name: p.code for p in provinces().values()}
+    return {row["domain"]: Source(row["domain"], NATIONAL_CODE if row["province"] == NATIONAL_NAME
+                                  else by_name[row["province"]], row["kind"])
+            for row in _rows("sources.csv")}
+
+
 def unit_2025_of(province_code: str) -> Province2025:
     """The 2025 unit that took in a pre-2025 province."""
     for unit in provinces_2025().values():

@@ -52,12 +52,19 @@ _MENTION_COLUMNS = (
     ("published_date", "DATE", "Publication date of the article"),
     ("extractor_version", "VARCHAR", "Version of the extraction rules that produced the row (a hash of the rules)"),
     ("rule", "VARCHAR", "The rule that read the figure (python -m indicators_pipeline.explain FILE shows every number's)"),
+    ("period", "VARCHAR", "The period the figure describes as the article frames it: the year (YYYY), a half (YYYY-H1), "
+                          "a quarter (YYYY-Q3) or a month (YYYY-08)"),
+    ("year_source", "VARCHAR", "Where the year came from: own (the figure's words), inherited, edition (an index's year named "
+                               "earlier), period (a period opening its paragraph), annual_index (the year before "
+                               "publication), or the article's: title_year, published_date, year_review, ..."),
+    ("province_source", "VARCHAR", "Where the province came from: own (named in its clause), national (cả nước), place_frame "
+                                   "(its paragraph's subject), or the article's: site, title, dateline, address, body, ..."),
 )
 
 ARTICLES = _t(
     "raw.articles", "One row per ingested article, deduplicated by content.",
     ("article_id", "VARCHAR", "First 16 hex digits of content_sha256"),
-    ("source_path", "VARCHAR", "File path relative to INDICATORS_RAW_DIR (the first, when duplicated)"),
+    ("source_path", "VARCHAR", "File path relative to INDICATORS_RAW_DIR (the first, when duplicated); a feed's line is 'FEED.jsonl:LINE'"),
     ("content_sha256", "VARCHAR", "SHA-256 of the normalized text"),
     ("title", "VARCHAR", "Headline"),
     ("published_date", "DATE", "Publication date; NULL when the article gives none"),
@@ -70,6 +77,12 @@ ARTICLES = _t(
     ("was_html", "BOOLEAN", "Whether markup was stripped"),
     ("byte_size", "BIGINT", "Size of the file"),
     ("duplicate_paths", "VARCHAR", "Other files with the same content, '|'-joined"),
+    ("url", "VARCHAR", "The page's address: a feed's url, else the page's canonical address; NULL for a plain-text file"),
+    ("site", "VARCHAR", "The site's name or host (og:site_name, a feed's sitename)"),
+    ("published_source", "VARCHAR", "Where published_date came from: feed, metadata (the page's own), text (a date line), none"),
+    ("province_source", "VARCHAR", "Where province_code came from: site (a provincial source, reference/sources.csv), title, "
+                                   "dateline, address (the url's words), body, national_site, national_body, none"),
+    ("province_evidence", "VARCHAR", "The host, the address's words or the initials that gave the province"),
 )
 REJECTED_FILES = _t(
     "raw.rejected_files", "Raw files that could not be ingested, with the reason.",

@@ -23,12 +23,14 @@ from indicators_pipeline.warehouse.store import (
 def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_folder: RawFolder):
     """Read new and changed files only; the rows of unchanged articles stay where they are."""
     with warehouse.connect() as con:
-        known = set(read_table(con, tables.ARTICLES, ["article_id"])["article_id"])
+        stored = read_table(con, tables.ARTICLES, ["article_id", "content_sha256"])
+        known = dict(zip(stored["article_id"], stored["content_sha256"]))
         def store_batch(rows) -> None:
             with transaction(con):  # one batch at a time: memory stays flat; BI reads only the published file
                 replace_rows(con, tables.ARTICLES, "article_id", list(rows["article_id"]), rows)
 
-        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known, on_new_articles=store_batch)
+        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known, on_new_articles=store_batch,
+                        link_targets=raw_folder.resolved_link_targets)
         if result.changed or not table_exists(con, tables.ARTICLES):
             with transaction(con):
                 apply_changes(
