@@ -29,6 +29,8 @@ class Warehouse(dg.ConfigurableResource):
     storage_version: str = STORAGE_VERSION
     # DuckDB's buffer pool defaults to 80 % of RAM; a refresh should leave the machine to BI readers.
     memory_limit: str = "768MB"
+    # DuckDB's threads (default: one per core). The same input publishes the same warehouse with any number (issue 22).
+    threads: Optional[int] = None
     lock_timeout_seconds: Optional[float] = None  # default: INDICATORS_REFRESH_LOCK_TIMEOUT, else 3600
 
     _holds_lock: bool = PrivateAttr(default=False)
@@ -95,7 +97,7 @@ class Warehouse(dg.ConfigurableResource):
             refresh_lock.release(self.lock_path)
 
     def _config(self) -> dict:
-        return {"memory_limit": self.memory_limit}
+        return {"memory_limit": self.memory_limit, **({"threads": self.threads} if self.threads else {})}
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -116,10 +118,15 @@ class RawFolder(dg.ConfigurableResource):
     """The folder of raw articles (INDICATORS_RAW_DIR), read at any depth."""
 
     path: Optional[str] = None  # default: INDICATORS_RAW_DIR, else data/raw
+    link_targets: Optional[str] = None  # default: INDICATORS_LINK_TARGETS, else none
 
     @property
     def resolved(self) -> Path:
         return settings.raw_dir(self.path)
+
+    @property
+    def resolved_link_targets(self) -> tuple[Path, ...]:
+        return settings.link_targets(self.link_targets)
 
 
 def setting(variable: str, default: str):
@@ -133,6 +140,7 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={"warehouse": Warehouse(path=setting("INDICATORS_WAREHOUSE", settings.DEFAULT_WAREHOUSE),
                                           quality_dir=setting("INDICATORS_QUALITY_DIR", settings.DEFAULT_QUALITY_DIR)),
-                   "raw_folder": RawFolder(path=setting("INDICATORS_RAW_DIR", settings.DEFAULT_RAW_DIR))},
+                   "raw_folder": RawFolder(path=setting("INDICATORS_RAW_DIR", settings.DEFAULT_RAW_DIR),
+                                           link_targets=setting("INDICATORS_LINK_TARGETS", ""))},
         executor=dg.in_process_executor,
     )
