@@ -120,13 +120,15 @@ def parse(text: str) -> list[Correction]:
 
 
 def load(path: Path) -> list[Correction]:
-    """The corrections file at path; none when it does not exist."""
+    """The corrections file at path; none when it does not exist or is empty (0 bytes, or a BOM and blank lines)."""
     if not path.exists():
         return []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise CorrectionsFileError(f"{path}: not UTF-8 ({error})") from None
+    if not text.strip():
+        return []  # an empty file corrects nothing; it has no header to check
     try:
         return parse(text)
     except CorrectionsFileError as error:
@@ -161,6 +163,10 @@ def apply(corrections: list[Correction], mentions: pd.DataFrame, articles: pd.Da
     """Apply corrections to mentions (rows of staging.indicator_mentions) of articles (article_id, title,
     source_path, published_date, province_name, reference_year, and text unless text_of(article_id) reads
     it: only the articles an added figure quotes are read)."""
+    # One order whatever order the tables were read in: a correction naming a title two articles share applies to
+    # the first by file, and the rows come out the same on every refresh (issue 22).
+    articles = articles.sort_values(["source_path", "article_id"], kind="stable").reset_index(drop=True)
+    mentions = mentions.sort_values("mention_id", kind="stable").reset_index(drop=True)
     status = pd.DataFrame({"mention_id": mentions["mention_id"], "review_status": "unreviewed",
                            "review_reason": pd.Series([None] * len(mentions), dtype="object")})
     status = status.set_index("mention_id")
@@ -206,8 +212,20 @@ def apply(corrections: list[Correction], mentions: pd.DataFrame, articles: pd.Da
     reviewed = reviewed.reset_index(drop=True)
     reviewed["review_status"] = reviewed["mention_id"].map(status["review_status"]).fillna("unreviewed")
     if added:
-        reviewed = pd.concat([reviewed, pd.DataFrame(added)], ignore_index=True)
+        reviewed = pd.concat([reviewed, _typed_like(pd.DataFrame(added, columns=reviewed.columns), reviewed)],
+                             ignore_index=True) if len(reviewed) else pd.DataFrame(added)
     return Applied(reviewed, status.reset_index(), pd.DataFrame(outcomes, columns=OUTCOME_COLUMNS), stale)
+
+
+def _typed_like(rows: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """Columns the added rows leave empty take the mentions' type (pandas no longer lets an all-NULL column decide)."""
+    for column in rows.columns:
+        if rows[column].isna().all():
+            try:
+                rows[column] = rows[column].astype(like[column].dtype)
+            except (TypeError, ValueError):  # an integer column cannot hold NULL: it becomes a float one either way
+                rows[column] = rows[column].astype(float)
+    return rows
 
 
 OUTCOME_COLUMNS = ["line", "action", "indicator", "evidence", "matched", "applied", "problem", "reason", "who"]

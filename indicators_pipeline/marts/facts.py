@@ -2,7 +2,10 @@
 
 Which value a fact keeps when sources disagree: an exact figure over an approximate one ('hơn',
 'khoảng'), then the most recently published article, then the value most articles report, then
-the first mention in file order. `conflict` says the sources gave different values.
+the first mention in its file (by path and offset), then, for two mentions of one article that start
+at the same character, the shorter span, the smaller value and the mention id. That order is total:
+the same mentions give the same facts whatever order they are stored in, whatever DuckDB's threads
+(issue 22). `conflict` says the sources gave different values.
 
 The query runs where the mentions are (a warehouse table, or a frame in an in-memory database for
 tests), so a warehouse of millions of mentions never passes through pandas.
@@ -16,6 +19,9 @@ from indicators_pipeline.merger import MERGER_DATE
 from indicators_pipeline.warehouse import tables
 
 _KEY = "province_code, province_name, province_2025_code, year, indicator_code"
+# Which mention a fact keeps: the documented preferences, then ties broken down to the mention id (a total order).
+CHOICE_ORDER = ("qualifier_rank, published_date DESC NULLS LAST, same_value DESC, source_path, char_start, char_end, "
+                "value, mention_id, qualifier, unit, review_status, article_id")
 
 FACTS_SQL = f"""
 WITH usable AS (
@@ -35,7 +41,7 @@ WITH usable AS (
 ), ranked AS (
     SELECT *, row_number() OVER (
         PARTITION BY {_KEY}
-        ORDER BY qualifier_rank, published_date DESC NULLS LAST, same_value DESC, source_path, char_start) AS rank
+        ORDER BY {CHOICE_ORDER}) AS rank
     FROM counted
 )
 SELECT province_code, province_name, province_2025_code, CAST(year AS INTEGER) AS year, indicator_code, value, unit,
@@ -44,7 +50,7 @@ SELECT province_code, province_name, province_2025_code, CAST(year AS INTEGER) A
            AS is_post_merger,
        reviewed, coalesce(review_status, 'unreviewed') AS review_status
 FROM ranked WHERE rank = 1
-ORDER BY province_name, year, indicator_code, is_post_merger
+ORDER BY province_name, year, indicator_code, is_post_merger, province_code, province_2025_code
 """
 
 

@@ -23,9 +23,17 @@ WEIGHTED_SHARES = {
 NATIONAL_GROUP = "Việt Nam"
 
 
+# The facts in one total order before anything is summed: float sums depend on the order of their terms, and the
+# table's row order on how it was written (issue 22: the same facts always give the same rollups).
+_FACT_ORDER = ["province_code", "province_name", "province_2025_code", "year", "indicator_code", "is_post_merger",
+               "value", "source_mention_id"]
+
+
 def _members(facts: pd.DataFrame) -> pd.DataFrame:
     """One row per reporting member: an old province before the merger, a unit after it."""
-    rows = facts[facts["province_code"].fillna("") != reference.NATIONAL_CODE].copy()
+    rows = facts[facts["province_code"].fillna("") != reference.NATIONAL_CODE]
+    rows = rows.sort_values([c for c in _FACT_ORDER if c in rows.columns], kind="stable", na_position="first")
+    rows = rows.reset_index(drop=True)
     provinces = reference.provinces()
     units = reference.provinces_2025()
     rows["member"] = [

@@ -25,7 +25,9 @@ SELECT f.*, d.harmonized_code,
 FROM marts.fact_indicator_yearly f JOIN marts.dim_indicator d USING (indicator_code)""",
     "marts.latest_indicator_value": """
 SELECT * EXCLUDE (rn) FROM (
-  SELECT f.*, row_number() OVER (PARTITION BY province_name, province_2025_code, indicator_code ORDER BY year DESC) AS rn
+  SELECT f.*, row_number() OVER (
+    PARTITION BY province_code, province_name, province_2025_code, indicator_code
+    ORDER BY year DESC, is_post_merger DESC, value, source_mention_id) AS rn
   FROM marts.fact_indicator_yearly f) WHERE rn = 1""",
     "marts.province_year_wide": f"""
 SELECT province_code, province_name, province_2025_code, year,
@@ -59,7 +61,8 @@ JOIN raw.articles a USING (article_id)
 LEFT JOIN marts.fact_indicator_yearly f ON f.source_mention_id = m.mention_id
 LEFT JOIN spread s ON s.province_name = m.province_name AND s.indicator_code = m.indicator_code
 WHERE coalesce(m.review_status, 'unreviewed') = 'unreviewed'
-ORDER BY priority DESC, quality_findings DESC, distance_from_median DESC NULLS LAST, m.source_path, m.char_start""",
+ORDER BY priority DESC, quality_findings DESC, distance_from_median DESC NULLS LAST, m.source_path, m.char_start,
+         m.char_end, m.mention_id""",
 }
 VIEW_NAMES = tuple(VIEWS)
 _COMMENTS = {

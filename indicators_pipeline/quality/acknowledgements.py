@@ -8,6 +8,7 @@ the rule changed, a typo) is itself a finding, so the file cannot rot silently.
 from __future__ import annotations
 
 import csv
+import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,16 +48,19 @@ def _key(text) -> str:
 
 
 def read_acknowledgements(path: Path) -> list[Acknowledgement]:
-    """The rows of the file (none when it does not exist); a row that cannot be used carries its problem."""
+    """The rows of the file (none when it does not exist or is empty); a row that cannot be used carries its problem."""
     if not path.exists():
         return []
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: the header lacks {', '.join(missing)} (expected {','.join(COLUMNS)})")
-        return [_parse(line, row) for line, row in enumerate(reader, start=2)
-                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+        text = handle.read()
+    if not text.strip():
+        return []  # an empty file (0 bytes, or a BOM and blank lines) acknowledges nothing; it has no header to check
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{path}: the header lacks {', '.join(missing)} (expected {','.join(COLUMNS)})")
+    return [_parse(line, row) for line, row in enumerate(reader, start=2)
+            if any((v or "").strip() for v in row.values() if isinstance(v, str))]
 
 
 def _parse(line: int, row: dict) -> Acknowledgement:

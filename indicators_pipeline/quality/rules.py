@@ -229,16 +229,19 @@ _GROUP_COLUMNS = ("article_id", "source_path", "province_code", "province_name",
 _ROW_COLUMNS = (*_GROUP_COLUMNS, "indicator_code", "value", "qualifier", "decimals")
 LIST_SEPARATOR = "; "  # several articles in one cell: titles may hold '|' and ','
 
-# Rows for the per-article rules, in group order and, within a group, in text order (first figure wins).
+# Rows for the per-article rules, in group order and, within a group, in text order (first figure wins; two
+# figures of one indicator at the same offset: the shorter span, then the smaller value — a total order, issue 22).
 RULE_ROWS_SQL = f"""
 SELECT {", ".join(_ROW_COLUMNS)} FROM {{mentions}}
 WHERE year IS NOT NULL AND province_name IS NOT NULL
-ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code
+ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code,
+         char_end, value, qualifier, decimals NULLS FIRST, mention_id
 """
 # What each article reported for every fact key that more than one value was reported for.
 REPORTED_SQL = """
 SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year, indicator_code,
-       list(DISTINCT struct_pack(value := value, source_path := source_path, article_id := article_id)) AS reports
+       list(DISTINCT struct_pack(value := value, source_path := source_path, article_id := article_id)
+            ORDER BY struct_pack(value := value, source_path := source_path, article_id := article_id)) AS reports
 FROM {mentions}
 WHERE year IS NOT NULL AND province_name IS NOT NULL
 GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1
@@ -292,7 +295,7 @@ def conflict_findings(facts: pd.DataFrame, reported: dict[tuple, list[dict]]) ->
     out = []
     for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False):
         reports = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []),
-                         key=lambda r: (r["value"], r["source_path"] or ""))
+                         key=lambda r: (r["value"], r["source_path"] or "", r["article_id"] or ""))
         by_value: dict[str, list[str]] = {}
         for report in reports:
             by_value.setdefault(_fmt(report["value"]), []).append(report["source_path"])
@@ -336,6 +339,9 @@ def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.Da
                        detail=f"{e.source_path}: {e.stage} raised {e.error_class}: {e.message}",
                        article_id=e.article_id, source_path=e.source_path)
            for e in errors.itertuples(index=False)]
+    # The rows of one set-aside row in a fixed order, whatever order the batches stored them in (issue 22).
+    order = ["row_id", "source_table", "check_name", "column_name", "failure_case"]
+    quarantined = quarantined.sort_values(order, kind="stable", na_position="first") if len(quarantined) else quarantined
     for row_id, rows in quarantined.groupby("row_id", sort=True):
         first = rows.iloc[0]
         checks = "; ".join(dict.fromkeys(rows["check_name"].astype(str)))

@@ -39,10 +39,11 @@ def _place_names() -> list[str]:
 
 
 def _value_in_unit_range(frame: pd.DataFrame) -> pd.Series:
-    lows = frame["unit"].map(lambda u: RANGES.get(u, (None, None))[0])
-    highs = frame["unit"].map(lambda u: RANGES.get(u, (None, None))[1])
-    above = lows.isna() | (frame["value"] >= lows.fillna(0))
-    below = highs.isna() | (frame["value"] <= highs.fillna(0))
+    # Bounds as floats (NaN where a unit has none): an object column of None and numbers would be downcast by fillna.
+    lows = pd.to_numeric(frame["unit"].map(lambda u: RANGES.get(u, (None, None))[0]), errors="coerce").astype(float)
+    highs = pd.to_numeric(frame["unit"].map(lambda u: RANGES.get(u, (None, None))[1]), errors="coerce").astype(float)
+    above = lows.isna() | (frame["value"] >= lows.fillna(0.0))
+    below = highs.isna() | (frame["value"] <= highs.fillna(0.0))
     return above & below
 
 

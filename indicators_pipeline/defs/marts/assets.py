@@ -37,6 +37,13 @@ def dimension_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
         yield dg.MaterializeResult(asset_key=key(table), metadata=table_metadata(table, frame))
 
 
+def _rows_of(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The rows of frames with the same columns, one after the other. Empty frames are left out and the rest joined as
+    objects, then typed again: pandas no longer lets an empty or all-NULL column decide a column's type."""
+    parts = [f.astype(object) for f in frames if len(f)]
+    return pd.concat(parts, ignore_index=True).infer_objects() if parts else frames[0]
+
+
 def _fact_ids(facts: pd.DataFrame) -> pd.Series:
     return (facts["province_name"].astype(str) + "|" + facts["year"].astype(str) + "|" + facts["indicator_code"].astype(str)
             + "|" + facts["is_post_merger"].map({True: "post-merger", False: ""}).fillna(""))
@@ -101,8 +108,7 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         findings = findings_from(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
         not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
-        extra = [f for f in (set_aside, not_applied) if len(f)]
-        findings = pd.concat([findings, *extra], ignore_index=True) if extra else findings
+        findings = _rows_of(findings, set_aside, not_applied)
         titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
         findings = acknowledge(with_titles(findings, titles), acks)
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
