@@ -334,8 +334,9 @@ _PERIOD_ORDINAL = re.compile(r"(?<!\w)(?:năm|lần|tuần|tháng|quý|kỳ|đ�
 
 # What may follow 'dẫn đầu' when it is first place in the whole ranking: the end of the clause, the
 # country, the table, a score, a span of time.
+_COUNTS = "|".join(str(n) for n in reference.unit_counts())  # '63|34': how many provinces a national ranking counts
 _LEADS_THE_RANKING = re.compile(r"\s*(?:$|[,.;:)]|cả nước|toàn quốc|(?:trong )?bảng xếp hạng|tuyệt đối|với \d|"
-                                r"(?:trong|của) (?:nhóm )?63|\d+ năm|năm \d|liên tiếp)", re.IGNORECASE)
+                                rf"(?:trong|của) (?:nhóm )?(?:{_COUNTS})|\d+ năm|năm \d|liên tiếp)", re.IGNORECASE)
 
 
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
@@ -360,8 +361,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         return "first in a region, a group or one measure ('dẫn đầu khu vực', 'dẫn đầu về ...'), not the ranking"
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'.
     if kind == "lead" or kind in ("count", "ratio") and (
-            cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator == 63)):
-        if not (token.value.is_integer() and 1 <= token.value <= 63):
+            cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator in reference.unit_counts())):
+        if not (token.value.is_integer() and 1 <= token.value <= max(reference.unit_counts())):
             return "rank outside 1-63"
         if _PERIOD_ORDINAL.search(label[-24:]):
             return "an ordinal of a period ('năm thứ 3 liên tiếp'), not a rank"
@@ -501,7 +502,7 @@ def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: in
     return context.reference_year, "reference"
 
 
-_COMPARATIVE_NATIONAL = re.compile(r"(?:\d+|dẫn đầu|đứng đầu|cao nhất|thấp nhất|nhất|/63)\s*$")
+_COMPARATIVE_NATIONAL = re.compile(rf"(?:\d+|dẫn đầu|đứng đầu|cao nhất|thấp nhất|nhất|/(?:{_COUNTS}))\s*$")
 
 
 def _province(view: str, places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
@@ -732,7 +733,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             continue
         year, year_source = _year(view, nearby.markers, token, head_end, sentence_span, context)
         if year_source == "reference" and candidate.edition_year is not None:
-            year, year_source = candidate.edition_year, "own"  # 'Vietnam ICT Index 2016 ... Hà Nội xếp thứ 2'
+            year, year_source = candidate.edition_year, "edition"  # 'Vietnam ICT Index 2016 ... Hà Nội xếp thứ 2'
         if year_source == "reference":
             # Consecutive statements on one indicator share their time frame ('..., Kon Tum thứ 45');
             # a ranking article speaks of one edition of its index throughout.

@@ -75,14 +75,15 @@ def find_places(text: str, start: int = 0, end: int | None = None) -> list[Place
     return found
 
 
-_NATIONAL = re.compile(r"[Cc]ả nước|[Tt]oàn quốc|63 tỉnh, thành phố")
+_UNIT_COUNTS = reference.unit_counts()  # 63 provinces before 1 July 2025, 34 units since
+_NATIONAL = re.compile(r"[Cc]ả nước|[Tt]oàn quốc|(?:" + "|".join(map(str, _UNIT_COUNTS)) + r") tỉnh, thành phố")
 
 
-_NATIONAL_ANCHORS = ("nước", "quốc", "63 tỉnh")  # plain words: found fast, then read in context
+_NATIONAL_ANCHORS = ("nước", "quốc", *(f"{n} tỉnh" for n in _UNIT_COUNTS))  # plain words: found fast, then read in context
 
 
 def find_national(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans of 'cả nước', 'toàn quốc', '63 tỉnh, thành phố' in text[start:end]."""
+    """Spans of 'cả nước', 'toàn quốc', '63 tỉnh, thành phố' (or 34, since July 2025) in text[start:end]."""
     spans = []
     for anchor_start, anchor_end in word_spans(text, _NATIONAL_ANCHORS, start, end):
         match = _NATIONAL.search(text, max(0, anchor_start - 5), anchor_end + 20)

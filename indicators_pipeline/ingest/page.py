@@ -33,7 +33,7 @@ def read_page(html: str) -> Page | None:
     import trafilatura  # lxml, htmldate, courlan: only for pages
 
     document = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+        html, with_metadata=True, include_comments=False, include_tables=True, include_images=False, favor_precision=True,
         deduplicate=False, date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not (document.text or "").strip():

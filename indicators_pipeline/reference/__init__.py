@@ -119,6 +119,12 @@ def sources() -> dict[str, Source]:
             for row in _rows("sources.csv")}
 
 
+@functools.cache
+def unit_counts() -> tuple[int, ...]:
+    """How many provinces a national ranking counts: 63 before 1 July 2025, 34 since ('xếp thứ 5/34')."""
+    return tuple(sorted({len(provinces()), len(provinces_2025())}, reverse=True))
+
+
 def unit_2025_of(province_code: str) -> Province2025:
     """The 2025 unit that took in a pre-2025 province."""
     for unit in provinces_2025().values():

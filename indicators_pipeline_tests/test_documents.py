@@ -1,0 +1,257 @@
+"""Articles as documents (issue 19): saved pages, crawler feeds, where an article comes from, and the
+frames that date and place its figures across sentences. Every text here is our own."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from indicators_pipeline.extraction.mentions import ArticleContext, extract_mentions
+from indicators_pipeline.extraction.records import article_rows
+from indicators_pipeline.ingest.article import Provenance, parse_article
+from indicators_pipeline.ingest.decoding import NotText
+from indicators_pipeline.ingest.feed import article_from_record
+from indicators_pipeline.ingest.folder import ingest
+from indicators_pipeline.ingest.source import source_place
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
+
+SAVED_PAGE = """<!doctype html><html><head>
+<title>Kon Tum: 412 dịch vụ công toàn trình | Báo Kon Tum</title>
+<meta property="og:url" content="https://baokontum.com.vn/kon-tum-412-dich-vu-cong-toan-trinh-12345.html">
+<meta property="og:site_name" content="Báo Kon Tum điện tử">
+<meta property="og:title" content="Kon Tum: 412 dịch vụ công toàn trình">
+<meta property="article:published_time" content="2024-04-10T07:30:00+07:00">
+</head><body>
+<nav><ul><li><a href="/">Trang chủ</a></li><li><a href="/thoi-su">Thời sự</a></li><li><a href="/kinh-te">Kinh tế</a></li></ul></nav>
+<article><h1>Kon Tum: 412 dịch vụ công toàn trình</h1>
+<p>Đến nay, tỉnh đã cung cấp 412 dịch vụ công trực tuyến toàn trình trên Cổng dịch vụ công của tỉnh.</p>
+<p>Trong quý I, tỷ lệ hồ sơ được giải quyết đúng hạn của tỉnh đạt 97,35%, cao hơn cùng kỳ năm trước.</p>
+<p>Lãnh đạo Sở cho biết thời gian tới sẽ tiếp tục rà soát quy trình nội bộ để giảm thời gian xử lý.</p></article>
+<aside><h3>Tin liên quan</h3><ul>
+<li><a href="/a">Quảng Ngãi: 88,5% hồ sơ được giải quyết đúng hạn</a></li>
+<li><a href="/b">Bình Định cung cấp 1.234 dịch vụ công trực tuyến mức độ 4</a></li></ul></aside>
+<footer><p>Báo Kon Tum điện tử. Giấy phép số 12/GP-BTTTT. Điện thoại 0260 3862 000.</p></footer>
+</body></html>"""
+
+
+def _context(province: str | None, published: dt.date, year: int | None = None, source: str = "published_date"):
+    return ArticleContext(province_code=province, reference_year=year or published.year, published=published,
+                          reference_year_source=source)
+
+
+def _read(text: str, context: ArticleContext) -> list[tuple[str, float, str | None, int | None, str, str]]:
+    return [(m.indicator_code, m.value, m.province_code, m.year, m.year_source, m.province_source)
+            for m in extract_mentions(text, context) if not m.is_target]
+
+
+# --- Saved pages -------------------------------------------------------------------------------------------
+
+def test_a_saved_page_is_its_article_with_the_pages_own_address_site_and_date():
+    article = parse_article(SAVED_PAGE.encode("utf-8"))
+    assert article.was_html
+    assert article.url == "https://baokontum.com.vn/kon-tum-412-dich-vu-cong-toan-trinh-12345.html"
+    assert article.site == "Báo Kon Tum điện tử"
+    assert (article.published_date, article.published_source) == (dt.date(2024, 4, 10), "metadata")
+    assert article.title == "Kon Tum: 412 dịch vụ công toàn trình"
+    assert "412 dịch vụ công trực tuyến toàn trình" in article.text
+    for outside in ("Tin liên quan", "1.234", "88,5%", "Giấy phép", "Trang chủ"):
+        assert outside not in article.text  # menus, the related box and the footer are not the article
+
+
+def test_a_page_without_an_article_is_refused_with_that_reason():
+    menu_only = ('<html><head><title>Lỗi 404</title></head><body><nav><ul><li><a href="/">Trang chủ</a></li>'
+                 '<li><a href="/a">Thời sự</a></li></ul></nav><footer><p>Bản quyền thuộc Báo điện tử.</p></footer></body></html>')
+    with pytest.raises(NotText, match="no article text"):
+        parse_article(menu_only.encode("utf-8"))
+
+
+# --- Crawler feeds ------------------------------------------------------------------------------------------
+
+def _feed_line(url: str, text: str, **fields) -> str:
+    return json.dumps({"url": url, "text": text, **fields}, ensure_ascii=False)
+
+
+LAM_DONG = ("Năm 2023, tỉnh tiếp nhận 215.400 hồ sơ thủ tục hành chính, tỷ lệ hồ sơ trực tuyến đạt 61,2%.")
+PORTAL_URL = "https://stttt.lamdong.gov.vn/tin-tuc/ket-qua-cai-cach-hanh-chinh-2023"
+
+
+def test_a_feed_record_gives_its_address_title_date_and_site_first():
+    article = article_from_record({"url": PORTAL_URL, "title": "Kết quả cải cách hành chính năm 2023",
+                                   "date": "2024-01-12T08:00:00", "sitename": "Sở TT&TT Lâm Đồng",
+                                   "text": LAM_DONG}, "feed.jsonl:1")
+    assert article.url == PORTAL_URL and article.site == "Sở TT&TT Lâm Đồng"
+    assert (article.published_date, article.published_source) == (dt.date(2024, 1, 12), "feed")
+    assert article.text.startswith("Kết quả cải cách hành chính năm 2023\n\n")
+    # The text says only 'tỉnh': the department's portal of Lâm Đồng says which province.
+    assert (article.province_name, article.province_source, article.province_evidence) == ("Lâm Đồng", "site", "lamdong.gov.vn")
+    again = article_from_record({"source": PORTAL_URL, "raw_text": LAM_DONG + " Sửa.", "published": "2024-01-12"}, "x:9")
+    assert again.article_id == article.article_id  # known by its address: a corrected page keeps its identity
+
+
+def test_a_feed_record_without_text_is_refused():
+    with pytest.raises(NotText, match="without text"):
+        article_from_record({"url": PORTAL_URL, "title": "Chỉ có tiêu đề"}, "feed.jsonl:3")
+
+
+def _empty(table: tables.Table) -> pd.DataFrame:
+    return pd.DataFrame(columns=table.column_names)
+
+
+def test_a_feed_is_read_line_by_line_bad_lines_rejected_and_a_changed_line_alone_is_new(tmp_path: Path):
+    raw = tmp_path / "raw"
+    (raw / "crawl").mkdir(parents=True)
+    feed = raw / "crawl" / "pages.jsonl"
+    lines = [_feed_line(PORTAL_URL, LAM_DONG, title="Kết quả năm 2023", date="2024-01-12"),
+             "{ not json",
+             json.dumps({"url": "https://example.vn/empty", "title": "Không có bài"}),
+             _feed_line("https://baolamdong.vn/so-hoa-123.html", "Tỷ lệ số hóa hồ sơ của tỉnh đạt 72,4%.",
+                        date="2024-02-01")]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = ingest(raw, _empty(tables.FILE_INVENTORY), {})
+    reasons = dict(zip(first.rejected["source_path"], first.rejected["reason"]))
+    assert set(first.article_index["source_path"]) == {"crawl/pages.jsonl:1", "crawl/pages.jsonl:4"}
+    assert reasons["crawl/pages.jsonl:2"].startswith("feed line is not JSON")
+    assert "without text" in reasons["crawl/pages.jsonl:3"]
+    assert first.stats["new_articles"] == 2
+
+    known = dict(zip(first.new_articles["article_id"], first.new_articles["content_sha256"]))
+    unchanged = ingest(raw, first.inventory, known)
+    assert unchanged.stats["read"] == 0 and unchanged.stats["new_articles"] == 0
+
+    lines[3] = _feed_line("https://baolamdong.vn/so-hoa-123.html", "Tỷ lệ số hóa hồ sơ của tỉnh đạt 74,1%.",
+                          date="2024-02-01")
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.utime(feed, ns=(feed.stat().st_atime_ns, feed.stat().st_mtime_ns + 10**9))
+    changed = ingest(raw, first.inventory, known)
+    assert changed.stats["new_articles"] == 1  # the one line whose text changed; the other is not new
+    assert list(changed.new_articles["source_path"]) == ["crawl/pages.jsonl:4"]
+    assert "74,1%" in changed.new_articles["text"].iloc[0]
+
+
+def test_a_link_to_a_file_outside_the_raw_folder_is_never_opened(tmp_path: Path):
+    raw, outside = tmp_path / "raw", tmp_path / "secrets"
+    raw.mkdir()
+    outside.mkdir()
+    (outside / "config.txt").write_text("Mật khẩu cơ sở dữ liệu: hunter2. Tỉnh Gia Lai có 500 dịch vụ công.", encoding="utf-8")
+    (raw / "inside.txt").write_text("Tỉnh Gia Lai có 321 dịch vụ công trực tuyến toàn trình.", encoding="utf-8")
+    (raw / "leak.txt").symlink_to(outside / "config.txt")
+    (raw / "alias.txt").symlink_to(raw / "inside.txt")  # inside the folder: followed (a duplicate)
+    result = ingest(raw, _empty(tables.FILE_INVENTORY), {})
+    reasons = dict(zip(result.rejected["source_path"], result.rejected["reason"]))
+    assert reasons["leak.txt"].startswith("symbolic link to a file outside the raw folder: not opened")
+    assert "hunter2" not in " ".join(result.new_articles["text"])
+    assert reasons["inside.txt"] == "duplicate of alias.txt (same text)"  # a link inside the folder is read
+    allowed = ingest(raw, _empty(tables.FILE_INVENTORY), {}, link_targets=(outside,))
+    assert "leak.txt" in set(allowed.article_index["source_path"])  # a folder the setting names may be linked to
+
+
+# --- Where an article comes from ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url, site, expected", [
+    ("https://sotuphap.binhdinh.gov.vn/tin/123", None, ("52", "site")),  # a department's portal: its province's
+    ("https://www.baocamau.vn/xa-hoi/a1.html", None, ("96", "site")),
+    ("http://vnexpress.net/thoi-su/ha-giang-dan-dau-ve-so-hoa-456.html", None, ("02", "address")),  # the slug names it
+    ("https://tuoitre.vn/chuyen-doi-so-ca-nuoc-789.htm", None, ("00", "national_site")),
+    ("https://unknown-blog.example/bai-viet", None, (None, "")),
+    (None, "baoquangninh.vn", ("22", "site")),  # a feed's host name alone
+    ("https://tintuc.example/bai-ve-quang-nam-va-quang-ngai.html", None, (None, "")),  # two provinces: no evidence
+])
+def test_the_address_and_site_say_which_province_an_article_speaks_for(url, site, expected):
+    place = source_place(url, site)
+    assert (place.province_code, place.source) == expected
+
+
+def test_a_national_outlet_article_takes_the_province_its_title_names_else_the_country():
+    titled = parse_article("Số hóa hồ sơ tăng mạnh\n\nTỷ lệ số hóa hồ sơ đạt 55,5%.".encode(),
+                           provenance=Provenance(url="https://tuoitre.vn/so-hoa-ho-so-tang-manh-1.htm",
+                                                 title="TP. HCM: số hóa hồ sơ tăng mạnh"))
+    assert (titled.province_code, titled.province_source) == ("79", "title")
+    national = parse_article("Tỷ lệ số hóa hồ sơ đạt 55,5%.".encode(),
+                             provenance=Provenance(url="https://tuoitre.vn/so-hoa-ho-so-1.htm", title="Số hóa hồ sơ"))
+    assert (national.province_code, national.province_source) == ("00", "national_site")
+
+
+@pytest.mark.parametrize("spelling", ["TP. HCM", "TP.HCM", "Sài Gòn", "HCM"])
+def test_the_usual_short_names_of_a_city_are_its_name(spelling):
+    article = parse_article(f"{spelling} công bố số liệu tháng 9\n\n{spelling} có 1.100 dịch vụ công.".encode())
+    assert article.province_name == "Hồ Chí Minh"
+
+
+# --- Frames across sentences --------------------------------------------------------------------------------
+
+def test_an_index_edition_named_in_one_sentence_dates_the_ranks_of_the_next():
+    text = ("Bộ Nội vụ vừa công bố kết quả Chỉ số cải cách hành chính năm 2022 của các tỉnh. "
+            "Xếp thứ nhất là tỉnh Quảng Ninh. Tỉnh Sóc Trăng đứng ở vị trí thứ 17/63.")
+    found = _read(text, _context("94", dt.date(2023, 5, 20)))
+    assert ("par_index_rank", 17.0, "94", 2022, "edition", "own") in found
+    assert all(year == 2022 for _, _, _, year, _, _ in found)
+
+
+def test_an_edition_in_the_title_alone_dates_the_rank_in_the_body():
+    text = "Tuyên Quang tăng 9 bậc về PAR INDEX 2020\n\nNăm nay tỉnh xếp hạng 21 trong cả nước."
+    found = _read(text, _context("08", dt.date(2021, 6, 2)))
+    assert found == [("par_index_rank", 21.0, "08", 2020, "edition", "article")]
+
+
+def test_an_annual_index_with_no_edition_named_measures_the_year_before_publication():
+    text = "Theo bảng xếp hạng Chỉ số chuyển đổi số vừa công bố, tỉnh Bắc Giang xếp thứ 9/63."
+    assert _read(text, _context("24", dt.date(2024, 9, 3))) == [("dti_rank", 9.0, "24", 2023, "annual_index", "own")]
+    # The service index of Decision 766 is real-time: its ranks are the publication year's.
+    realtime = "Theo Bộ chỉ số phục vụ người dân, doanh nghiệp, tỉnh Bắc Giang xếp thứ 9/63."
+    assert _read(realtime, _context("24", dt.date(2024, 9, 3)))[0][3] == 2024
+
+
+def test_a_period_opening_a_paragraph_dates_its_later_figures():
+    text = ("Trong quý 3/2024, toàn tỉnh tiếp nhận nhiều hồ sơ hơn cùng kỳ. "
+            "Tỷ lệ hồ sơ trực tuyến đạt 48,6%.\n\nTỷ lệ số hóa hồ sơ đạt 70,2%.")
+    rows = article_rows(dict(article_id="a", source_path="a.txt", text=text, province_code="68", reference_year=2025,
+                             published_date=dt.date(2025, 1, 8), reference_year_source="published_date",
+                             province_source="site"))
+    by_indicator = {r["indicator_code"]: r for r in rows}
+    online = by_indicator["dossiers_online_pct"]
+    assert (online["year"], online["period"], online["year_source"]) == (2024, "2024-Q3", "period")
+    digitized = by_indicator["dossiers_digitized_pct"]  # the next paragraph is outside the frame
+    assert (digitized["year"], digitized["year_source"], digitized["province_source"]) == (2025, "published_date", "site")
+
+
+def test_a_province_that_opens_a_paragraph_places_its_later_sentences_but_a_list_does_not():
+    framed = ("Tại tỉnh Hà Nam, chuyển đổi số được triển khai đồng bộ. Tỷ lệ hồ sơ trực tuyến toàn trình đạt 58,3%.")
+    other = _read(framed, _context("36", dt.date(2024, 3, 1)))  # an article about Nam Định
+    assert other[0][2] == "35" and other[0][5] == "place_frame"
+    listed = ("Các tỉnh Hà Nam, Nam Định và Ninh Bình đã họp bàn. Tỷ lệ hồ sơ trực tuyến toàn trình đạt 58,3%.")
+    assert _read(listed, _context("36", dt.date(2024, 3, 1)))[0][2:4] == ("36", 2024)
+
+
+def test_a_rank_out_of_34_after_the_merger_is_a_national_rank():
+    text = "Theo kết quả Chỉ số chuyển đổi số năm 2025, tỉnh Lâm Đồng xếp thứ 11/34 tỉnh, thành phố."
+    assert _read(text, _context("68", dt.date(2026, 3, 9))) == [("dti_rank", 11.0, "68", 2025, "own", "own")]
+
+
+# --- Through a whole refresh --------------------------------------------------------------------------------
+
+def test_a_saved_page_and_a_feed_publish_only_their_articles_figures_with_their_provenance(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "trang-kon-tum.html").write_text(SAVED_PAGE, encoding="utf-8")
+    (raw / "crawl.jsonl").write_text(_feed_line(PORTAL_URL, LAM_DONG, title="Kết quả năm 2023", date="2024-01-12",
+                                                sitename="stttt.lamdong.gov.vn") + "\n{broken\n", encoding="utf-8")
+    warehouse = tmp_path / "w" / "indicators.duckdb"
+    result = materialize_all(raw, warehouse)
+    assert result.success, failures(result)
+    articles = query(warehouse, "SELECT source_path, url, site, published_date, published_source, province_name, "
+                                "province_source FROM raw.articles ORDER BY source_path").to_dict("records")
+    assert [(a["source_path"], a["province_name"], a["province_source"], a["published_source"]) for a in articles] == [
+        ("crawl.jsonl:1", "Lâm Đồng", "site", "feed"), ("trang-kon-tum.html", "Kon Tum", "site", "metadata")]
+    assert articles[1]["url"].startswith("https://baokontum.com.vn/") and str(articles[1]["published_date"])[:10] == "2024-04-10"
+    rejected = query(warehouse, "SELECT source_path, reason FROM raw.rejected_files")
+    assert list(rejected["source_path"]) == ["crawl.jsonl:2"]
+    facts = query(warehouse, "SELECT province_name, indicator_code, value FROM marts.fact_indicator_yearly")
+    assert set(facts["province_name"]) == {"Kon Tum", "Lâm Đồng"}  # not Quảng Ngãi or Bình Định of the related box
+    assert 1234.0 not in set(facts["value"]) and 88.5 not in set(facts["value"])
+    sources = query(warehouse, "SELECT DISTINCT year_source, province_source FROM staging.indicator_mentions")
+    assert not sources.isna().any().any()
