@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from indicators_pipeline import merger
 from indicators_pipeline.extraction.dates import as_date
-from indicators_pipeline.extraction.records import article_rows, extract
+from indicators_pipeline.extraction.records import SIGNATURE_COLUMNS, article_rows, extract
 from indicators_pipeline.ingest.article import parse_article
 from indicators_pipeline.ingest.folder import scan
 from indicators_pipeline.quality.quarantine import MIN_INVALID_ROWS_TO_BLOCK, screen, verdict
@@ -94,7 +94,7 @@ def test_an_article_whose_extraction_raises_is_an_error_row_and_the_others_are_r
                                             "412 dịch vụ công trực tuyến mức độ 4.\n".encode()))
     broken = {**good, "article_id": "broken0000000000", "text": None}  # what a rule's bug on one text looks like
     articles = pd.DataFrame([{**good, "source_path": "good.txt"}, {**broken, "source_path": "broken.txt"}])
-    index = articles[["article_id", "content_sha256", "province_code", "reference_year", "published_date"]]
+    index = articles[SIGNATURE_COLUMNS]
     result = extract(index, pd.DataFrame(columns=tables.PARSED_ARTICLES.column_names), lambda ids: [articles])
     assert list(result.mentions["value"]) == [412]
     assert result.errors[["source_path", "stage", "error_class"]].values.tolist() == [["broken.txt", "extract", "AttributeError"]]
