@@ -5,8 +5,10 @@ import dataclasses
 import datetime as dt
 import os
 import socket
+import stat
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
@@ -14,12 +16,14 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from indicators_pipeline import merger
 from indicators_pipeline.extraction.dates import as_date
 from indicators_pipeline.extraction.records import SIGNATURE_COLUMNS, article_rows, extract
+from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION
 from indicators_pipeline.ingest.article import parse_article
 from indicators_pipeline.ingest.folder import scan
 from indicators_pipeline.quality.quarantine import MIN_INVALID_ROWS_TO_BLOCK, screen, verdict
 from indicators_pipeline.quality.schemas import MentionModel
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline_tests.devset.evaluate import SETS, article_bytes
+from indicators_pipeline_tests.encodings import to_windows_1258
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
 
 
@@ -162,28 +166,84 @@ CRAFTED = {
 }
 
 
-def test_one_refresh_over_every_bad_case_and_the_seeds_publishes_and_names_each(raw_dir: Path, warehouse_file: Path):
+NOT_UTF8 = {  # other encodings through a whole refresh, not only parse_article
+    "quang_ngai_1258.txt": (to_windows_1258, "Tỉnh Quảng Ngãi năm 2022\n\n12/03/2023\n\n"
+                                             "Năm 2022, tỉnh Quảng Ngãi có 845 dịch vụ công trực tuyến mức độ 4.\n"),
+    "phu_yen_utf16.txt": (lambda t: t.encode("utf-16"), "Tỉnh Phú Yên năm 2022\n\n15/03/2023\n\n"
+                                                        "Năm 2022, tỉnh Phú Yên có 603 dịch vụ công trực tuyến mức độ 4.\n"),
+}
+READ_FAILS, EXTRACT_FAILS = "đọc hỏng", "trích hỏng"  # markers of the two articles a (simulated) rule bug breaks
+
+
+def _break_reading_and_extracting_of_two_articles(monkeypatch) -> None:
+    """What a parser or rule bug on one text looks like: it raises, for that text only."""
+    from indicators_pipeline.extraction import records
+    from indicators_pipeline.ingest import folder
+
+    read, rows = folder.parse_article, records.article_rows
+
+    def parse(data, *args, **kwargs):
+        if READ_FAILS.encode() in data:
+            raise UnicodeError("a parser bug on this text")
+        return read(data, *args, **kwargs)
+
+    def extract(article):
+        if EXTRACT_FAILS in (article.get("text") or ""):
+            raise IndexError("a rule bug on this text")
+        return rows(article)
+
+    monkeypatch.setattr(folder, "parse_article", parse)
+    monkeypatch.setattr(records, "article_rows", extract)
+
+
+def test_one_refresh_over_every_bad_case_and_the_seeds_publishes_and_names_each(seeded, raw_dir: Path, warehouse_file: Path,
+                                                                                 monkeypatch):
     for name, text in CRAFTED.items():
         (raw_dir / name).write_text(text, encoding="utf-8")
+    for name, (encode, text) in NOT_UTF8.items():
+        (raw_dir / name).write_bytes(encode(text))
     (raw_dir / os.fsdecode(b"thu\xe1_t\xecnh.txt")).write_bytes(
         "Tỉnh Bắc Giang năm 2022\n\n12/03/2023\n\nNăm 2022, tỉnh Bắc Giang có 1.102 dịch vụ công trực tuyến mức độ 4.\n".encode())
     os.mkfifo(raw_dir / "pipe.txt")
+    os.mknod(raw_dir / "null.txt", 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers: root, as CI runs
     (raw_dir / "empty.txt").write_bytes(b"")
+    (raw_dir / "read_fails.txt").write_text(f"Tỉnh Hà Nam năm 2022\n\n12/03/2023\n\n{READ_FAILS}: 12 dịch vụ.\n", encoding="utf-8")
+    (raw_dir / "extract_fails.txt").write_text(f"Tỉnh Hà Nam năm 2022\n\n12/03/2023\n\n{EXTRACT_FAILS}: 12 dịch vụ.\n",
+                                               encoding="utf-8")
+    _break_reading_and_extracting_of_two_articles(monkeypatch)
 
     result = materialize_all(raw_dir, warehouse_file)
 
     assert result.success, failures(result)
     mentions = query(warehouse_file, "SELECT source_path, indicator_code, value, province_name, year "
                                      "FROM staging.indicator_mentions")
-    seeds = {p.name: sum(not r["is_target"] for r in _rows(p.name, p.read_bytes())) for p in raw_dir.glob("00*.txt")}
-    stored = mentions["source_path"].value_counts()
-    assert {name: int(stored.get(name, 0)) for name in seeds} == seeds  # the seeds' figures are all there
+    # The seeds' figures are those a refresh of the seeds alone stores (the session's), row for row.
+    columns = "mention_id, source_path, indicator_code, value, qualifier, province_code, year, char_start, char_end, rule"
+    seed_rows = f"SELECT {columns} FROM staging.indicator_mentions WHERE source_path LIKE '00%' ORDER BY mention_id"
+    pd.testing.assert_frame_equal(query(warehouse_file, seed_rows), query(seeded.warehouse, seed_rows))
+    for name, province, value in (("quang_ngai_1258.txt", "Quảng Ngãi", 845), ("phu_yen_utf16.txt", "Phú Yên", 603)):
+        assert mentions[mentions["source_path"] == name][["indicator_code", "value", "province_name", "year"]].values.tolist() == [
+            ["online_services_level4", value, province, 2022]], name
     lam_dong = mentions[mentions["source_path"] == "year_only_date.txt"]
     assert set(lam_dong["value"]) == {86310, 96.4} and set(lam_dong["year"]) == {2025}
     assert 1102 in set(mentions.loc[mentions["source_path"] == "thu\\xe1_t\\xecnh.txt", "value"])
     assert query(warehouse_file, "SELECT count(*) - count(DISTINCT mention_id) AS d FROM staging.indicator_mentions")["d"][0] == 0
     rejected = query(warehouse_file, "SELECT source_path, reason FROM raw.rejected_files").set_index("source_path")["reason"]
     assert "FIFO" in rejected["pipe.txt"] and "empty" in rejected["empty.txt"].lower()
+    assert rejected["null.txt"] == "not a regular file (a character device): skipped, never opened"
+    assert "UnicodeError: a parser bug on this text" in rejected["read_fails.txt"]
+    errors = query(warehouse_file, "SELECT source_path, stage, error_class, message, article_id IS NULL AS no_article, "
+                                   "extractor_version FROM staging.extraction_errors ORDER BY stage")
+    assert errors[["source_path", "stage", "error_class", "message", "no_article"]].values.tolist() == [
+        ["extract_fails.txt", "extract", "IndexError", "a rule bug on this text", False],
+        ["read_fails.txt", "read", "UnicodeError", "a parser bug on this text", True]]
+    assert set(errors["extractor_version"]) == {EXTRACTOR_VERSION}
+    assert "extract_fails.txt" in set(query(warehouse_file, "SELECT source_path FROM raw.articles")["source_path"])
+    not_read = query(warehouse_file, "SELECT source_path, severity FROM marts.quality_findings WHERE rule = 'article_not_read' "
+                                     "ORDER BY source_path")
+    assert not_read.values.tolist() == [["extract_fails.txt", "warn"], ["read_fails.txt", "warn"]]
+    not_read_check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "article_not_read")
+    assert not not_read_check.passed and not_read_check.severity == dg.AssetCheckSeverity.WARN
     quarantined = query(warehouse_file, "SELECT source_path, value, year, check_name FROM staging.quarantined_rows "
                                         "ORDER BY source_path")
     assert quarantined[["source_path", "value", "year"]].values.tolist() == [["absurd_value.txt", 2e18, 2023],
@@ -229,13 +289,13 @@ def test_a_refresh_over_articles_built_from_realistic_parts_publishes(tmp_path_f
     raw.mkdir()
     for number, text in enumerate(articles):
         (raw / f"a{number}.txt").write_text(text, encoding="utf-8")
-    os.environ["INDICATORS_MAX_INVALID_SHARE"] = "1"
-    try:
+    with pytest.MonkeyPatch.context() as env:  # hypothesis runs the body many times per fixture: no monkeypatch fixture
+        env.setenv("INDICATORS_MAX_INVALID_SHARE", "1")
         result = materialize_all(raw, root / "warehouse" / "indicators.duckdb")
-    finally:
-        del os.environ["INDICATORS_MAX_INVALID_SHARE"]
     assert result.success, failures(result)
     published = root / "warehouse" / "indicators.duckdb"
     facts = query(published, "SELECT max(value) AS m FROM marts.fact_indicator_yearly WHERE unit = 'count'")
     assert facts["m"].isna().all() or facts["m"][0] <= 1e9  # nothing absurd reaches the facts
-    assert (root / "warehouse" / "indicators.duckdb").exists()
+    # Every file is an article or a rejected file, and every article was parsed (none silently lost).
+    stored = query(published, "SELECT (SELECT count(*) FROM raw.articles) + (SELECT count(*) FROM raw.rejected_files) AS n")
+    assert stored["n"][0] == len(articles)
