@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from indicators_pipeline import parallel
 from indicators_pipeline.extraction.numbers import parse_number
@@ -11,8 +12,8 @@ def test_large_batches_keep_their_order_across_processes(monkeypatch):
     monkeypatch.setenv("INDICATORS_WORKERS", "2")
     items = [f"{i}.{i % 1000:03d}" for i in range(1, parallel.MIN_ITEMS_FOR_PROCESSES + 50)]
     assert parallel.map_ordered(parse_number, items) == [float(i) * 1000 + i % 1000 for i in range(1, len(items) + 1)]
-    pids = set(parallel.map_ordered(_pid, range(parallel.MIN_ITEMS_FOR_PROCESSES)))
-    assert os.getpid() not in pids and len(pids) >= 1
+    pids = set(parallel.map_ordered(_pid_after_a_pause, range(parallel.MIN_ITEMS_FOR_PROCESSES)))
+    assert os.getpid() not in pids and len(pids) == 2  # both workers took a share (each item takes 5 ms)
 
 
 def test_small_batches_stay_in_process(monkeypatch):
@@ -22,4 +23,9 @@ def test_small_batches_stay_in_process(monkeypatch):
 
 
 def _pid(_item) -> int:
+    return os.getpid()
+
+
+def _pid_after_a_pause(_item) -> int:
+    time.sleep(0.005)
     return os.getpid()
