@@ -116,9 +116,12 @@ def test_a_hinted_scan_can_start_where_its_reach_says():
     reaching = [(name, hinted) for name, hinted in _hinted() if hinted.reach is not None]
     assert reaching
     phrases = " ".join(PART_PHRASES)
+    checked = set()
     for text in TEXTS + [phrases]:
         for name, hinted in reaching:
             for match in hinted.pattern.finditer(text):
+                checked.add(name)
                 first_hint = min(at for h in hinted.hints if (at := match.group().find(h)) >= 0)
                 assert first_hint <= hinted.reach, (name, match.group())
                 assert 0 <= hinted.scan_start(text) <= match.start()
+    assert checked, "no rule with a reach matched any text: the property checked nothing"
