@@ -255,3 +255,35 @@ def test_a_saved_page_and_a_feed_publish_only_their_articles_figures_with_their_
     assert 1234.0 not in set(facts["value"]) and 88.5 not in set(facts["value"])
     sources = query(warehouse, "SELECT DISTINCT year_source, province_source FROM staging.indicator_mentions")
     assert not sources.isna().any().any()
+
+
+# --- Rules from this session's first reading (sentences of our own with the failures' structure) -----------
+
+def test_the_service_index_named_with_va_between_people_and_businesses_labels_its_scores():
+    text = ("Về chỉ số phục vụ người dân và doanh nghiệp năm 2023, tỉnh Yên Bái đạt 84,12 điểm. "
+            "Xếp sau là tỉnh Lào Cai với 81,7 điểm.")
+    found = {(code, value, province) for code, value, province, *_ in _read(text, _context("15", dt.date(2024, 2, 1)))}
+    assert {("service_index_score", 84.12, "15"), ("service_index_score", 81.7, "10")} <= found
+
+
+def test_a_rank_or_score_of_a_ministry_or_central_agency_named_after_it_is_no_provinces():
+    text = ("Về Bộ chỉ số phục vụ người dân, doanh nghiệp, đứng đầu các bộ là Bộ Tư pháp với 86,2 điểm; "
+            "vị trí thứ hai là Ngân hàng Nhà nước với 84,9 điểm.")
+    assert _read(text, _context("01", dt.date(2024, 4, 2))) == []
+
+
+def test_a_count_of_provinces_out_of_63_is_no_rank():
+    text = "Theo Chỉ số chuyển đổi số năm 2023, có 12/63 địa phương tăng hạng, trong đó tỉnh Hòa Bình xếp thứ 20/63."
+    assert [(c, v) for c, v, *_ in _read(text, _context("17", dt.date(2024, 6, 1)))] == [("dti_rank", 20.0)]
+
+
+def test_a_province_written_with_a_lowercase_tail_after_tinh_is_that_province():
+    text = "Chỉ số cải cách hành chính năm 2022: tỉnh Quảng nam xếp thứ 9/63, Gia lai ở phía sau."
+    assert [(v, p) for _, v, p, *_ in _read(text, _context("64", dt.date(2023, 4, 1)))] == [(9.0, "49")]
+
+
+def test_the_provinces_a_ranking_counts_are_its_field_not_the_scores_place():
+    text = ("Tính đến ngày 10/9, tỉnh Phú Thọ đứng thứ năm trong 34 tỉnh, thành phố về Bộ chỉ số phục vụ người dân, "
+            "doanh nghiệp, với tổng điểm 80,15/100.")
+    found = {(c, v, p) for c, v, p, *_ in _read(text, _context("25", dt.date(2025, 9, 12)))}
+    assert ("service_index_score", 80.15, "25") in found

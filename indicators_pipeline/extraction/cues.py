@@ -242,7 +242,7 @@ LABEL_CUES: tuple[Cue, ...] = (
     Cue("online_services_level34_pct", PERCENT, label=_rx(LEVEL34), hints=("mức",)),
     Cue("online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4)), hints=("mức",)),
     Cue("it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)"), hints=("kinh phí", "đầu tư", "vốn", "chi cho", "ngân sách")),
-    Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|766"), hints=("phục vụ", "766")),
+    Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? (?:và )?doanh nghiệp|Bộ chỉ số phục vụ|766"), hints=("phục vụ", "766")),
     Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$"), hints=("thủ tục", "tthc")),
     # 'tổng số dịch vụ công trực tuyến (DVCTT) của tỉnh là 1.542/1.871': the province named between.
     Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:(?:của|trên địa bàn) (?:tỉnh|thành phố)\s*)?(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
@@ -276,7 +276,7 @@ RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
                         ("DTI", "huyển đổi số"))),
     ("par_index_rank", Hinted(re.compile(r"PAR[\s-]?(?:INDEX|[Ii]ndex)|[Cc]hỉ số [Cc]ải cách hành chính|[Cc]hỉ số CCHC"),
                               ("PAR", "ải cách hành chính", "CCHC"))),
-    ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
+    ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? (?:và )?doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
                                   ("phục vụ", "766"))),
     # Rankings outside the catalogue: a rank named for one of these is not a mention.
     (None, Hinted(re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
@@ -329,8 +329,13 @@ PART_OF_GOVERNMENT = Hinted(re.compile(
 ), ("Sở", "sở", "UBND", "ban nhân dân", "huyện", "thị xã", "quận", "cấp ", "Bộ", "bộ, ngành", "Trung tâm", "Công an",
     "Bảo hiểm", "Cục Thuế", "Kho bạc", "Ban Quản lý"), reach=8)
 # A ministry as the subject of a rank: 'Bộ Khoa học và Công nghệ lên vị trí thứ 9'.
+# Ministries, and the central agencies ranked and scored beside them (DTI, the 766 index): not provinces.
 MINISTRY = Hinted(re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông tin|chỉ số)[A-ZĐ]\w*|cơ quan ngang bộ"
-                             r"|nhóm (?:các )?bộ\b"), ("Bộ", "bộ"))
+                             r"|nhóm (?:các )?bộ\b|Bảo hiểm [Xx]ã hội Việt Nam|Ngân hàng Nhà nước|Thông tấn xã Việt Nam"
+                             r"|Đài (?:Truyền hình|Tiếng nói) Việt Nam|Viện Hàn lâm|Ủy ban Dân tộc|Kiểm toán Nhà nước"
+                             r"|Thanh tra Chính phủ"),
+                  ("Bộ", "bộ", "Bảo hiểm", "Ngân hàng", "Thông tấn", "Đài ", "Viện Hàn lâm", "Dân tộc", "Kiểm toán",
+                   "Thanh tra"))
 PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
 
 # Figures that belong to no indicator however close the cue: staff, ISO, population shares.

@@ -339,6 +339,10 @@ _LEADS_THE_RANKING = re.compile(r"\s*(?:$|[,.;:)]|cả nước|toàn quốc|(?:t
                                 rf"(?:trong|của) (?:nhóm )?(?:{_COUNTS})|\d+ năm|năm \d|liên tiếp)", re.IGNORECASE)
 
 
+_PROVINCES_COUNTED = re.compile(r"\s*(?:địa phương|tỉnh|đơn vị|bộ)")  # read on the lowercased head
+_RANKING_WORDS = re.compile(r"xếp|đứng|hạng|thứ|vị trí")
+
+
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
               sentence_span: tuple[int, int],
               previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
@@ -357,6 +361,9 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     if (kind == "count" or out_of_100) and (_POINTS.match(head_lowered) or (out_of_100 and _POINTS_BEFORE.search(label[-24:]))):
         kind = "points"
 
+    if (kind == "ratio" and token.denominator in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered)
+            and not _RANKING_WORDS.search(label_lowered[-40:])):
+        return "a count of provinces ('12/63 địa phương đạt ...'), not a rank"
     if kind == "lead" and not _LEADS_THE_RANKING.match(head):
         return "first in a region, a group or one measure ('dẫn đầu khu vực', 'dẫn đầu về ...'), not the ranking"
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'.
@@ -503,6 +510,8 @@ def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: in
 
 
 _COMPARATIVE_NATIONAL = re.compile(rf"(?:\d+|dẫn đầu|đứng đầu|cao nhất|thấp nhất|nhất|/(?:{_COUNTS}))\s*$")
+# 'xếp thứ hai trong 34 tỉnh, thành phố': the provinces a ranking counts are its field, not the figure's place.
+_FIELD_OF_PROVINCES = re.compile(r"(?:trong|trên|so với|giữa|của)\s*(?:tổng số\s*)?$")
 
 
 def _province(view: str, places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
@@ -518,7 +527,9 @@ def _province(view: str, places: list[PlaceMention], national: list[tuple[int, i
     place = _nearest_before(places, token.start, clause_start)
     # 'xếp thứ 26 cả nước', 'dẫn đầu cả nước' compare with the country; they do not name the figure's place.
     national_start = max((a for a, _ in national if clause_start <= a < token.start
-                          and not _COMPARATIVE_NATIONAL.search(view[max(0, a - 12) : a])), default=-1) if national else -1
+                          and not _COMPARATIVE_NATIONAL.search(view[max(0, a - 12) : a])
+                          and not (view[a].isdigit() and _FIELD_OF_PROVINCES.search(view[max(0, a - 16) : a]))),
+                         default=-1) if national else -1
     is_rank = reference.indicators()[indicator].unit == "rank"
     if national_start >= 0 and not is_rank and (place is None or national_start > place.start):
         return reference.NATIONAL_CODE, "national"
@@ -721,11 +732,14 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             if part_reason is not None:
                 drop(token, part_reason)
                 continue
-        if indicator.unit == "rank":
+        if indicator.unit in ("rank", "points"):  # ministries are ranked and scored beside the provinces
             ministry = _last(cues.MINISTRY, clause_before)
             offset = token.start - len(clause_before)
-            if ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places):
-                drop(token, "the rank of a ministry")
+            named_after = cues.PLACE_AFTER.exact.match(view, token.end, head_end)  # 'vị trí thứ hai là Bộ Quốc phòng'
+            after = cues.MINISTRY.search(view[named_after.end() : named_after.end() + 40]) if named_after else None
+            if (ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places)
+                    or after is not None and after.start() == 0):
+                drop(token, "the rank or score of a ministry")
                 continue
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):

@@ -18,6 +18,17 @@ class PlaceMention(NamedTuple):
 
 
 @functools.cache
+def _lowercase_tails() -> dict[str, str]:
+    """Names with their later words lowercased ('tỉnh Bình định', 'tỉnh Gia lai'): a province only after 'tỉnh'."""
+    variants = {}
+    for province in reference.provinces().values():
+        first, _, rest = province.name.partition(" ")
+        if rest and rest.lower() != rest:
+            variants[f"{first} {rest.lower()}"] = province.code
+    return variants
+
+
+@functools.cache
 def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
     by_spelling: dict[str, str] = {}
     for province in reference.provinces().values():
@@ -26,6 +37,8 @@ def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
             if spelling.startswith("TP. "):  # 'TP. Huế' is written 'TP.Huế', 'Tp. Huế', 'Tp.Huế' too
                 for prefix in ("TP.", "Tp. ", "Tp."):
                     by_spelling.setdefault(prefix + spelling[4:], province.code)
+    for variant, code in _lowercase_tails().items():
+        by_spelling.setdefault(variant, code)
     # The pattern starts with the names' first letters, so the engine skips to them without trying
     # anything elsewhere; that a name starts a word is checked by `find_places`.
     pattern = re.compile(rf"(?P<name>{_trie(by_spelling)})(?!\w)")
@@ -69,8 +82,10 @@ def find_places(text: str, start: int = 0, end: int | None = None) -> list[Place
         if at and (text[at - 1].isalnum() or text[at - 1] == "_"):
             position = at + 1  # inside a word: a name may still start at a later letter
             continue
-        found.append(PlaceMention(at, match.end(), by_spelling[match.group("name")],
-                                  bool(_TITLE_BEFORE.search(text, max(0, at - 12), at))))
+        titled = bool(_TITLE_BEFORE.search(text, max(0, at - 12), at))
+        name = match.group("name")
+        if titled or name not in _lowercase_tails():
+            found.append(PlaceMention(at, match.end(), by_spelling[name], titled))
         position = match.end()
     return found
 
