@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from indicators_pipeline.explain import readings
 from indicators_pipeline.extraction.mentions import ArticleContext, extract_mentions
+from indicators_pipeline.extraction.numbers import find_numbers
 
 BEN_TRE_2024 = ArticleContext(province_code="83", reference_year=2024)  # GSO code of Bến Tre
 
@@ -76,6 +77,13 @@ def test_every_mention_names_the_rule_that_read_it_and_every_number_is_accounted
     assert [r.written for r in facts_read][0].startswith("812") and "rule head_cue" in facts_read[0].detail
     assert {r.outcome for r in found} >= {"fact", "target", "dropped"}
     assert all(m.rule for m in extract_mentions(text, BEN_TRE_2024))
+    # Every number of the text has exactly one outcome: its own reading, or the figure whose evidence holds it.
+    numbers = find_numbers(text)
+    assert [text[t.start:t.end] for t in numbers] == ["2023", "812", "2025", "1.000", "3/5"]
+    for token in numbers:
+        covering = [r for r in found if r.start <= token.start and token.end <= r.end]
+        assert len(covering) == 1, (text[token.start:token.end], covering)
+    assert len(found) == len(numbers)  # and no reading without a number
 
 
 def test_a_rank_of_a_rate_is_not_the_rank_of_the_index_named_before():
