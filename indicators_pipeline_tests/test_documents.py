@@ -287,3 +287,19 @@ def test_the_provinces_a_ranking_counts_are_its_field_not_the_scores_place():
             "doanh nghiệp, với tổng điểm 80,15/100.")
     found = {(c, v, p) for c, v, p, *_ in _read(text, _context("25", dt.date(2025, 9, 12)))}
     assert ("service_index_score", 80.15, "25") in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    # The ICT Index's parts ranked after the whole: only the whole is the province's rank.
+    ("Theo Vietnam ICT Index 2021, tỉnh Long An đứng thứ 12 cả nước. Về hạ tầng kỹ thuật, tỉnh đứng thứ 20; "
+     "hạ tầng nhân lực đứng thứ 31.", [12.0]),
+    # A part named in quotes.
+    ("Theo Vietnam ICT Index 2021, tỉnh Long An đứng thứ 12. Ở chỉ số “ứng dụng CNTT”, Long An xếp thứ 5.", [12.0]),
+    # The DTI pillars by their initials.
+    ("Chỉ số DTI năm 2022 của tỉnh Long An xếp thứ 15/63. Trong đó, CQS xếp thứ 21/63; KTS xếp thứ 9/63.", [15.0]),
+    # The size of the ranking, and a change of rank, are no ranks.
+    ("Theo bảng xếp hạng 63 tỉnh, thành phố về Chỉ số DTI năm 2022, Long An đứng thứ 15.", [15.0]),
+    ("PAR INDEX 2022: tỉnh Long An tụt hạng 10 bậc, xếp thứ 30/63.", [30.0]),
+])
+def test_parts_of_an_index_the_size_of_a_ranking_and_a_change_of_rank_are_no_ranks(text, expected):
+    assert [v for _, v, *_ in _read(text, _context("80", dt.date(2023, 3, 3)))] == expected

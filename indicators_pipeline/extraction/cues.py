@@ -298,10 +298,12 @@ REGIONAL = _rx(r"^\W{0,3}(?:/\d+\s*)?(?:tỉnh,? thành phố\s*)?(?:trong|của
 # The DTI's pillars are named as such too: 'thể chế số', 'hạ tầng số', 'an toàn thông tin mạng', 'nhân lực số'.
 SUB_INDEX = Hinted(_rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành phần|trụ cột|lĩnh vực|tiêu chí|nhóm chỉ số"
                          r"|chính quyền số|kinh tế số|xã hội số|thể chế số|hạ tầng số|nhân lực số|nền tảng số|dữ liệu số"
-                         r"|nhận thức số|chuyển đổi nhận thức|an toàn thông tin|an ninh mạng"),
+                         r"|nhận thức số|chuyển đổi nhận thức|an toàn thông tin|an ninh mạng"
+                         # the ICT Index's parts, the DTI pillars' initials, a part named in quotes ('Ở chỉ số “...”')
+                         r"|hạ tầng kỹ thuật|hạ tầng nhân lực|\bCQS\b|\bKTS\b|\bXHS\b|chỉ số\s*[\"“]"),
                      ("thành phần", "chỉ số phụ", "trụ cột", "lĩnh vực", "tiêu chí", "nhóm chỉ số", "quyền số", "tế số",
                       "hội số", "chế số", "tầng số", "lực số", "tảng số", "liệu số", "thức số", "chuyển đổi nhận thức",
-                      "an toàn thông tin", "an ninh mạng"))
+                      "an toàn thông tin", "an ninh mạng", "tầng kỹ thuật", "tầng nhân lực", "cqs", "kts", "xhs", "“", '"'))
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = Hinted(

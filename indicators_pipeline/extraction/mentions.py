@@ -341,6 +341,7 @@ _LEADS_THE_RANKING = re.compile(r"\s*(?:$|[,.;:)]|cả nước|toàn quốc|(?:t
 
 _PROVINCES_COUNTED = re.compile(r"\s*(?:địa phương|tỉnh|đơn vị|bộ)")  # read on the lowercased head
 _RANKING_WORDS = re.compile(r"xếp|đứng|hạng|thứ|vị trí")
+_CHANGE_OF_RANK = re.compile(r"\s*(?:bậc|hạng)\b")  # read on the lowercased head: 'tụt hạng 10 bậc', 'tăng 3 hạng'
 
 
 def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
@@ -364,6 +365,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
     if (kind == "ratio" and token.denominator in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered)
             and not _RANKING_WORDS.search(label_lowered[-40:])):
         return "a count of provinces ('12/63 địa phương đạt ...'), not a rank"
+    if kind == "count" and token.value in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered):
+        return "the size of a ranking ('bảng xếp hạng 63 tỉnh, thành phố'), not a rank"
     if kind == "lead" and not _LEADS_THE_RANKING.match(head):
         return "first in a region, a group or one measure ('dẫn đầu khu vực', 'dẫn đầu về ...'), not the ranking"
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'.
@@ -371,6 +374,8 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
             cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator in reference.unit_counts())):
         if not (token.value.is_integer() and 1 <= token.value <= max(reference.unit_counts())):
             return "rank outside 1-63"
+        if _CHANGE_OF_RANK.match(head_lowered):
+            return "a change of rank ('tụt hạng 10 bậc'), not a rank"
         if _PERIOD_ORDINAL.search(label[-24:]):
             return "an ordinal of a period ('năm thứ 3 liên tiếp'), not a rank"
         if cues.REGIONAL.search(head) or (token.value <= _largest_region() and cues.REGIONAL_BEFORE.search(label, label_lowered)):
