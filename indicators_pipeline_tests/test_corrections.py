@@ -73,6 +73,29 @@ def test_a_correction_survives_a_new_extractor_version_a_renamed_file_and_an_edi
         assert applied.reviewed.set_index("indicator_code").loc["online_services_level4", "value"] == 333
 
 
+def test_a_correction_survives_an_extractor_that_reads_the_figure_at_another_span_by_another_rule():
+    """The reading a correction was written against is not the one it is applied to: a later extractor
+    version finds the same words at another offset, by another rule, under another mention id."""
+    article, rows = _read(GIA_LAI)
+    level4 = _mention(rows, "online_services_level4")
+    corrections = parse(HEADER + f'{article["article_id"]},,,online_services_level4,331,"{level4["evidence"]}",set,333,,,,typo,an\n')
+    shift = 7  # e.g. a new version that keeps a heading the old one cut: every offset moves
+    moved = {**level4, "char_start": level4["char_start"] + shift, "char_end": level4["char_end"] + shift,
+             "rule": "a_rule_of_a_later_version",
+             "mention_id": f'{article["article_id"]}:online_services_level4:{level4["char_start"] + shift}-{level4["char_end"] + shift}'}
+    assert moved["mention_id"] != level4["mention_id"]
+    reread = [moved if r is level4 else r for r in rows]
+    applied = apply(corrections, *_frames((article, reread)))
+    assert applied.stale == [] and applied.outcomes["matched"].tolist() == [moved["mention_id"]]
+    reviewed = applied.reviewed.set_index("mention_id")
+    assert reviewed.loc[moved["mention_id"], "value"] == 333 and reviewed.loc[moved["mention_id"], "review_status"] == "corrected"
+    # A version that reads other words for the figure is another reading: reported, not applied to it silently.
+    widened = {**moved, "evidence": "và " + level4["evidence"], "char_start": moved["char_start"] - 3}
+    applied = apply(corrections, *_frames((article, [widened if r is moved else r for r in reread])))
+    assert len(applied.stale) == 1 and "evidence" in applied.stale[0]
+    assert 333 not in set(applied.reviewed["value"])
+
+
 def test_a_correction_that_matches_nothing_is_reported_not_dropped():
     article, rows = _read(GIA_LAI)
     corrections = parse(HEADER + "\n".join([
