@@ -111,3 +111,24 @@ def test_a_new_correction_row_starts_a_refresh_like_a_new_article(raw_dir, tmp_p
     os.utime(corrections, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     requests, _ = _evaluate(raw_dir, cursor)
     assert len(requests) == 1
+
+
+def test_the_sensor_is_on_by_default_and_looks_every_minute():
+    """README: with `make dev` running, the sensor starts a refresh within a minute; both are on by default."""
+    assert raw_folder_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert raw_folder_sensor.minimum_interval_seconds == 60
+    assert raw_folder_sensor.job_name == "refresh_warehouse"
+
+
+def test_an_edit_of_the_acknowledgements_file_starts_a_refresh(raw_dir, tmp_path, monkeypatch):
+    acknowledged = tmp_path / "acknowledged.csv"
+    acknowledged.write_text("rule,province,year,indicator,reason,who\n", encoding="utf-8")
+    monkeypatch.setenv("INDICATORS_ACKNOWLEDGED", str(acknowledged))
+    requests, cursor = _evaluate(raw_dir, None)
+    assert len(requests) == 1 and _evaluate(raw_dir, cursor)[0] == []
+    stat = acknowledged.stat()
+    with open(acknowledged, "a", encoding="utf-8") as handle:
+        handle.write("sources_agree,Gia Lai,2021,national_portal_services,the later is kept,an\n")
+    os.utime(acknowledged, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    requests, _ = _evaluate(raw_dir, cursor)
+    assert len(requests) == 1
