@@ -303,3 +303,17 @@ def test_the_provinces_a_ranking_counts_are_its_field_not_the_scores_place():
 ])
 def test_parts_of_an_index_the_size_of_a_ranking_and_a_change_of_rank_are_no_ranks(text, expected):
     assert [v for _, v, *_ in _read(text, _context("80", dt.date(2023, 3, 3)))] == expected
+
+
+def test_a_province_name_after_a_surname_is_a_persons_name():
+    text = ("Phó Thủ tướng Lê Thái Bình công bố Chỉ số hài lòng SIPAS 2022: cả nước đạt 80,1%. "
+            "Tỷ lệ hài lòng trung bình đạt 80,1%.")
+    found = _read(text, _context(None, dt.date(2023, 5, 1)))
+    assert found and all(province == "00" for _, _, province, *_ in found)  # not Thái Bình
+
+
+def test_the_digital_transformation_ranking_by_its_descriptive_names_is_the_dti():
+    text = ("Theo kết quả xếp hạng chuyển đổi số cấp bộ, cấp tỉnh năm 2021 vừa công bố, tỉnh Hưng Yên xếp thứ 18. "
+            "Tỉnh đứng trên một số địa phương như Hà Nam (thứ 40).")
+    assert {(c, v, p, y) for c, v, p, y, *_ in _read(text, _context("33", dt.date(2022, 5, 1)))} == {
+        ("dti_rank", 18.0, "33", 2021), ("dti_rank", 40.0, "35", 2021)}

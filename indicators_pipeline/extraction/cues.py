@@ -272,7 +272,10 @@ RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
     ("ict_index_rank", Hinted(_rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng"
                                   r"|sẵn sàng cho ứng dụng"), ("ict", "sẵn sàng"))),
     # Names capitalized either way: 'Chỉ số Cải cách hành chính', 'PAR index', 'Chỉ số Chuyển đổi số'.
-    ("dti_rank", Hinted(re.compile(r"\bDTI\b|[Cc]hỉ số [Cc]huyển đổi số|[Cc]huyển đổi số cấp tỉnh|[Mm]ức độ [Cc]huyển đổi số"),
+    # The one national ranking of digital transformation, however it is named: 'xếp hạng chuyển đổi số cấp bộ, cấp
+    # tỉnh', 'Chỉ số đánh giá chuyển đổi số'.
+    ("dti_rank", Hinted(re.compile(r"\bDTI\b|[Cc]hỉ số (?:đánh giá )?[Cc]huyển đổi số|[Cc]huyển đổi số (?:cấp bộ, )?cấp tỉnh"
+                                   r"|[Mm]ức độ [Cc]huyển đổi số|[Xx]ếp hạng (?:về )?[Cc]huyển đổi số"),
                         ("DTI", "huyển đổi số"))),
     ("par_index_rank", Hinted(re.compile(r"PAR[\s-]?(?:INDEX|[Ii]ndex)|[Cc]hỉ số [Cc]ải cách hành chính|[Cc]hỉ số CCHC"),
                               ("PAR", "ải cách hành chính", "CCHC"))),

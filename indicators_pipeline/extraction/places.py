@@ -68,6 +68,9 @@ def _trie(words) -> str:
     return pattern(root)
 
 
+# Vietnamese surnames: a province's name right after one is a person's given name ('Trương Hòa Bình', 'Lê Hà Nam').
+_PERSON_BEFORE = re.compile(r"(?<!\w)(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Trương"
+                            r"|Đinh|Mai|Tô|Tạ|Lương|Đoàn|Vương|Trịnh|Phùng|Chu|Lưu|Quách|Kiều|Đào|Triệu|Văn|Thị) $")
 _TITLE_BEFORE = re.compile(r"(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|TP\.?)\s+$")
 
 
@@ -84,6 +87,9 @@ def find_places(text: str, start: int = 0, end: int | None = None) -> list[Place
             continue
         titled = bool(_TITLE_BEFORE.search(text, max(0, at - 12), at))
         name = match.group("name")
+        if _PERSON_BEFORE.search(text, max(0, at - 8), at):
+            position = match.end()  # 'Phó Thủ tướng Trương Hòa Bình': a person's name, not the province
+            continue
         if titled or name not in _lowercase_tails():
             found.append(PlaceMention(at, match.end(), by_spelling[name], titled))
         position = match.end()
