@@ -42,6 +42,12 @@ class DiskFull(OSError):
                                        f"Free space there, then run again. ({detail})")
 
 
+PUBLICATION_COMMENTS = {
+    "TABLE pub.meta.publication": "When this file was published and the DuckDB storage version it was written with.",
+    "COLUMN pub.meta.publication.published_at": "When the refresh that wrote this file published it (UTC).",
+    "COLUMN pub.meta.publication.storage_version": "STORAGE_VERSION of the file: DuckDB releases from this one on open it.",
+}
+
 def is_disk_full(error: BaseException) -> bool:
     return getattr(error, "errno", None) == errno.ENOSPC or "no space left on device" in str(error).lower()
 
@@ -99,6 +105,8 @@ def _publish(working: Path, published: Path, storage_version: str, memory_limit:
                 "CREATE OR REPLACE TABLE pub.meta.publication AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS storage_version",
                 [published_at, storage_version],
             )
+            for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
+                con.execute(f"COMMENT ON {target} IS '{comment}'")
             n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
             con.execute("DETACH pub")
             con.execute("DETACH work")
