@@ -12,7 +12,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
+
+from indicators_pipeline import progress
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -26,17 +28,30 @@ def workers() -> int:
 
 
 def map_ordered(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """function over items, in order; in worker processes when the batch is large enough."""
+    """function over items, in order; in worker processes when the batch is large enough.
+
+    Each item done counts in the stage of work the caller opened (progress.tracking), if any.
+    """
     items = list(items)
+    stage = progress.current()
+    if stage is not None:
+        stage.queue(len(items))
     count = workers()
     if count == 1 or len(items) < MIN_ITEMS_FOR_PROCESSES:
-        return [function(item) for item in items]
+        return list(_counted((function(item) for item in items), stage))
     # spawn, not fork: the calling process may hold threads (Dagster) and open database handles.
     context = multiprocessing.get_context("spawn")
     chunk = max(1, len(items) // (count * 8))
     with ProcessPoolExecutor(max_workers=count, mp_context=context,
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+        return list(_counted(pool.map(function, items, chunksize=chunk), stage))
+
+
+def _counted(results: Iterable[R], stage: progress.Progress | None) -> Iterator[R]:
+    for result in results:
+        if stage is not None:
+            stage.advance()
+        yield result
 
 
 _PR_SET_PDEATHSIG = 1

@@ -89,7 +89,7 @@ def relations(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, 
 
 
 def differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
-    """Per table or view: (rows only in first, rows only in second), counting duplicates; empty when identical."""
+    """Per table or view: (rows only in first, rows only in second, a sample), counting duplicates; empty when identical."""
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
@@ -106,7 +106,8 @@ def differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
             only_a = con.execute(f"SELECT count(*) FROM ({left} EXCEPT ALL {right})").fetchall()[0][0]
             only_b = con.execute(f"SELECT count(*) FROM ({right} EXCEPT ALL {left})").fetchall()[0][0]
             if only_a or only_b:
-                found[f"{schema}.{name}"] = (only_a, only_b)
+                sample = con.execute(f"FROM ({left} EXCEPT ALL {right}) LIMIT 1").fetchall()
+                found[f"{schema}.{name}"] = (only_a, only_b, str(sample)[:300])
         return found
     finally:
         con.close()

@@ -7,6 +7,7 @@ from indicators_pipeline.defs.sources import RAW_FOLDER, observe_file
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.ingest.article import INGEST_VERSION
 from indicators_pipeline.ingest.folder import ingest
+from indicators_pipeline.progress import Progress, tracking
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import (
     RowChanges,
@@ -29,8 +30,9 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
             with transaction(con):  # one batch at a time: memory stays flat; BI reads only the published file
                 replace_rows(con, tables.ARTICLES, "article_id", list(rows["article_id"]), rows)
 
-        result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known, on_new_articles=store_batch,
-                        link_targets=raw_folder.resolved_link_targets)
+        with tracking(Progress("reading files", unit="files", on_log=context.log.info)):  # a bar on a terminal too
+            result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known, on_new_articles=store_batch,
+                            link_targets=raw_folder.resolved_link_targets)
         if result.changed or not table_exists(con, tables.ARTICLES):
             with transaction(con):
                 apply_changes(

@@ -12,6 +12,7 @@ from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION
 from indicators_pipeline.extraction.records import SIGNATURE_COLUMNS, extract, read_error_rows
+from indicators_pipeline.progress import Progress, tracking
 from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.schemas import MentionModel
 from indicators_pipeline.warehouse import tables
@@ -47,9 +48,13 @@ def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 replace_rows(con, tables.EXTRACTION_ERRORS, "article_id", article_ids, errors)
                 replace_rows(con, tables.QUARANTINED_ROWS, "article_id", article_ids, screened.quarantined)
 
-        result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
-                         read_table(con, tables.PARSED_ARTICLES),
-                         lambda ids: read_rows(con, tables.ARTICLES, "article_id", ids), on_rows=store_batch)
+        def load(ids: list[str]):
+            parsing.expect(len(ids))  # the articles to parse: the whole stage, known before the first batch
+            return read_rows(con, tables.ARTICLES, "article_id", ids)
+
+        with tracking(Progress("parsing articles", unit="articles", on_log=context.log.info)) as parsing:
+            result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
+                             read_table(con, tables.PARSED_ARTICLES), load, on_rows=store_batch)
         with transaction(con):
             paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
             current, nothing = pd.Series(result.current_ids, dtype="object"), pd.Series([], dtype="object")
