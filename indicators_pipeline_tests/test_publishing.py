@@ -58,8 +58,8 @@ def _reads(out: Path) -> set[tuple[int, ...]]:
     return {tuple(int(v) for v in line.split()) for line in out.read_text().splitlines()[1:] if line.strip()}
 
 
-def test_refresh_succeeds_while_readers_hold_the_file_and_they_never_see_half_a_refresh(raw_dir, warehouse_file, tmp_path):
-    assert materialize_all(raw_dir, warehouse_file).success
+def test_refresh_succeeds_while_readers_hold_the_file_and_they_never_see_half_a_refresh(raw_dir, seeded_warehouse, tmp_path):
+    warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
     old = _counts(warehouse_file)
     (raw_dir / "nghe_an.txt").write_text(EXTRA_ARTICLE, encoding="utf-8")
 
@@ -81,8 +81,8 @@ def test_refresh_succeeds_while_readers_hold_the_file_and_they_never_see_half_a_
     assert holding[0].returncode == 0 and reconnecting[0].returncode == 0
 
 
-def test_published_file_opens_in_duckdb_1_0(raw_dir, warehouse_file):
-    assert materialize_all(raw_dir, warehouse_file).success
+def test_published_file_opens_in_duckdb_1_0(raw_dir, seeded_warehouse):
+    warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
     code = ("import duckdb, sys; assert duckdb.__version__.startswith('1.0'), duckdb.__version__; "
             "con = duckdb.connect(sys.argv[1], read_only=True); "
             "print(con.execute('SELECT count(*) FROM marts.fact_indicator_yearly').fetchall()[0][0]); "
@@ -95,8 +95,8 @@ def test_published_file_opens_in_duckdb_1_0(raw_dir, warehouse_file):
     assert facts == _counts(warehouse_file)[1] and wide > 0
 
 
-def test_a_blocked_refresh_leaves_the_published_warehouse_as_it_was(raw_dir, warehouse_file, monkeypatch):
-    assert materialize_all(raw_dir, warehouse_file).success
+def test_a_blocked_refresh_leaves_the_published_warehouse_as_it_was(raw_dir, seeded_warehouse, monkeypatch):
+    warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
     before = warehouse_file.read_bytes()
     (raw_dir / "more.txt").write_text(EXTRA_ARTICLE, encoding="utf-8")
     # A rules bug that emits an impossible share: the blocking schema check must stop publication.

@@ -202,8 +202,8 @@ def _damage_bad_block(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [_damage_random, _damage_truncated, _damage_bad_block], ids=lambda f: f.__name__)
-def test_a_damaged_working_database_is_set_aside_and_rebuilt(raw_dir, warehouse_file, tmp_path, damage):
-    assert materialize_all(raw_dir, warehouse_file).success
+def test_a_damaged_working_database_is_set_aside_and_rebuilt(raw_dir, seeded_warehouse, tmp_path, damage):
+    warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
     working = warehouse_file.with_name("indicators.work.duckdb")
     reference = tmp_path / "reference.duckdb"
     shutil.copy(warehouse_file, reference)
@@ -220,9 +220,9 @@ def test_a_damaged_working_database_is_set_aside_and_rebuilt(raw_dir, warehouse_
     assert_same_tables(warehouse_file, reference)
 
 
-def test_a_working_database_open_in_another_program_is_named_not_set_aside(raw_dir, warehouse_file):
+def test_a_working_database_open_in_another_program_is_named_not_set_aside(raw_dir, seeded_warehouse):
     """A person's DuckDB shell on the cache is not damage: the run says who holds it and renames nothing."""
-    assert materialize_all(raw_dir, warehouse_file).success
+    warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
     working = warehouse_file.with_name("indicators.work.duckdb")
     code = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(120)"
     other = subprocess.Popen([sys.executable, "-c", code, str(working)], stdout=subprocess.PIPE, text=True)
