@@ -316,3 +316,18 @@ def test_the_digital_transformation_ranking_by_its_descriptive_names_is_the_dti(
             "Tỉnh đứng trên một số địa phương như Hà Nam (thứ 40).")
     assert {(c, v, p, y) for c, v, p, y, *_ in _read(text, _context("33", dt.date(2022, 5, 1)))} == {
         ("dti_rank", 18.0, "33", 2021), ("dti_rank", 40.0, "35", 2021)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A dateline: a short line, or a date first on its line.
+    ("Tin cải cách hành chính\n\n08:15 | 14/03/2024\n\nNgày 2/1/2024, tỉnh họp.", dt.date(2024, 3, 14)),
+    ("Tin cải cách hành chính\n\n14/03/2024 - Theo Sở Nội vụ, tỉnh có nhiều chuyển biến trong công tác cải cách hành "
+     "chính trong quý I vừa qua.", dt.date(2024, 3, 14)),
+    # A sentence opening with a date tells an event; a date inside a paragraph cites a document.
+    ("Tin cải cách hành chính\n\nNgày 20/5/2021, Chính phủ ban hành Nghị quyết về cải cách. Năm 2024, tỉnh đạt 90%.", None),
+    ("Tin cải cách hành chính\n\nThực hiện Quyết định số 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ về bộ chỉ số "
+     "phục vụ người dân, doanh nghiệp, trong năm 2024 tỉnh đã đạt nhiều kết quả.", None),
+])
+def test_a_publication_date_is_a_dateline_not_an_event_or_a_cited_document(text, expected):
+    from indicators_pipeline.extraction.dates import find_publication_date
+    assert find_publication_date(text) == expected

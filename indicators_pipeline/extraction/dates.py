@@ -39,12 +39,27 @@ def as_date(value: object) -> dt.date | None:
     return None if pd.isna(stamp) else stamp.date()
 
 
+# 'Ngày 23/6/2022, Thủ tướng ban hành ...', 'Sáng 19/5/2020, tại ...': a sentence opening with a date tells an
+# event of the story, not when the article appeared.
+_EVENT_OPENING = re.compile(r"(?:^|[.!?]\s+|\n\s*)(?:[Nn]gày|[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa|[Đđ]êm)\s*$")
+
+
+_DATELINE_CHARS = 120  # a date line is short ('10:09 | 19/05/2020', 'Ngày đăng: 08:51, 02/03/2022') ...
+_DATELINE_LEAD = 40  # ... or its date comes first on a longer line ('12/03/2024 - (GLO) ...')
+
+
 def find_publication_date(text: str) -> dt.date | None:
     """The first valid date of the article's header, or None when the article gives none."""
     head = text[:_HEADER_CHARS]
     found: list[tuple[int, dt.date]] = []
     for pattern, order in ((_DMY, "dmy"), (_YMD, "ymd"), (_WORDS, "dmy")):
         for match in pattern.finditer(head):
+            if head.startswith(",", match.end()) and _EVENT_OPENING.search(head, max(0, match.start() - 12), match.start()):
+                continue
+            line_start = head.rfind("\n", 0, match.start()) + 1
+            line_end = head.find("\n", match.end())
+            if match.start() - line_start > _DATELINE_LEAD and (line_end if line_end >= 0 else len(text)) - line_start > _DATELINE_CHARS:
+                continue  # '... Quyết định số 766/QĐ-TTg ngày 15/9/2022 của Thủ tướng ...': a date inside a paragraph
             a, b, c = (int(g) for g in match.groups())
             day, month, year = (a, b, c) if order == "dmy" else (c, b, a)
             try:
