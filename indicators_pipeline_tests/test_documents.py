@@ -325,8 +325,8 @@ def test_the_digital_transformation_ranking_by_its_descriptive_names_is_the_dti(
      "chính trong quý I vừa qua.", dt.date(2024, 3, 14)),
     # A sentence opening with a date tells an event; a date inside a paragraph cites a document.
     ("Tin cải cách hành chính\n\nNgày 20/5/2021, Chính phủ ban hành Nghị quyết về cải cách. Năm 2024, tỉnh đạt 90%.", None),
-    ("Tin cải cách hành chính\n\nThực hiện Quyết định số 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ về bộ chỉ số "
-     "phục vụ người dân, doanh nghiệp, trong năm 2024 tỉnh đã đạt nhiều kết quả.", None),
+    ("Tin cải cách hành chính\n\nThực hiện bộ chỉ số phục vụ người dân, doanh nghiệp theo Quyết định số 766/QĐ-TTg ngày "
+     "23/6/2022 của Thủ tướng Chính phủ, trong năm 2024 tỉnh đã đạt nhiều kết quả.", None),
 ])
 def test_a_publication_date_is_a_dateline_not_an_event_or_a_cited_document(text, expected):
     from indicators_pipeline.extraction.dates import find_publication_date
