@@ -6,7 +6,7 @@ import pandas as pd
 from indicators_pipeline.defs.metadata import preview, shorten, table_value
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
-from indicators_pipeline.quality import acknowledgements, rules
+from indicators_pipeline.quality import acknowledgements, rules, suite_state
 from indicators_pipeline.quality.quarantine import DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK, verdict
 from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
 from indicators_pipeline.warehouse import tables
@@ -120,15 +120,25 @@ def _summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
                 description="Great Expectations suite over the yearly facts (ranges by unit, not-null, catalogue codes, "
                             "uniqueness); Data Docs under INDICATORS_QUALITY_DIR.")
 def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    from indicators_pipeline.quality.expectations import run_fact_suite  # GE costs seconds to import: only here
-
+    """Runs the suite when the facts (or the suite) changed since its last run; else its last outcome, said so."""
     with warehouse.connect() as con:
-        facts = read_table(con, tables.FACTS)
-    outcome = run_fact_suite(facts, warehouse.quality_path)
+        fingerprint = suite_state.facts_fingerprint(con)
+        kept = suite_state.reusable(warehouse.quality_path, fingerprint)
+        facts = read_table(con, tables.FACTS) if kept is None else None
+    if kept is not None:
+        outcome, ran = kept["outcome"], f"not run: the facts are unchanged since its run at {kept['checked_at']}"
+    else:
+        from indicators_pipeline.quality.expectations import run_fact_suite  # GE costs seconds to import: only here
+
+        result = run_fact_suite(facts, warehouse.quality_path)
+        suite_state.remember(warehouse.quality_path, fingerprint, result)
+        outcome, ran = {**result.__dict__, "docs_path": str(result.docs_path) if result.docs_path else None}, "run"
     return dg.AssetCheckResult(
-        passed=outcome.success,
+        passed=bool(outcome["success"]),
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"evaluated": outcome.evaluated, "successful": outcome.successful, "failed": outcome.failed,
-                  "failed_expectations": dg.MetadataValue.md("\n".join(f"- {e}" for e in outcome.failed_names) or "_none_"),
-                  "data_docs": dg.MetadataValue.path(str(outcome.docs_path)) if outcome.docs_path else "not written"},
+        metadata={"evaluated": outcome["evaluated"], "successful": outcome["successful"], "failed": outcome["failed"],
+                  "failed_expectations": dg.MetadataValue.md("\n".join(f"- {e}" for e in outcome["failed_names"])
+                                                             or "_none_"),
+                  "data_docs": dg.MetadataValue.path(outcome["docs_path"]) if outcome["docs_path"] else "not written",
+                  "suite": dg.MetadataValue.text(ran), "facts_fingerprint": fingerprint},
     )
