@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 OLD_DUCKDB := 1.0.0
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test dev bench review install clean
+.PHONY: run test dev bench review calibrate install clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: $(VENV)/.installed  ## throughput and refresh benchmarks, as ratios again
 
 review: $(VENV)/.installed  ## the top of the review queue (ARGS="--province 'Gia Lai'" or "--accept ID --who .. --reason ..")
 	$(PY) -m indicators_pipeline.review $(ARGS)
+
+calibrate: $(VENV)/.installed  ## each rule's measured reliability from the first readings -> reference/rule_reliability.csv
+	$(PY) -m indicators_pipeline.confidence indicators_pipeline_tests/realtext/readings.csv
 
 clean:
 	rm -rf $(VENV) data/warehouse data/quality .dagster_home

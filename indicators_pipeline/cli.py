@@ -70,6 +70,10 @@ def summary(warehouse: str) -> str:
         for severity, count in con.execute(
                 "SELECT severity, count(*) FROM marts.quality_findings GROUP BY 1 ORDER BY 1").fetchall():
             lines.append(f"  quality findings ({severity}): {count}")
+        held = con.execute("SELECT count(*) FROM staging.indicator_mentions WHERE held").fetchall()[0][0]
+        if held:
+            lines.append(f"  figures waiting for review (confidence below INDICATORS_MIN_CONFIDENCE): {held}"
+                         " — make review")
         published = con.execute("SELECT published_at FROM meta.publication").fetchall()[0][0]
         lines.append(f"  published at {published}")
         return "\n".join(lines)

@@ -49,6 +49,17 @@ def acknowledged_path(explicit: str | None = None) -> Path:
     return resolve(explicit or os.environ.get("INDICATORS_ACKNOWLEDGED") or DEFAULT_ACKNOWLEDGED)
 
 
+# The confidence a figure needs to reach the facts unreviewed: chosen from the measured curve of published facts'
+# precision and recall against it (README, "How sure a figure is").
+DEFAULT_MIN_CONFIDENCE = 0.0
+
+
+def min_confidence(explicit: str | float | None = None) -> float:
+    """INDICATORS_MIN_CONFIDENCE: figures below it wait for an analyst (marts.review_queue) instead of reaching the facts."""
+    configured = explicit if explicit not in (None, "") else os.environ.get("INDICATORS_MIN_CONFIDENCE")
+    return float(configured) if configured not in (None, "") else DEFAULT_MIN_CONFIDENCE
+
+
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 
 

@@ -39,6 +39,13 @@ class Curation(dg.ConfigurableResource):
         default=None, description=f"INDICATORS_ACKNOWLEDGED, else {settings.DEFAULT_ACKNOWLEDGED}")
     corrections: Optional[str] = Field(
         default=None, description=f"INDICATORS_CORRECTIONS, else {settings.DEFAULT_CORRECTIONS}")
+    min_confidence: Optional[str] = Field(
+        default=None, description=f"INDICATORS_MIN_CONFIDENCE, else {settings.DEFAULT_MIN_CONFIDENCE}: figures below it "
+                                  "wait for review instead of reaching the facts")
+
+    @property
+    def minimum_confidence(self) -> float:
+        return settings.min_confidence(self.min_confidence)
 
     @property
     def acknowledged_path(self) -> Path:
@@ -53,5 +60,7 @@ class Curation(dg.ConfigurableResource):
 def curation() -> dg.Definitions:
     acknowledged = setting("INDICATORS_ACKNOWLEDGED", settings.DEFAULT_ACKNOWLEDGED)
     corrections = setting("INDICATORS_CORRECTIONS", settings.DEFAULT_CORRECTIONS)
+    min_confidence = setting("INDICATORS_MIN_CONFIDENCE", str(settings.DEFAULT_MIN_CONFIDENCE))
     return dg.Definitions(assets=[acknowledged_file, corrections_file],
-                          resources={"curation": Curation(acknowledged=acknowledged, corrections=corrections)})
+                          resources={"curation": Curation(acknowledged=acknowledged, corrections=corrections,
+                                                          min_confidence=min_confidence)})

@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from indicators_pipeline import merger
+from indicators_pipeline.confidence import confidence
 from indicators_pipeline.extraction.dates import as_date
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION, ArticleContext, extract_mentions
 from indicators_pipeline.ingest.folder import PARSER_FAILURE
@@ -53,6 +54,9 @@ def article_rows(article: dict) -> list[dict]:
             continue  # one span read twice as one indicator is one figure (spec: the same figure once)
         seen.add(mention_id)
         place = merger.attribute(mention.province_code, mention.year, published)
+        # 'reference' and 'article' are the article's own year and province: say where those came from
+        year_source = context.reference_year_source if mention.year_source == "reference" else mention.year_source
+        province_source = article_province_source if mention.province_source == "article" else mention.province_source
         rows.append(dict(
             mention_id=mention_id,
             article_id=article["article_id"],
@@ -73,10 +77,9 @@ def article_rows(article: dict) -> list[dict]:
             extractor_version=EXTRACTOR_VERSION,
             rule=mention.rule,
             period=mention.period,
-            # 'reference' and 'article' are the article's own year and province: say where those came from
-            year_source=context.reference_year_source if mention.year_source == "reference" else mention.year_source,
-            province_source=(article_province_source if mention.province_source == "article"
-                             else mention.province_source),
+            year_source=year_source,
+            province_source=province_source,
+            confidence=confidence(mention.rule, mention.indicator_code, year_source, province_source),
             is_target=mention.is_target,
         ))
     return rows

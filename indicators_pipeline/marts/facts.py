@@ -8,7 +8,8 @@ the same mentions give the same facts whatever order they are stored in, whateve
 (issue 22). `conflict` says the sources gave different values.
 
 The query runs where the mentions are (a warehouse table, or a frame in an in-memory database for
-tests), so a warehouse of millions of mentions never passes through pandas.
+tests), so a warehouse of millions of mentions never passes through pandas. Held mentions (below
+INDICATORS_MIN_CONFIDENCE and unreviewed) wait in the review queue and make no fact.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ WITH usable AS (
            CASE qualifier WHEN 'exact' THEN 0 WHEN 'at_least' THEN 1 WHEN 'more_than' THEN 1
                           WHEN 'about' THEN 2 ELSE 3 END AS qualifier_rank
     FROM {{mentions}}
-    WHERE year IS NOT NULL AND province_name IS NOT NULL
+    WHERE year IS NOT NULL AND province_name IS NOT NULL AND NOT coalesce(held, false)
 ), counted AS (
     SELECT *,
            count(DISTINCT article_id) OVER (PARTITION BY {_KEY}) AS n_articles,
@@ -70,6 +71,8 @@ def build_facts(mentions: pd.DataFrame) -> pd.DataFrame:
         frame["published_date"] = pd.to_datetime(frame["published_date"], errors="coerce")
         if "review_status" not in frame.columns:
             frame["review_status"] = "unreviewed"  # mentions as the extractor read them
+        if "held" not in frame.columns:
+            frame["held"] = False
         con.register("mentions_frame", frame)
         return facts_from(con, "mentions_frame")
     finally:

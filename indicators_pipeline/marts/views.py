@@ -34,8 +34,9 @@ SELECT province_code, province_name, province_2025_code, year,
        {_WIDE_COLUMNS}
 FROM marts.fact_indicator_yearly
 GROUP BY ALL""",
-    # What a reviewer should look at first: unreviewed figures behind conflicting facts or quality findings,
-    # then figures far from the province's other years, then the rules that read least surely.
+    # What a reviewer should look at first: figures held out of the facts (below INDICATORS_MIN_CONFIDENCE), then
+    # unreviewed figures behind conflicting facts or quality findings, figures far from the province's other years,
+    # and the least sure (lowest measured confidence).
     "marts.review_queue": """
 WITH findings AS (
   SELECT province_name, year, string_split(indicator_codes, '|') AS codes, count(*) AS n
@@ -45,7 +46,7 @@ WITH findings AS (
   FROM marts.fact_indicator_yearly GROUP BY ALL
 )
 SELECT m.mention_id, m.source_path, a.title, a.published_date AS article_date, m.indicator_code, m.value,
-       m.province_name, m.year, m.rule, m.evidence,
+       m.province_name, m.year, m.rule, m.evidence, m.confidence, coalesce(m.held, false) AS held,
        coalesce(f.conflict, false) AS in_conflicting_fact,
        coalesce((SELECT sum(q.n) FROM findings q WHERE q.province_name = m.province_name AND q.year = m.year
                  AND list_contains(q.codes, m.indicator_code)), 0) AS quality_findings,
@@ -53,16 +54,20 @@ SELECT m.mention_id, m.source_path, a.title, a.published_date AS article_date, m
        (2 * coalesce(f.conflict, false)::INTEGER
         + least(coalesce((SELECT sum(q.n) FROM findings q WHERE q.province_name = m.province_name AND q.year = m.year
                           AND list_contains(q.codes, m.indicator_code)), 0), 2)
-        + CASE WHEN s.median_value > 0 AND abs(m.value / s.median_value - 1) > 1 THEN 1 ELSE 0 END
-        + CASE WHEN m.rule IN ('topic_frame', 'parallel_to_previous', 'share_by_ratio', 'first_place_in_words',
-                               'rank_list_paired') THEN 1 ELSE 0 END) AS priority
+        + CASE WHEN s.median_value > 0 AND abs(m.value / s.median_value - 1) > 1 THEN 1 ELSE 0 END) AS priority
 FROM staging.indicator_mentions m
 JOIN raw.articles a USING (article_id)
 LEFT JOIN marts.fact_indicator_yearly f ON f.source_mention_id = m.mention_id
 LEFT JOIN spread s ON s.province_name = m.province_name AND s.indicator_code = m.indicator_code
 WHERE coalesce(m.review_status, 'unreviewed') = 'unreviewed'
-ORDER BY priority DESC, quality_findings DESC, distance_from_median DESC NULLS LAST, m.source_path, m.char_start,
-         m.char_end, m.mention_id""",
+ORDER BY held DESC, priority DESC, confidence ASC NULLS LAST, quality_findings DESC,
+         distance_from_median DESC NULLS LAST, m.source_path, m.char_start, m.char_end, m.mention_id""",
+    "marts.mention_confidence": """
+SELECT m.mention_id, m.source_path, a.title, a.url, m.indicator_code, m.value, m.province_name, m.year, m.period,
+       m.rule, m.year_source, m.province_source, m.confidence, coalesce(m.held, false) AS held,
+       coalesce(m.review_status, 'unreviewed') AS review_status, m.evidence
+FROM staging.indicator_mentions m JOIN raw.articles a USING (article_id)
+ORDER BY m.source_path, m.char_start, m.char_end, m.mention_id""",
 }
 VIEW_NAMES = tuple(VIEWS)
 _COMMENTS = {
@@ -70,8 +75,11 @@ _COMMENTS = {
                                        "online_services_partial, level-4 share -> full-process share, so trends cross 2022.",
     "marts.latest_indicator_value": "The latest year's value of every province x indicator.",
     "marts.province_year_wide": "One row per province x year with the main indicators as columns.",
-    "marts.review_queue": "Unreviewed mentions, most important first (conflicts, quality findings, outliers, "
-                          "least sure rules), with their evidence and article: add a row to data/curation/corrections.csv.",
+    "marts.review_queue": "Unreviewed mentions, most important first (held figures, conflicts, quality findings, "
+                          "outliers, lowest confidence), with their evidence and article: add a row "
+                          "to data/curation/corrections.csv.",
+    "marts.mention_confidence": "Every figure the extractor read, with its confidence, whether it is held for review "
+                                "(below INDICATORS_MIN_CONFIDENCE) and where its year and province came from.",
 }
 
 

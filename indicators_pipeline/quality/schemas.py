@@ -94,6 +94,7 @@ class MentionModel(_CatalogueValues):
     char_start: Series[int] = pa.Field(ge=0)
     char_end: Series[int] = pa.Field(ge=0)
     published_date: Series[pd.Timestamp] = pa.Field(nullable=True, coerce=True)
+    confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
 
     class Config:
         coerce = True  # DuckDB reads INTEGER as int32; the model is about values, not widths

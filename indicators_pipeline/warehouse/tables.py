@@ -59,6 +59,8 @@ _MENTION_COLUMNS = (
                                "publication), or the article's: title_year, published_date, year_review, ..."),
     ("province_source", "VARCHAR", "Where the province came from: own (named in its clause), national (cả nước), place_frame "
                                    "(its paragraph's subject), or the article's: site, title, dateline, address, body, ..."),
+    ("confidence", "DOUBLE", "How likely the figure is right in value, year and place: the measured reliability of its rule, "
+                             "year source and province source multiplied (reference/rule_reliability.csv, make calibrate)"),
 )
 
 ARTICLES = _t(
@@ -103,13 +105,16 @@ FILE_INVENTORY = _t(
 )
 _REVIEW_STATUS = ("review_status", "VARCHAR",
                   "unreviewed, accepted, corrected, rejected or added (data/curation/corrections.csv)")
+_HELD = ("held", "BOOLEAN", "Below INDICATORS_MIN_CONFIDENCE and not reviewed by an analyst: kept out of the facts, "
+                           "first in marts.review_queue")
 MENTIONS = _t("staging.indicator_mentions", "Extracted fact mentions (targets excluded), as the extractor read them.",
               *_MENTION_COLUMNS, _REVIEW_STATUS,
-              ("review_reason", "VARCHAR", "The reason of the analyst's correction, when there is one"))
+              ("review_reason", "VARCHAR", "The reason of the analyst's correction, when there is one"), _HELD)
 REVIEWED_MENTIONS = _t(
     "staging.reviewed_mentions",
-    "The mentions facts are built from: analysts' rejections left out, their corrections applied, their additions in.",
-    *_MENTION_COLUMNS, _REVIEW_STATUS)
+    "The mentions facts are built from: analysts' rejections left out, their corrections applied, their additions in; "
+    "held ones (below INDICATORS_MIN_CONFIDENCE, unreviewed) are not.",
+    *_MENTION_COLUMNS, _REVIEW_STATUS, _HELD)
 CORRECTIONS_APPLIED = _t(
     "staging.corrections_applied", "Every row of the corrections file and what it did: the mentions it matched, or why none.",
     ("line", "INTEGER", "Line of data/curation/corrections.csv (the header is line 1)"),

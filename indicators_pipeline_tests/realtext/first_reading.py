@@ -81,12 +81,14 @@ def predictions(records: list[tuple[str, int, dict]]) -> tuple[list[dict], pd.Da
     return preds, frame, articles
 
 
-def score_facts(gold: list[dict], mentions: pd.DataFrame) -> dict:
-    """The yearly facts the mentions would publish, against the gold of every article of the set.
+def score_facts(gold: list[dict], mentions: pd.DataFrame, min_confidence: float = 0.0) -> dict:
+    """The yearly facts the mentions would publish at a minimum confidence, against the gold of every article.
 
     A fact is right when some gold figure has its indicator, province, a listed year and its value;
     an owed gold figure is covered when some fact is right for it.
     """
+    if len(mentions) and "confidence" in mentions.columns:
+        mentions = mentions[mentions["confidence"].fillna(1.0) >= min_confidence]
     facts = build_facts(mentions) if len(mentions) else pd.DataFrame(columns=["indicator_code"])
     right, covered = 0, set()
     for fact in facts.itertuples(index=False):
@@ -146,6 +148,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("gold", help="gold files (file = the page's url), comma-separated")
     parser.add_argument("--session", required=True, help="e.g. 5-first (before rule changes) or 5-after")
     parser.add_argument("--record", type=Path, help="append the per-figure facts to this readings.csv")
+    parser.add_argument("--curve", help="minimum confidences to print the published facts' precision and recall at, "
+                                        "comma-separated (e.g. 0,0.5,0.6,0.7)")
     args = parser.parse_args(argv)
     gold = [row for path in args.gold.split(",") for row in load_gold(path)]
     records = feed_records(args.feeds.split(","))
@@ -157,6 +161,10 @@ def main(argv: list[str]) -> int:
           f"R={result['R_attr']:.3f} F1={result['F1_attr']:.3f} (pred {result['pred']}, tp {result['tp']}, "
           f"fp {result['fp']}) | facts: {facts['right']} of {facts['facts']} right (P={facts['P']:.3f}), "
           f"{facts['covered']} of {facts['owed']} owed covered (R={facts['R']:.3f})")
+    for threshold in (float(t) for t in args.curve.split(",")) if args.curve else ():
+        at = score_facts(gold, mentions, threshold)
+        print(f"  min confidence {threshold:.2f}: facts {at['right']} of {at['facts']} right (P={at['P']:.3f}), "
+              f"{at['covered']} of {at['owed']} owed covered (R={at['R']:.3f})")
     if args.record:
         record(args.record, readings(args.session, gold, result, articles))
     return 0

@@ -62,6 +62,7 @@ def fact_indicator_yearly(warehouse: Warehouse):
     """
     with warehouse.connect() as con:
         facts = facts_from(con, tables.REVIEWED_MENTIONS.name)  # the extractor's reading, analysts' corrections applied
+        held_figures = int(con.execute(f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name} WHERE held").fetchall()[0][0])
         traced = facts.assign(article_id=facts["source_mention_id"].str.split(":").str[0])  # the quarantine names it
         screened = screen(FactModel, traced, tables.FACTS, _fact_ids(facts))
         replace_tables(con, {tables.FACTS: screened.valid},
@@ -74,6 +75,7 @@ def fact_indicator_yearly(warehouse: Warehouse):
                                 conflicts=int(facts["conflict"].astype(bool).sum()),
                                 reviewed_facts=int(facts["reviewed"].astype(bool).sum()),
                                 unreviewed_facts=int((~facts["reviewed"].astype(bool)).sum()),
+                                figures_waiting_for_review=held_figures,
                                 quarantined_facts=int(screened.quarantined["row_id"].nunique()), **coverage(facts)),
     )
 

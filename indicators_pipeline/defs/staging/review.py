@@ -6,6 +6,7 @@ nothing after it runs and BI keeps the previous warehouse.
 """
 import dagster as dg
 
+from indicators_pipeline.confidence import held
 from indicators_pipeline.curation.corrections import CorrectionsFileError, apply, load
 from indicators_pipeline.defs.curation import CORRECTIONS, Curation
 from indicators_pipeline.defs.metadata import table_metadata
@@ -37,6 +38,8 @@ def reviewed_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse, c
             return con.execute("SELECT text FROM raw.articles WHERE article_id = ?", [article_id]).fetchall()[0][0]
 
         applied = apply(corrections, mentions, articles, text_of)
+        minimum = curation.minimum_confidence
+        applied.reviewed["held"] = held(applied.reviewed, minimum)
         with transaction(con):  # the extractor's rows keep their reading; only their review columns change
             con.execute("UPDATE staging.indicator_mentions SET review_status = 'unreviewed', review_reason = NULL")
             reviewed_now = applied.status[applied.status["review_status"] != "unreviewed"]
@@ -45,6 +48,8 @@ def reviewed_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse, c
                 con.execute("UPDATE staging.indicator_mentions AS m SET review_status = r.review_status, "
                             "review_reason = r.review_reason FROM _review AS r WHERE m.mention_id = r.mention_id")
                 con.unregister("_review")
+            con.execute("UPDATE staging.indicator_mentions SET held = review_status = 'unreviewed' "
+                        "AND coalesce(confidence, 1) < ?", [minimum])
         replace_tables(con, {tables.REVIEWED_MENTIONS: applied.reviewed[tables.REVIEWED_MENTIONS.column_names],
                              tables.CORRECTIONS_APPLIED: applied.outcomes})
     observe_file(context, CORRECTIONS, path, rows=len(corrections))
@@ -57,7 +62,8 @@ def reviewed_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse, c
                                 ["source_path", "indicator_code", "value", "province_name", "year", "review_status"],
                                 **{f"mentions_{status}": int(counts.get(status, 0))
                                    for status in ("unreviewed", "accepted", "corrected", "added")},
-                                mentions_rejected=int((applied.status["review_status"] == "rejected").sum())))
+                                mentions_rejected=int((applied.status["review_status"] == "rejected").sum()),
+                                mentions_held=int(applied.reviewed["held"].sum()), min_confidence=minimum))
     yield dg.MaterializeResult(
         asset_key=key(tables.CORRECTIONS_APPLIED),
         metadata=table_metadata(tables.CORRECTIONS_APPLIED, applied.outcomes,
