@@ -2,7 +2,10 @@
 
 Every number of the text, in order, with what the extractor made of it: the indicator, value,
 place, year and the rule that read it, or the reason it gave no mention (a target, a department's
-figure, a range, no cue ...). This is how anyone fixes the next real article in minutes.
+figure, a range, no cue ...). Every rule is printed by its id in the registry
+(`indicators_pipeline/extraction/rules.py`), where its description and examples are: a reading rule
+with the named cue it read ('label_cue (cue dossiers_online_pct.label)'), a drop as 'id — description'.
+This is how anyone fixes the next real article in minutes.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import sys
 from pathlib import Path
 
 from indicators_pipeline import merger
+from indicators_pipeline.extraction import rules
 from indicators_pipeline.extraction.mentions import ArticleContext, Mention, extract_mentions
 from indicators_pipeline.ingest.article import parse_article
 from indicators_pipeline.ingest.decoding import NotText
@@ -25,19 +29,20 @@ class Reading:
     end: int
     written: str  # the number (or evidence) as the text has it
     outcome: str  # "fact", "target" or "dropped"
-    detail: str  # what it was read as, or why it was dropped
+    detail: str  # what it was read as, or why it was dropped ('id — description')
+    rule: str = ""  # the registry id of the rule that read or dropped it
 
 
 def readings(text: str, context: ArticleContext) -> list[Reading]:
     """Every number of the text with what became of it, in text order."""
     trace: list[tuple[int, int, str]] = []
     mentions = extract_mentions(text, context, trace)
-    out = [Reading(m.char_start, m.char_end, m.evidence, "target" if m.is_target else "fact", _describe(m, context))
+    out = [Reading(m.char_start, m.char_end, m.evidence, "target" if m.is_target else "fact", _describe(m, context), m.rule)
            for m in mentions]
     taken = [(m.char_start, m.char_end) for m in mentions]
-    for start, end, reason in trace:
+    for start, end, rule in trace:
         if not any(a <= start and end <= b for a, b in taken):  # a number inside a figure's evidence is that figure
-            out.append(Reading(start, end, text[start:end], "dropped", reason))
+            out.append(Reading(start, end, text[start:end], "dropped", f"{rule} — {rules.describe(rule)}", rule))
     return sorted(out, key=lambda r: (r.start, r.end))
 
 
@@ -45,7 +50,8 @@ def _describe(mention: Mention, context: ArticleContext) -> str:
     place = merger.attribute(mention.province_code, mention.year, context.published)
     where = place.province_name if place else "no province"
     return (f"{mention.indicator_code} = {mention.value:g} ({mention.qualifier}), {where}, "
-            f"year {mention.year if mention.year is not None else 'none'} [{mention.year_source}] — rule {mention.rule}")
+            f"year {mention.year if mention.year is not None else 'none'} [{mention.year_source}] — rule {mention.rule}"
+            + (f" (cue {mention.cue})" if mention.cue else ""))
 
 
 def explain_file(path: Path) -> str:

@@ -50,7 +50,7 @@ def test_every_match_of_a_rule_holds_one_of_its_hints():
 
 def test_a_rule_without_hints_is_refused():
     with pytest.raises(ValueError):
-        Cue("dossiers_online", cues.COUNT, head=Caseless(r"^\W*hồ sơ"))
+        Cue("dossiers_online.head", "dossiers_online", cues.COUNT, head=Caseless(r"^\W*hồ sơ"))
 
 
 PART_PHRASES = [

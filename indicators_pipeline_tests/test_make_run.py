@@ -122,7 +122,7 @@ def test_explain_prints_every_number_of_the_readme_example_with_what_became_of_i
     assert {m.group(3) for m in facts} == {"Gia Lai"}
     # Worked by hand: the departments' 89 billion is dropped as a part of government, the 2020 of a heading as a year.
     dropped = {re.search(r"\[(.*?)\]", l).group(1): l.split("→ dropped: ")[1] for l in lines if l.startswith("  - @")}
-    assert dropped["89 tỷ đồng"] == "a figure of one ministry, department, district or level of government"
-    assert dropped["2.0"].startswith("not a value")
+    assert dropped["89 tỷ đồng"] == "part_of_government — a figure of one ministry, department, district or level of government"
+    assert dropped["2.0"].startswith("document_number — ")  # a value filter: the version of an architecture
     positions = [int(re.match(r"  [+~-] @(\d+)", l).group(1)) for l in lines[3:]]
     assert positions == sorted(positions) and len(positions) == len(set(positions))  # one outcome per number, in order

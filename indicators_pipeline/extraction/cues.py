@@ -139,6 +139,9 @@ class Hinted:
 
 @dataclass(frozen=True)
 class Cue:
+    # The cue's id in the rule registry (extraction/rules.py), '<indicator>.<where its words stand>': a mention
+    # read by it records it (Mention.cue), and `explain` prints it beside the branch ('label_cue (cue ...)').
+    name: str
     indicator: str
     kinds: frozenset[str]
     head: Caseless | None = None
@@ -154,6 +157,8 @@ class Cue:
     def __post_init__(self) -> None:
         if not self.hints or any(h != h.lower() for h in self.hints):
             raise ValueError(f"cue for {self.indicator}: hints must be lowercase and not empty")
+        if not self.name.startswith(self.indicator + ".") and not self.named:
+            raise ValueError(f"cue {self.name}: a cue's name starts with its indicator")
 
 
 COUNT = frozenset({"count", "ratio"})
@@ -174,84 +179,84 @@ ONE_STOP = _rx(r"một cửa")
 HEAD_CUES: tuple[Cue, ...] = (
     # Services integrated on the national portal, before any level rule: they are written with levels too.
     # Integrated on the portal ('tích hợp', 'kết nối', 'cung cấp ... trên'), not merely listed there ('được công khai trên').
-    Cue("national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES})(?:(?!công khai).){{0,80}}?(?:tích hợp|kết nối|cung cấp|đưa lên|trên|lên).{{0,30}}{PORTAL}"), hints=("quốc gia",)),
-    Cue("online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ"), hints=("phát sinh",)),
+    Cue("national_portal_services.head", "national_portal_services", COUNT, head=_rx(rf"^\W*(?:{SERVICES})(?:(?!công khai).){{0,80}}?(?:tích hợp|kết nối|cung cấp|đưa lên|trên|lên).{{0,30}}{PORTAL}"), hints=("quốc gia",)),
+    Cue("online_services_active.head", "online_services_active", COUNT, head=_rx(rf"^\W*(?:{SERVICES}).{{0,60}}có phát sinh hồ sơ"), hints=("phát sinh",)),
     # Service counts by level (before Decree 42/2022) or by taxonomy (after): one rule, the words after
     # the noun decide, and the indicator is the name of the group that matched. The gap cannot pass a
     # taxonomy word, so the first one after the noun is the only one that can match.
-    Cue("online_services_by_level", COUNT, named=True, head=_rx(
+    Cue("online_services_by_level.head", "online_services_by_level", COUNT, named=True, head=_rx(
         rf"^\W*(?:(?:{SERVICES}){GAP})?(?:(?P<online_services_level34>{LEVEL34})|(?P<online_services_level4>{LEVEL.format(n=4)})"
         rf"|(?P<online_services_level3>{LEVEL.format(n=3)})|(?P<online_services_level2>{LEVEL.format(n=2)})"
         r"|(?P<online_services_full>toàn trình)|(?P<online_services_partial>một phần))"), hints=("mức", "toàn trình", "một phần")),
     # The level named first, the service noun after the figure: 'mức độ 4 là 350 thủ tục', 'số DVC trực
     # tuyến mức 4 là 751/2.020 thủ tục', 'toàn trình có 812 dịch vụ'.
     # One rule: the label's group that matched names the indicator (the label is read only when the head is a noun).
-    Cue("online_services_by_level_before", COUNT, named=True, head=_rx(rf"^\W*(?:{SERVICES}|dịch vụ)"),
+    Cue("online_services_by_level.level_before_noun", "online_services_by_level_before", COUNT, named=True, head=_rx(rf"^\W*(?:{SERVICES}|dịch vụ)"),
         label=_rx(rf"(?:(?P<online_services_level34>{LEVEL34})|(?P<online_services_level4>{LEVEL.format(n=4)})"
                   rf"|(?P<online_services_level3>{LEVEL.format(n=3)})|(?P<online_services_level2>{LEVEL.format(n=2)})"
                   rf"|(?P<online_services_full>toàn trình)|(?P<online_services_partial>một phần))"
                   r"[^\d.;]{0,30}?(?:là|có|:|đạt|gồm)\s*(?:hơn|trên|gần|khoảng)?\s*$"),
         hints=("dịch vụ", "dvc", "thủ tục", "tthc"),  # hints of a head rule are words of the head
         label_hints=("mức", "toàn trình", "một phần")),
-    Cue("online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
-    Cue("procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới)|\s+liên thông)"), hints=("thủ tục hành chính", "tthc")),
+    Cue("online_services_total.head", "online_services_total", COUNT, head=_rx(r"^\W*(?:dịch vụ công trực tuyến|DVCTT)(?!\s*(?:của|thuộc)\s+(?:sở|huyện))"), hints=("dịch vụ công trực tuyến", "dvctt")),
+    Cue("procedures_total.head", "procedures_total", COUNT, head=_rx(r"^\W*(?:bộ\s+)?(?:thủ tục hành chính|TTHC)(?!\s+(?:được|có)\s+(?:cắt giảm|đơn giản|sửa đổi|bãi bỏ|công bố mới)|\s+liên thông)"), hints=("thủ tục hành chính", "tthc")),
     # Dossiers: the words after the number say which count it is; a verb before it says the rest.
-    Cue("dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)"), hints=("hồ sơ",)),
-    Cue("dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)"), hints=("hồ sơ",)),
+    Cue("dossiers_online.head", "dossiers_online", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:được\s+)?(?:nộp\s+|tiếp nhận\s+)?(?:trực tuyến|qua mạng|qua dịch vụ công trực tuyến)"), hints=("hồ sơ",)),
+    Cue("dossiers_offline.head", "dossiers_offline", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC)?\s+(?:nộp\s+|tiếp nhận\s+)?(?:trực tiếp|giấy)"), hints=("hồ sơ",)),
     # A breakdown by channel, the channel first: 'trong đó: trực tuyến 107.152 hồ sơ; trực tiếp và qua bưu chính 8.713 hồ sơ'.
     # The label is read only where the head is 'hồ sơ' and the label names a channel.
-    Cue("dossiers_by_channel_before", COUNT, named=True, head=_rx(r"^\W*hồ sơ"), hints=("hồ sơ",),
+    Cue("dossiers_by_channel.channel_before_noun", "dossiers_by_channel_before", COUNT, named=True, head=_rx(r"^\W*hồ sơ"), hints=("hồ sơ",),
         label=_rx(r"(?:^|[:;,(]|trong đó)\s*(?:nộp |tiếp nhận )?(?:(?P<dossiers_online>trực tuyến|qua mạng)"
                   r"|(?P<dossiers_offline>trực tiếp(?: và qua [^\d;:]{0,40})?))\s*(?:là|:)?\s*$"),
         label_hints=("trực tuyến", "qua mạng", "trực tiếp")),
     # The verb after the noun: 'Trong đó: 181.579 hồ sơ đã được giải quyết' (not 'hồ sơ giải quyết đúng hạn', a share's count).
-    Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:đã\s+)?(?:được\s+)?giải quyết(?!\s*(?:đúng|trước|sớm|quá|trễ) hạn|\s+trực tuyến)"),
+    Cue("dossiers_resolved.verb_after", "dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:đã\s+)?(?:được\s+)?giải quyết(?!\s*(?:đúng|trước|sớm|quá|trễ) hạn|\s+trực tuyến)"),
         hints=("giải quyết",)),
-    Cue("dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
-    Cue("documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)"), hints=("văn bản",)),
-    Cue("documents_outgoing", COUNT, head=_rx(r"^\W*văn bản đi(?!\w)"), hints=("văn bản",)),
-    Cue("documents_electronic", COUNT, head=_rx(r"^\W*văn bản(?: điện tử)?.{0,40}(?:trục liên thông|liên thông|điện tử)"), label=None, hints=("văn bản",)),
-    Cue("email_accounts", COUNT, head=_rx(r"^\W*(?:(?:tài khoản|hộp thư|địa chỉ)(?: thư)?(?: điện tử| email)|cán bộ.{0,80}(?:cấp|tạo lập).{0,20}(?:hộp thư|thư điện tử|tài khoản thư))"), hints=("thư", "email", "điện tử")),
-    Cue("document_system_accounts", COUNT, head=_rx(r"^\W*tài khoản(?! thư)"), sentence=_rx(r"quản lý văn bản|văn phòng điện tử|điều hành"), hints=("tài khoản",)),
-    Cue("digital_signatures", COUNT, head=_rx(r"^\W*(?:chứng thư(?: số| chữ ký số)?|chữ ký số|thiết bị chữ ký số)"), hints=("chứng thư", "chữ ký số")),
-    Cue("video_conference_points", COUNT, head=_rx(r"^\W*điểm cầu"), hints=("điểm cầu",)),
-    Cue("one_stop_departments", COUNT, head=_rx(r"^\W*(?:sở,? ban,? ngành|đơn vị cấp sở|cơ quan cấp tỉnh|sở, ngành|cơ quan, đơn vị cấp tỉnh|sở\b)"), sentence=ONE_STOP, hints=("sở", "cơ quan")),
-    Cue("one_stop_districts", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp huyện|huyện|đơn vị cấp huyện|huyện, thị xã)"), sentence=ONE_STOP, hints=("huyện",)),
-    Cue("one_stop_communes", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp xã|xã, phường|xã\b)"), sentence=ONE_STOP, hints=("xã",)),
+    Cue("dossiers_resolved.verb_before", "dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_received.verb_before", "dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
+    Cue("documents_incoming.head", "documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)"), hints=("văn bản",)),
+    Cue("documents_outgoing.head", "documents_outgoing", COUNT, head=_rx(r"^\W*văn bản đi(?!\w)"), hints=("văn bản",)),
+    Cue("documents_electronic.head", "documents_electronic", COUNT, head=_rx(r"^\W*văn bản(?: điện tử)?.{0,40}(?:trục liên thông|liên thông|điện tử)"), label=None, hints=("văn bản",)),
+    Cue("email_accounts.head", "email_accounts", COUNT, head=_rx(r"^\W*(?:(?:tài khoản|hộp thư|địa chỉ)(?: thư)?(?: điện tử| email)|cán bộ.{0,80}(?:cấp|tạo lập).{0,20}(?:hộp thư|thư điện tử|tài khoản thư))"), hints=("thư", "email", "điện tử")),
+    Cue("document_system_accounts.head", "document_system_accounts", COUNT, head=_rx(r"^\W*tài khoản(?! thư)"), sentence=_rx(r"quản lý văn bản|văn phòng điện tử|điều hành"), hints=("tài khoản",)),
+    Cue("digital_signatures.head", "digital_signatures", COUNT, head=_rx(r"^\W*(?:chứng thư(?: số| chữ ký số)?|chữ ký số|thiết bị chữ ký số)"), hints=("chứng thư", "chữ ký số")),
+    Cue("video_conference_points.head", "video_conference_points", COUNT, head=_rx(r"^\W*điểm cầu"), hints=("điểm cầu",)),
+    Cue("one_stop_departments.head", "one_stop_departments", COUNT, head=_rx(r"^\W*(?:sở,? ban,? ngành|đơn vị cấp sở|cơ quan cấp tỉnh|sở, ngành|cơ quan, đơn vị cấp tỉnh|sở\b)"), sentence=ONE_STOP, hints=("sở", "cơ quan")),
+    Cue("one_stop_districts.head", "one_stop_districts", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp huyện|huyện|đơn vị cấp huyện|huyện, thị xã)"), sentence=ONE_STOP, hints=("huyện",)),
+    Cue("one_stop_communes.head", "one_stop_communes", COUNT, head=_rx(r"^\W*(?:UBND|ủy ban nhân dân|Ủy ban nhân dân)?\s*(?:cấp xã|xã, phường|xã\b)"), sentence=ONE_STOP, hints=("xã",)),
 )
 
 # Label cues: the phrase that names what a figure measures, standing before it.
 _PROCEDURE = r"(?:\s+(?:TTHC|thủ tục hành chính))?"  # 'số hồ sơ (TTHC) giải quyết (TTHC) là ...'
 LABEL_CUES: tuple[Cue, ...] = (
     # On time is early and on time together: 'trước hạn' alone is the early part only.
-    Cue("dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|đúng(?:,| và|, và)\s*trước hạn|trước hạn(?=\s*(?:,|và)\s*(?:\d[\d,.]*\s*%\s*)?đúng hạn)"), hints=("hạn",)),
-    Cue("online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?"), hints=("phát sinh",)),
-    Cue("online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình"), hints=("toàn trình",)),
-    Cue("dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến"), hints=("trực tuyến", "qua mạng")),
-    Cue("online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến"), hints=("thanh toán",)),
-    Cue("dossiers_digitized_pct", PERCENT, label=_rx(r"số h[oó]a (?:thành phần )?hồ sơ|số hoá (?:thành phần )?hồ sơ"), hints=("số hóa", "số hoá")),
-    Cue("results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử"), hints=("kết quả",)),
-    Cue("work_files_online_pct", PERCENT, label=_rx(r"hồ sơ công việc"), hints=("công việc",)),
-    Cue("computer_staff_pct", PERCENT, label=_rx(r"máy tính"), hints=("máy tính",)),
-    Cue("email_usage_pct", PERCENT, label=_rx(r"sử dụng thư điện tử|thư điện tử (?:công vụ )?(?:trong|cho) công việc|sử dụng (?:hộp thư|email)"), hints=("thư", "email")),
-    Cue("digital_signature_pct", PERCENT, label=_rx(r"chữ ký số|ký số|chứng thư số"), hints=("ký số", "chứng thư")),
-    Cue("documents_electronic_pct", PERCENT, label=_rx(r"văn bản.{0,60}(?:điện tử|môi trường mạng)|văn bản điện tử"), hints=("văn bản",)),
-    Cue("sipas_pct", PERCENT, label=_rx(r"SIPAS|chỉ số hài lòng|mức độ hài lòng"), hints=("sipas", "hài lòng")),
-    Cue("national_portal_services_pct", PERCENT, label=_rx(PORTAL), hints=("quốc gia",)),
-    Cue("online_services_level34_pct", PERCENT, label=_rx(LEVEL34), hints=("mức",)),
-    Cue("online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4)), hints=("mức",)),
-    Cue("it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)"), hints=("kinh phí", "đầu tư", "vốn", "chi cho", "ngân sách")),
-    Cue("service_index_score", POINTS, label=_rx(r"phục vụ người dân,? (?:và )?doanh nghiệp|Bộ chỉ số phục vụ|766"), hints=("phục vụ", "766")),
-    Cue("procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$"), hints=("thủ tục", "tthc")),
+    Cue("dossiers_ontime_pct.label", "dossiers_ontime_pct", PERCENT, label=_rx(r"đúng hạn|đúng(?:,| và|, và)\s*trước hạn|trước hạn(?=\s*(?:,|và)\s*(?:\d[\d,.]*\s*%\s*)?đúng hạn)"), hints=("hạn",)),
+    Cue("online_services_active_pct.label", "online_services_active_pct", PERCENT, label=_rx(r"có phát sinh hồ sơ(?: trực tuyến)?"), hints=("phát sinh",)),
+    Cue("online_services_full_pct.label", "online_services_full_pct", PERCENT, label=_rx(r"(?:dịch vụ công|DVC(?:TT)?)(?: trực tuyến)? toàn trình"), hints=("toàn trình",)),
+    Cue("dossiers_online_pct.label", "dossiers_online_pct", PERCENT, label=_rx(r"hồ sơ (?:được )?(?:nộp |tiếp nhận |xử lý )?(?:trực tuyến|qua mạng)(?: toàn trình)?|tỷ lệ (?:nộp )?hồ sơ trực tuyến|(?:tiếp nhận|xử lý|giải quyết) trực tuyến(?: toàn trình)?|hồ sơ trực tuyến"), hints=("trực tuyến", "qua mạng")),
+    Cue("online_payment_pct.label", "online_payment_pct", PERCENT, label=_rx(r"thanh toán trực tuyến"), hints=("thanh toán",)),
+    Cue("dossiers_digitized_pct.label", "dossiers_digitized_pct", PERCENT, label=_rx(r"số h[oó]a (?:thành phần )?hồ sơ|số hoá (?:thành phần )?hồ sơ"), hints=("số hóa", "số hoá")),
+    Cue("results_digitized_pct.label", "results_digitized_pct", PERCENT, label=_rx(r"số h[oó]a kết quả|kết quả (?:giải quyết )?(?:TTHC |thủ tục hành chính )?(?:được )?(?:cấp |trả )?(?:bản )?điện tử|cấp kết quả điện tử"), hints=("kết quả",)),
+    Cue("work_files_online_pct.label", "work_files_online_pct", PERCENT, label=_rx(r"hồ sơ công việc"), hints=("công việc",)),
+    Cue("computer_staff_pct.label", "computer_staff_pct", PERCENT, label=_rx(r"máy tính"), hints=("máy tính",)),
+    Cue("email_usage_pct.label", "email_usage_pct", PERCENT, label=_rx(r"sử dụng thư điện tử|thư điện tử (?:công vụ )?(?:trong|cho) công việc|sử dụng (?:hộp thư|email)"), hints=("thư", "email")),
+    Cue("digital_signature_pct.label", "digital_signature_pct", PERCENT, label=_rx(r"chữ ký số|ký số|chứng thư số"), hints=("ký số", "chứng thư")),
+    Cue("documents_electronic_pct.label", "documents_electronic_pct", PERCENT, label=_rx(r"văn bản.{0,60}(?:điện tử|môi trường mạng)|văn bản điện tử"), hints=("văn bản",)),
+    Cue("sipas_pct.label", "sipas_pct", PERCENT, label=_rx(r"SIPAS|chỉ số hài lòng|mức độ hài lòng"), hints=("sipas", "hài lòng")),
+    Cue("national_portal_services_pct.label", "national_portal_services_pct", PERCENT, label=_rx(PORTAL), hints=("quốc gia",)),
+    Cue("online_services_level34_pct.label", "online_services_level34_pct", PERCENT, label=_rx(LEVEL34), hints=("mức",)),
+    Cue("online_services_level4_pct.label", "online_services_level4_pct", PERCENT, label=_rx(LEVEL.format(n=4)), hints=("mức",)),
+    Cue("it_investment_bn_vnd.label", "it_investment_bn_vnd", MONEY, label=_rx(r"kinh phí|đầu tư|vốn|chi cho|ngân sách"), sentence=_rx(r"công nghệ thông tin|CNTT|chuyển đổi số|chính quyền (?:điện tử|số)"), hints=("kinh phí", "đầu tư", "vốn", "chi cho", "ngân sách")),
+    Cue("service_index_score.label", "service_index_score", POINTS, label=_rx(r"phục vụ người dân,? (?:và )?doanh nghiệp|Bộ chỉ số phục vụ|766"), hints=("phục vụ", "766")),
+    Cue("procedures_total.label", "procedures_total", COUNT, label=_rx(r"(?:tổng số|số lượng|bộ) (?:thủ tục hành chính|TTHC)(?: (?:của tỉnh|đang (?:thực hiện|áp dụng)|thuộc thẩm quyền)[^\d]{0,40})?\s*(?:là|:|gồm|với)?\s*$"), hints=("thủ tục", "tthc")),
     # 'tổng số dịch vụ công trực tuyến (DVCTT) của tỉnh là 1.542/1.871': the province named between.
-    Cue("online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:(?:của|trên địa bàn) (?:tỉnh|thành phố)\s*)?(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
-    Cue("online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$"), hints=("mức",)),
-    Cue("dossiers_received", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:tiếp nhận|phát sinh){_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
-    Cue("digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
-    Cue("online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
+    Cue("online_services_total.label", "online_services_total", COUNT, label=_rx(r"(?:tổng số|số lượng) (?:dịch vụ công trực tuyến|DVCTT)\s*(?:(?:của|trên địa bàn) (?:tỉnh|thành phố)\s*)?(?:là|:|gồm|đạt)?\s*$"), hints=("dịch vụ", "dvctt")),
+    Cue("online_services_level34.label", "online_services_level34", COUNT, label=_rx(rf"(?:tổng số|số lượng)?\s*(?:dịch vụ công trực tuyến|DVCTT)\s*{LEVEL34}\s*(?:là|:|gồm|đạt)\s*$"), hints=("mức",)),
+    Cue("dossiers_received.label", "dossiers_received", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:tiếp nhận|phát sinh){_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_online.label", "dossiers_online", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?(?:nộp |tiếp nhận )?trực tuyến\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_resolved.label", "dossiers_resolved", COUNT, label=_rx(rf"(?:tổng số|số lượng|số) hồ sơ{_PROCEDURE} (?:đã )?(?:được )?giải quyết{_PROCEDURE}\s*(?:là|:|đạt)?\s*$"), hints=("hồ sơ",)),
+    Cue("digital_signatures.label", "digital_signatures", COUNT, label=_rx(r"(?:tổng số|số) (?:chữ ký số|chứng thư số)[^\d]{0,50}(?:là|:|đạt)\s*$"), hints=("chữ ký", "chứng thư")),
+    Cue("online_services_full.label", "online_services_full", COUNT, label=_rx(r"(?:tổng số|số)?\s*(?:dịch vụ công trực tuyến|DVCTT) toàn trình\s*(?:là|:|đạt)?\s*$"), hints=("toàn trình",)),
 )
 
 # A share written right after a count is the share of that count: '166 mức 4 (8,5%)'.
@@ -375,11 +380,11 @@ PLACE_AFTER = _rx(r"(?:\s+trong [^\d.,;:()\n]{1,30}?)?\s*(?:là|thuộc về|c�
 AT_LEAST_AFTER = _rx(r"\s*trở lên")  # 'từ 90% trở lên'
 HEAD_PERCENT_CUES: tuple[Cue, ...] = (
     # '100% TTHC đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình'
-    Cue("online_services_full_pct", PERCENT, head=_rx(r"^\W*(?:thủ tục hành chính|TTHC|dịch vụ công|DVC)[^.;%]{0,70}?(?:dịch vụ công|DVC)(?:TT| trực tuyến)? toàn trình"), hints=("toàn trình",)),
-    Cue("dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ[^\d%.;]{0,50}(?:đúng hạn|đúng(?:,| và|, và)\s*trước hạn|trước hạn,? và đúng hạn)"), hints=("hồ sơ",)),
-    Cue("documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)"), hints=("văn bản",)),
-    Cue("dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)"), hints=("hồ sơ",)),
-    Cue("online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến"), hints=("hồ sơ",)),
+    Cue("online_services_full_pct.head", "online_services_full_pct", PERCENT, head=_rx(r"^\W*(?:thủ tục hành chính|TTHC|dịch vụ công|DVC)[^.;%]{0,70}?(?:dịch vụ công|DVC)(?:TT| trực tuyến)? toàn trình"), hints=("toàn trình",)),
+    Cue("dossiers_ontime_pct.head", "dossiers_ontime_pct", PERCENT, head=_rx(r"^\W*hồ sơ[^\d%.;]{0,50}(?:đúng hạn|đúng(?:,| và|, và)\s*trước hạn|trước hạn,? và đúng hạn)"), hints=("hồ sơ",)),
+    Cue("documents_electronic_pct.head", "documents_electronic_pct", PERCENT, head=_rx(r"^\W*(?:văn bản.{0,80}(?:điện tử|môi trường mạng|văn bản giấy)|.{0,40}thay thế.{0,30}văn bản giấy)"), hints=("văn bản",)),
+    Cue("dossiers_online_pct.head", "dossiers_online_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,30}(?:nộp|tiếp nhận) (?:trực tuyến|qua mạng)"), hints=("hồ sơ",)),
+    Cue("online_payment_pct.head", "online_payment_pct", PERCENT, head=_rx(r"^\W*hồ sơ.{0,40}thanh toán trực tuyến"), hints=("hồ sơ",)),
 )
 # A count per day, week or month is a rate, not the count of a year: 'bình quân mỗi ngày khoảng 120 nghìn hồ sơ'.
 PER_PERIOD = Hinted(_rx(r"(?:mỗi|hằng|hàng) (?:ngày|tuần|tháng)|(?:bình quân|trung bình) (?:mỗi |một |1 )?(?:ngày|tuần|tháng)"
@@ -395,3 +400,8 @@ SKIP_BEFORE = AtEnd(r"(?:Nghị định|Quyết định|Thông tư|Chỉ thị|K
                      "phiên bản", "iso", "ipv", "đề án", "lần thứ", "khóa", "khoá", "điều", "khoản", "tiêu chí",
                      "phụ lục", "mục", "chương"))
 SKIP_AFTER = _rx(r"\s*(?:giờ|phút|ngày|tháng|năm(?!\s*(?:19|20)\d\d)|tuổi|kỳ|lần|nhiệm kỳ)\b")
+
+
+def all_cues() -> tuple[Cue, ...]:
+    """Every named cue, head rules first."""
+    return HEAD_CUES + LABEL_CUES + HEAD_PERCENT_CUES

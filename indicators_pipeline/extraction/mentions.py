@@ -73,6 +73,7 @@ class Mention(NamedTuple):  # a named tuple: built for every figure, so cheap to
     rule: str = ""  # the rule that read it: rank_after_ranking_verb, label_cue, head_cue, share_of_previous, ...
     province_source: str = "article"  # "own" (named in its clause), "national", "place_frame", "article"
     period: str | None = None  # '2023-Q3' when a paragraph's period frame dated it, else the year
+    cue: str = ""  # the named cue (cues.Cue.name) that read it, when the rule reads one: 'dossiers_online_pct.label'
 
 
 @dataclass
@@ -84,6 +85,7 @@ class _Candidate:
     parallel_to: Mention | None = None  # the figure whose cue a parallel figure borrows
     edition_year: int | None = None  # a rank's: the year written after its index's name
     rule: str = "label_cue"
+    cue: str = ""  # the named cue, when one read it
 
 
 def _blank_parentheses(text: str) -> str:
@@ -119,15 +121,18 @@ def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str) -> list[cu
     return applicable
 
 
-def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentence: str) -> tuple[str, int, int] | None:
-    """(indicator, cue start, cue end) of the label rule matching nearest the figure (`lowered`: the label lowercased)."""
-    best: tuple[str, int, int] | None = None
+CueFound = tuple[str, int, int, str]  # (indicator, cue start, cue end, the cue's name)
+
+
+def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentence: str) -> CueFound | None:
+    """(indicator, cue start, cue end, cue) of the label rule matching nearest the figure (`lowered`: the label lowercased)."""
+    best: CueFound | None = None
     for cue in _applicable(cues.LABEL_CUES, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
         last = _last(cue.label.folded, lowered)  # the label text is lowercased already
         if last is not None and (best is None or last.end() > best[2] - offset):
-            best = (cue.indicator, offset + last.start(), offset + last.end())
+            best = (cue.indicator, offset + last.start(), offset + last.end(), cue.name)
     if best is not None and kind == "percent":
         blocker = _last(cues.PERCENT_BLOCKERS, label)
         if blocker is not None and blocker.start() + offset > best[2]:
@@ -136,8 +141,8 @@ def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentenc
 
 
 def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence: str,
-              rules) -> tuple[str, int, int] | None:
-    """(indicator, cue start, cue end) of the first head rule in order matching the lowercased head."""
+              rules) -> CueFound | None:
+    """(indicator, cue start, cue end, cue) of the first head rule in order matching the lowercased head."""
     for cue in _applicable(rules, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
@@ -145,7 +150,7 @@ def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence
         if match is None:
             continue
         if cue.label is None:
-            return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
+            return (match.lastgroup if cue.named else cue.indicator), offset, offset + match.end(), cue.name
         if cue.label_hints:
             for hint in cue.label_hints:  # a plain loop: no generator to build on every call
                 if hint in label_lowered:
@@ -154,7 +159,7 @@ def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence
                 continue
         named_by = cue.label.folded.search(label_lowered)
         if named_by:
-            return (named_by.lastgroup if cue.named else cue.indicator), offset, offset + match.end()
+            return (named_by.lastgroup if cue.named else cue.indicator), offset, offset + match.end(), cue.name
     return None
 
 
@@ -266,31 +271,32 @@ _NOT_A_VALUE_ENDINGS = cues.SKIP_BEFORE.endings + cues.UPPER_BOUND_BEFORE.ending
 _LEVEL_VALUES = frozenset((1, 2, 3, 4, 2.3, 3.4))
 
 
-def _is_value(text: str, token: NumberToken) -> bool:
-    """Drop numbers that name rather than measure: years, levels, decree numbers, durations, changes."""
+def _not_a_value(text: str, token: NumberToken) -> str | None:
+    """The id of the value filter that drops a number naming rather than measuring (a year, a level, a
+    decree's number, a duration, a change), or None for a value."""
     if token.kind == "count" and token.digits_end - token.start == 4 and 1900 <= token.value < 2100:  # four digits, 19xx or 20xx
-        return False
+        return "year_number"
     before = text[max(0, token.start - 40) : token.start]
     near = before[-24:]
     near_lowered = near.lower()
     if near_lowered.rstrip().endswith(_NOT_A_VALUE_ENDINGS):  # most numbers: none of these words before them
         if token.kind in ("count", "ratio") and cues.SKIP_BEFORE.search(near, near_lowered):
-            return False
+            return "document_number"
         if cues.UPPER_BOUND_BEFORE.search(near, near_lowered):
-            return False  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
+            return "upper_bound"  # 'dưới 10%', 'chưa đạt 50%': a bound, not a figure
     # 'mức độ 3', and 'mức độ 3,4': levels 3 and 4, not 3.4
     if token.kind == "count" and token.value in _LEVEL_VALUES and "mức" in before and cues.LEVEL_BEFORE.search(near, near_lowered):
-        return False
+        return "service_level"
     if token.kind == "percent" and token.value > 100:
-        return False  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
+        return "percent_over_100"  # every catalogued percent is a share; '205,6% so với quý I' compares two periods
     if token.kind == "count" and cues.SKIP_AFTER.exact.match(text, token.end, token.end + 20):  # anchored: no need to lowercase
-        return False
+        return "duration_or_times"
     if token.kind == "count" and before.endswith("(") and text[token.end : token.end + 1] == ")":
-        return False  # list numbering '(1)'
+        return "list_numbering"  # list numbering '(1)'
     if ("tăng" in before or "giảm" in before or "hơn" in before or "kém" in before or "chênh" in before) \
             and cues.CHANGE_BEFORE.search(before):
-        return False  # 'tăng 3,61 điểm': a change, not a level
-    return True
+        return "change_not_level"  # 'tăng 3,61 điểm': a change, not a level
+    return None
 
 
 def _ranges(text: str, tokens: list[NumberToken]) -> set[int]:
@@ -364,39 +370,39 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
 
     if (kind == "ratio" and token.denominator in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered)
             and not _RANKING_WORDS.search(label_lowered[-40:])):
-        return "a count of provinces ('12/63 địa phương đạt ...'), not a rank"
+        return "provinces_counted"
     if kind == "count" and token.value in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered):
-        return "the size of a ranking ('bảng xếp hạng 63 tỉnh, thành phố'), not a rank"
+        return "ranking_size"
     if kind == "lead" and not _LEADS_THE_RANKING.match(head):
-        return "first in a region, a group or one measure ('dẫn đầu khu vực', 'dẫn đầu về ...'), not the ranking"
+        return "first_of_a_part"
     # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'.
     if kind == "lead" or kind in ("count", "ratio") and (
             cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator in reference.unit_counts())):
         if not (token.value.is_integer() and 1 <= token.value <= max(reference.unit_counts())):
-            return "rank outside 1-63"
+            return "rank_out_of_range"
         if _CHANGE_OF_RANK.match(head_lowered):
-            return "a change of rank ('tụt hạng 10 bậc'), not a rank"
+            return "change_of_rank"
         if _PERIOD_ORDINAL.search(label[-24:]):
-            return "an ordinal of a period ('năm thứ 3 liên tiếp'), not a rank"
+            return "period_ordinal"
         if cues.REGIONAL.search(head) or (token.value <= _largest_region() and cues.REGIONAL_BEFORE.search(label, label_lowered)):
-            return "rank within a region"
+            return "regional_rank"
         named = _rank_index(view, sentence_span, token.start, nearby)
         if named is None or named[0] is None:
-            return "rank of no catalogue index"
+            return "rank_of_no_catalogue_index"
         if not nearby.indexes_named_in(sentence_span) and "tỷ lệ" in view[sentence_span[0] : token.start].lower():
-            return "the rank of a rate its sentence reports ('tỷ lệ ... đạt 45%, xếp thứ 8'), not of an index"
+            return "rank_of_a_rate"
         if _names_a_part_of_the_index(view, token, sentence_span):
-            return "rank of a pillar or sub-index"
+            return "pillar_rank"
         return _Candidate(token, named[0], token.start, token.end, edition_year=named[1],
                           rule="first_place_in_words" if kind == "lead" else "rank_after_ranking_verb")
 
     if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
-        return "the words after it say it is no figure of the catalogue (staff, ISO, a change)"
+        return "not_a_figure_head"
     if kind == "count" and sentence_may_give_a_rate and (cues.PER_PERIOD.search(label, label_lowered)
                                                           or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
-        return "a rate per day, week or month"  # 'mỗi ngày có khoảng 120 nghìn hồ sơ'
+        return "rate_per_period"  # 'mỗi ngày có khoảng 120 nghìn hồ sơ'
     if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
-        return "a comparison with another period or total"  # 'vượt 90% tổng số của cả năm 2021'
+        return "comparison_percent"  # 'vượt 90% tổng số của cả năm 2021'
     rule = "label_cue"
 
     if kind == "percent":
@@ -422,10 +428,10 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
         found = _nearest_label_cue(wide, wide_lowered, kind, wide_start, sentence)
         part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
         if part is not None and wide_start + part.start() > found[1]:
-            return "a component score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
+            return "component_score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
         listed = _last(cues.BREAKDOWN, wide, wide_lowered) if found is not None and kind == "points" else None
         if listed is not None and wide_start + listed.start() >= found[2]:
-            return "a component score listed after the index"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
+            return "listed_component_score"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
         rule = "index_score"
     if found is None and kind == "percent":
         source = _parallel_cue(token, label, recent, nearby, label_start)
@@ -433,9 +439,9 @@ def _classify(view: str, token: NumberToken, label_start: int, head_end: int, se
             return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source,
                               rule="parallel_to_previous")
     if found is None:
-        return "no cue of a catalogue indicator near it"
-    indicator, cue_start, cue_end = found
-    return _Candidate(token, indicator, min(cue_start, token.start), max(cue_end, token.end), rule=rule)
+        return "no_cue"
+    indicator, cue_start, cue_end, cue = found
+    return _Candidate(token, indicator, min(cue_start, token.start), max(cue_end, token.end), rule=rule, cue=cue)
 
 
 def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> str | None:
@@ -651,11 +657,13 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
     ordinals = find_ordinal_ranks(view) + (find_first_places(view) if "đầu" in view else [])
     if ordinals:
         numbers = sorted(numbers + ordinals, key=lambda t: t.start)
-    tokens = [t for t in numbers if _is_value(view, t)]
-    if trace is not None and len(tokens) < len(numbers):
-        values = set(tokens)  # judged once: explaining must not read the text again
-        trace.extend((t.start, t.end, "not a value: a year, date, code, level, bound or change")
-                     for t in numbers if t not in values)
+    tokens = []
+    for number in numbers:
+        not_a_value = _not_a_value(view, number)
+        if not_a_value is None:
+            tokens.append(number)
+        elif trace is not None:
+            trace.append((number.start, number.end, not_a_value))
     if not tokens:
         return []
     skipped = _ranges(view, tokens)
@@ -680,7 +688,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             if before_token.kind != "lead":
                 value_end = before_token.end
         if index in skipped:
-            drop(token, "one end of a range")
+            drop(token, "range_end")
             continue
         if where is None or not where.clause[0] <= token.start < where.clause[1]:  # figures share clauses
             where = segments.locate(token.start)
@@ -711,10 +719,10 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
         recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
         candidate = _classify(view, token, label_start, head_end, sentence_text, sentence_may_give_a_rate, sentence_span, previous, recent, nearby,
                               sentence_mentions, sentence_counts)
-        if isinstance(candidate, str) and candidate.startswith("no cue") and topic is not None and not partial_topic:
+        if isinstance(candidate, str) and candidate == "no_cue" and topic is not None and not partial_topic:
             candidate = _framed(view, token, head_end, sentence_text, topic, sentence_span, nearby, tokens, index, candidate)
         elif partial_topic and not isinstance(candidate, str) and token.start > topic.end:
-            candidate = "a figure of the part of the year or of government the sentence opens with ('Riêng quý III, ...')"
+            candidate = "partial_topic"
         if token.kind == "count":
             sentence_counts.append(token)
         if isinstance(candidate, str):
@@ -730,7 +738,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             if part is not None:
                 wide = _last(cues.PROVINCE_WIDE, clause_before)
                 if wide is None or wide.start() < part.start():
-                    drop(token, "a figure of one ministry, department, district or level of government")
+                    drop(token, "part_of_government")
                     continue
         if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
             part_reason = _part_named_around(view, token, clause_before, head_end, indicator.code)
@@ -744,11 +752,11 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             after = cues.MINISTRY.search(view[named_after.end() : named_after.end() + 40]) if named_after else None
             if (ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places)
                     or after is not None and after.start() == 0):
-                drop(token, "the rank or score of a ministry")
+                drop(token, "ministry")
                 continue
         if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
                for m in sentence_mentions):
-            drop(token, "a breakdown of a total already taken")
+            drop(token, "breakdown")
             continue
         year, year_source = _year(view, nearby.markers, token, head_end, sentence_span, context)
         if year_source == "reference" and candidate.edition_year is not None:
@@ -793,6 +801,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             rule=candidate.rule + ("+goal" if target else ""),
             province_source=province_source,
             period=period or (str(year) if year is not None else None),
+            cue=candidate.cue,
         )
         if indicator.unit == "rank":
             if cues.RANK_FROM.search(view[label_start : token.start]):
@@ -814,7 +823,7 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
     kept = _deduplicate(mentions)
     if trace is not None and len(kept) < len(mentions):
         survivors = {id(m) for m in kept}
-        trace.extend((m.char_start, m.char_end, f"the same figure as another mention ({m.indicator_code} {m.value:g})")
+        trace.extend((m.char_start, m.char_end, "duplicate_figure")
                      for m in mentions if id(m) not in survivors)
     return kept
 
@@ -838,12 +847,12 @@ def _part_named_around(view: str, token: NumberToken, clause_before: str, head_e
     for city in (_CITY.finditer(near) if "hành phố" in near or "TP" in near or "Tp." in near else ()):
         name = " ".join(w for w in itertools.takewhile(lambda w: w[0].isupper(), city.group(1).split()))
         if name and not find_places(city.group(0)) and not find_places(name):
-            return "a figure of a city of the province ('thành phố Buôn Ma Thuột'), not of the province"
+            return "city_of_the_province"
     if view.find("cấp ", token.end, head_end) >= 0 and _LEVEL_AFTER.match(view, token.end, head_end):
-        return "a figure of one level of government, named after it ('... dịch vụ công cấp huyện')"
+        return "level_of_government_after"
     if indicator == "procedures_total" and (_PROCEDURES_CHANGED_BEFORE.search(clause_before[-40:])
                                             or _PROCEDURES_CHANGED_AFTER.match(view, token.end, head_end)):
-        return "procedures added, amended or abolished, not those in force"
+        return "procedures_changed"
     return None
 
 
@@ -877,7 +886,7 @@ def _pair_rank_lists(text: str, mentions: list[Mention], rank_lists: list[RankLi
         template = taken[min(taken)]
         if listed.places is None:
             for mention in taken.values():
-                drop(mention, "a rank listed with others whose provinces cannot be paired with them")
+                drop(mention, "unpaired_rank_list")
             mentions = [m for m in mentions if member(m) is None]
             continue
         paired = []
