@@ -10,10 +10,9 @@ import pytest
 
 from indicators_pipeline import cli, confidence
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
+from indicators_pipeline_tests.test_curation_pipeline import GIA_LAI, HEADER
 
 READINGS = Path(__file__).parent / "realtext" / "readings.csv"
-HEADER = ("article_id,title,source_path,indicator,value,evidence,action,new_value,new_indicator,new_province,new_year,"
-          "reason,who,when\n")
 
 
 def _row(outcome: str, rule: str = "label_cue", indicator: str = "dossiers_online_pct", year: str = "2023",
@@ -66,8 +65,12 @@ def test_the_shipped_reliabilities_are_what_make_calibrate_computes_from_the_fir
 
 def _gia_lai_level4(warehouse: Path) -> dict:
     return query(warehouse, "SELECT mention_id, article_id, value, year, evidence, confidence FROM staging.indicator_mentions "
-                            "WHERE source_path = '000_60f9a98ffd6c1f26.txt' AND indicator_code = 'online_services_level4'"
-                 ).iloc[0].to_dict()
+                            f"WHERE source_path = '{GIA_LAI}' AND indicator_code = 'online_services_level4'").iloc[0].to_dict()
+
+
+def _decide(corrections: Path, read: dict, action: str, reason: str) -> None:
+    corrections.write_text(HEADER + f'{read["article_id"]},,,online_services_level4,{read["value"]:g},"{read["evidence"]}",'
+                                    f'{action},,,,,{reason},an,2026-12-05\n', encoding="utf-8")
 
 
 def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir, seeded_warehouse, tmp_path, monkeypatch):
@@ -85,9 +88,7 @@ def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir
     assert "figures waiting for review (confidence below INDICATORS_MIN_CONFIDENCE): 51" in cli.summary(str(seeded_warehouse))
 
     level4 = _gia_lai_level4(seeded_warehouse)
-    corrections.write_text(HEADER + f'{level4["article_id"]},,,online_services_level4,{level4["value"]:g},'
-                                    f'"{level4["evidence"]}",accept,,,,,read against the article,an,2026-12-05\n',
-                           encoding="utf-8")
+    _decide(corrections, level4, "accept", "read against the article")
     result = materialize_all(raw_dir, seeded_warehouse)
     assert result.success, failures(result)
     facts = query(seeded_warehouse, "SELECT province_name, indicator_code, value, review_status "
@@ -98,8 +99,7 @@ def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir
                                        f"WHERE mention_id = '{level4['mention_id']}'")["held"][0]
 
     monkeypatch.setenv("INDICATORS_MIN_CONFIDENCE", "0")  # the gate open: a rejected figure still stays out
-    corrections.write_text(HEADER + f'{level4["article_id"]},,,online_services_level4,{level4["value"]:g},'
-                                    f'"{level4["evidence"]}",reject,,,,,one office only,an,2026-12-05\n', encoding="utf-8")
+    _decide(corrections, level4, "reject", "one office only")
     result = materialize_all(raw_dir, seeded_warehouse)
     assert result.success, failures(result)
     facts = query(seeded_warehouse, "SELECT indicator_code, province_name, year, value FROM marts.fact_indicator_yearly")
