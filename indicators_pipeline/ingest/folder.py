@@ -22,6 +22,7 @@ import pandas as pd
 from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
 from indicators_pipeline.ingest.feed import feed_lines, is_feed, line_path, read_line
+from indicators_pipeline import progress
 from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
@@ -220,6 +221,8 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
             unchanged[entry.source_path] = old_rows
         else:
             to_read.append(entry)
+    if (stage := progress.current()) is not None:
+        stage.expect(len(to_read))  # the files to read are known now: the progress shows their whole count
     for batch in _batches(to_read, batch_size):
         new_rows = []
         for entry, outcomes in zip(batch, map_ordered(functools.partial(_read, today=today), batch)):
