@@ -76,7 +76,8 @@ def article_rows(article: dict) -> list[dict]:
             published_date=published,
             extractor_version=EXTRACTOR_VERSION,
             rule=mention.rule,
-            period=mention.period,
+            # a period frame's quarter or month, else the year (which a later rule may have moved: 'từ vị trí 49 lên 23')
+            period=mention.period if mention.year_source == "period" else None if mention.year is None else str(mention.year),
             year_source=year_source,
             province_source=province_source,
             confidence=confidence(mention.rule, mention.indicator_code, year_source, province_source),

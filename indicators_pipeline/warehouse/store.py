@@ -41,6 +41,12 @@ def _typed_select(table: Table, source: str) -> str:
     return f"SELECT {columns} FROM {source}"
 
 
+def _insert(table: Table, source: str) -> str:
+    """Rows of `source` into `table` by column name: a table upgraded in place has its new columns at the
+    end, where the contract may list them elsewhere, and a positional insert would shift values across."""
+    return f"INSERT INTO {_quote(table.name)} BY NAME {_typed_select(table, source)}"
+
+
 def _comment(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {sql_literal(table.description)}")
     for column in table.columns:
@@ -106,7 +112,7 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: l
         con.unregister("_replaced")
     if len(rows):
         source = _staged(con, table, rows, "_insert")
-        con.execute(f"INSERT INTO {_quote(table.name)} {_typed_select(table, source)}")
+        con.execute(_insert(table, source))
         con.unregister(source)
 
 
@@ -130,7 +136,7 @@ def apply_changes(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
             con.unregister("_replaced")
         if len(change.insert):
             source = _staged(con, change.table, change.insert, "_insert")
-            con.execute(f"INSERT INTO {name} {_typed_select(change.table, source)}")
+            con.execute(_insert(change.table, source))
             con.unregister(source)
         if change.refresh is not None and len(change.refresh):
             types = {c.name: c.type for c in change.table.columns}
