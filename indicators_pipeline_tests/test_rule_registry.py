@@ -35,7 +35,7 @@ def test_every_rule_has_an_example_and_every_cue_is_a_rule():
 def test_every_drop_reason_written_in_the_extractor_is_a_registered_id():
     source = "\n".join(p.read_text(encoding="utf-8") for p in
                        Path(rules.__file__).parent.glob("*.py") if p.name not in ("rules.py", "cues.py"))
-    written = set(re.findall(r'(?:drop(?:_mention)?\(\w+, |return |candidate = |m\.char_end, )"([a-z_0-9]+)"', source))
+    written = set(re.findall(r'(?:drop(?:_mention)?\([^()"]*?, |return |candidate = |m\.char_end, )"([a-z_0-9]+)"', source))
     reasons = written - {"exact", "at_least", "own", "comparison", "reference", "national", "place_frame", "article", "edition",
                          "annual_index", "period", "inherited", "first_place_in_words", "rank_after_ranking_verb"}
     drops = {rule.id for rule in rules.registry() if rule.shows == "drop"}

@@ -1,8 +1,15 @@
 """From an article's text to indicator mentions (facts and targets), per spec/ANNOTATION.md.
 
-`extract_mentions` walks the numbers of a text; for each it reads the words after it (the head)
-and before it (the label) within its sentence, asks the cue rules which indicator it measures,
-then settles qualifier, province, year and whether it is a goal rather than a fact.
+`extract_mentions` walks the numbers of a text; each number that passes the value filters
+(`_not_a_value`, `_ranges`) becomes a `_Figure`: the one context every step reads (the number, its
+label and head, its clause and sentence (`_Sentence`), its paragraph's places and frames (`_Nearby`,
+`_ParagraphFrame`), the article (`_Article`)). `_read` takes it through small steps, each a rule of
+the registry (extraction/rules.py) and each answering a mention or the id of the rule that drops it:
+`_classify` (value kind, ranks, the cue rules), `_framed` (a sentence's topic), `_of_someone_else`
+(a part of government, a ministry, a breakdown), `_dated` (the year rules), `_is_a_goal` (the target
+rules), `_province` (the place rules), `_qualifier`; `_Article.finish` pairs ranks listed together and
+keeps each figure once. The rule that read a mention is in `Mention.rule` (and `Mention.cue`), the one
+that dropped a number in the trace: a wrong figure leads to its rule by id in one step.
 """
 from __future__ import annotations
 
@@ -140,9 +147,10 @@ def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentenc
     return best
 
 
-def _head_cue(lowered: str, kind: str, label_lowered: str, offset: int, sentence: str,
-              rules) -> CueFound | None:
-    """(indicator, cue start, cue end, cue) of the first head rule in order matching the lowercased head."""
+def _head_cue(figure: "_Figure", rules: tuple[cues.Cue, ...]) -> CueFound | None:
+    """(indicator, cue start, cue end, cue) of the first head rule in order matching the figure's lowercased head."""
+    lowered, kind, label_lowered, sentence = figure.head_lowered, figure.kind, figure.label_lowered, figure.sentence.text
+    offset = figure.token.end
     for cue in _applicable(rules, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
@@ -350,98 +358,185 @@ _RANKING_WORDS = re.compile(r"xếp|đứng|hạng|thứ|vị trí")
 _CHANGE_OF_RANK = re.compile(r"\s*(?:bậc|hạng)\b")  # read on the lowercased head: 'tụt hạng 10 bậc', 'tăng 3 hạng'
 
 
-def _classify(view: str, token: NumberToken, label_start: int, head_end: int, sentence: str, sentence_may_give_a_rate: bool,
-              sentence_span: tuple[int, int],
-              previous: Mention | None, recent: Mention | None, nearby: "_Nearby",
-              sentence_mentions: list[Mention], sentence_counts: list[NumberToken],
-              label_text: str | None = None) -> _Candidate | str:
-    """The figure's indicator and cue, or the reason it is not a figure of the catalogue.
+class _Figure:
+    """One number being read, with everything a rule may ask of it: the token and its words (label before
+    it, head after it), its clause and sentence, its paragraph's places, markers and frames (`nearby`,
+    `article.frame`), the figures read before it, and the article.
 
-    label_text: the words to read as the figure's label instead of those before it (a topic frame).
+    `kind`, `label`, `label_lowered`, `head`, `head_lowered` are set by `_read_words` when it is classified.
     """
-    label = _blank_parentheses(view[label_start : token.start]) if label_text is None else label_text
-    label_lowered = label.lower()  # once for every rule that reads the label
-    head = view[token.end : head_end]
-    head_lowered = head.lower()  # once for every case-insensitive rule that reads the head
+
+    __slots__ = ("article", "token", "index", "where", "nearby", "sentence", "label_start", "head_end", "previous",
+                 "recent", "window", "may_give_a_rate", "sentence_mentions", "sentence_counts", "label_text",
+                 "kind", "label", "label_lowered", "head", "head_lowered")
+
+    def __init__(self, article: "_Article", sentence: "_Sentence", where: Location, index: int, value_end: int) -> None:
+        tokens, view = article.tokens, article.view
+        self.article, self.sentence, self.where, self.index = article, sentence, where, index
+        self.nearby = article.nearby(where.paragraph)
+        self.token = token = tokens[index]
+        clause_start, clause_end = where.clause
+        # 'Quảng Ninh dẫn đầu với 90,61%': a first place in words does not cut the next label
+        self.label_start = max(clause_start, value_end, token.start - _LABEL_CHARS)
+        next_start = tokens[index + 1].start if index + 1 < len(tokens) else len(view)
+        self.head_end = min(next_start, clause_end, token.end + _HEAD_CHARS)
+        self.previous = sentence.mentions[-1] if sentence.mentions else None
+        starts = article.sentence_starts
+        self.window = starts[-1 - _PARALLEL_SENTENCES] if len(starts) > _PARALLEL_SENTENCES else 0
+        mentions = article.mentions
+        self.recent = mentions[-1] if mentions and article.sentence_of[id(mentions[-1])] >= self.window else None
+        self.may_give_a_rate = sentence.may_give_a_rate
+        self.sentence_mentions, self.sentence_counts = sentence.mentions, sentence.counts
+        self.label_text: str | None = None
+
+    def with_label(self, label: str) -> "_Figure":
+        """The figure read alone with other words as its label (a topic frame): no figure before it, no rate."""
+        twin = object.__new__(_Figure)
+        for name in ("article", "token", "index", "where", "nearby", "sentence", "head_end", "window"):
+            setattr(twin, name, getattr(self, name))
+        twin.label_start, twin.label_text = self.token.start - len(label), label
+        twin.previous = twin.recent = None
+        twin.may_give_a_rate, twin.sentence_mentions, twin.sentence_counts = False, [], []
+        return twin
+
+
+def _read_words(figure: _Figure) -> None:
+    """The figure's label and head (each also lowercased, once for every rule) and its kind ('77,65/100 điểm' is points)."""
+    view, token = figure.article.view, figure.token
+    label = _blank_parentheses(view[figure.label_start : token.start]) if figure.label_text is None else figure.label_text
+    figure.label, figure.label_lowered = label, label.lower()
+    figure.head = head = view[token.end : figure.head_end]
+    figure.head_lowered = head_lowered = head.lower()
     kind = token.kind
     out_of_100 = kind == "ratio" and token.denominator == 100  # '77,65/100 điểm', 'tổng điểm 77,65/100'
     if (kind == "count" or out_of_100) and (_POINTS.match(head_lowered) or (out_of_100 and _POINTS_BEFORE.search(label[-24:]))):
         kind = "points"
+    figure.kind = kind
 
-    if (kind == "ratio" and token.denominator in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered)
-            and not _RANKING_WORDS.search(label_lowered[-40:])):
-        return "provinces_counted"
-    if kind == "count" and token.value in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered):
-        return "ranking_size"
-    if kind == "lead" and not _LEADS_THE_RANKING.match(head):
-        return "first_of_a_part"
-    # Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'.
-    if kind == "lead" or kind in ("count", "ratio") and (
-            cues.RANK_BEFORE.search(label[-40:], label_lowered[-40:]) or (kind == "ratio" and token.denominator in reference.unit_counts())):
-        if not (token.value.is_integer() and 1 <= token.value <= max(reference.unit_counts())):
-            return "rank_out_of_range"
-        if _CHANGE_OF_RANK.match(head_lowered):
-            return "change_of_rank"
-        if _PERIOD_ORDINAL.search(label[-24:]):
-            return "period_ordinal"
-        if cues.REGIONAL.search(head) or (token.value <= _largest_region() and cues.REGIONAL_BEFORE.search(label, label_lowered)):
-            return "regional_rank"
-        named = _rank_index(view, sentence_span, token.start, nearby)
-        if named is None or named[0] is None:
-            return "rank_of_no_catalogue_index"
-        if not nearby.indexes_named_in(sentence_span) and "tỷ lệ" in view[sentence_span[0] : token.start].lower():
-            return "rank_of_a_rate"
-        if _names_a_part_of_the_index(view, token, sentence_span):
-            return "pillar_rank"
-        return _Candidate(token, named[0], token.start, token.end, edition_year=named[1],
-                          rule="first_place_in_words" if kind == "lead" else "rank_after_ranking_verb")
 
-    if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
-        return "not_a_figure_head"
-    if kind == "count" and sentence_may_give_a_rate and (cues.PER_PERIOD.search(label, label_lowered)
-                                                          or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
-        return "rate_per_period"  # 'mỗi ngày có khoảng 120 nghìn hồ sơ'
-    if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
-        return "comparison_percent"  # 'vượt 90% tổng số của cả năm 2021'
-    rule = "label_cue"
-
-    if kind == "percent":
-        if previous is not None and previous.indicator_code in cues.SHARE_OF and previous.char_end <= token.start:
-            between = view[previous.char_end : token.start]
-            if cues.SHARE_LINK.match(between):
-                return _Candidate(token, cues.SHARE_OF[previous.indicator_code], token.start, token.end,
-                                  rule="share_of_previous")
-        found = _nearest_label_cue(label, label_lowered, kind, label_start, sentence)
-        if found is None:
-            found, rule = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_PERCENT_CUES), "head_cue"
-        if found is None and (share := _share_by_ratio(token, sentence_mentions, sentence_counts)) is not None:
-            return _Candidate(token, share, token.start, token.end, rule="share_by_ratio")
-    elif kind in ("count", "ratio"):
-        found, rule = _head_cue(head_lowered, kind, label_lowered, token.end, sentence, cues.HEAD_CUES), "head_cue"
-        if found is None:
-            found, rule = _nearest_label_cue(label, label_lowered, "count", label_start, sentence), "label_cue"
-    else:
-        # Scores are rare and named once per paragraph: look further back for the index they belong to.
-        wide_start = max(0, token.start - _INDEX_LOOKBACK)
-        wide = _blank_parentheses(view[wide_start : token.start])
-        wide_lowered = wide.lower()
-        found = _nearest_label_cue(wide, wide_lowered, kind, wide_start, sentence)
-        part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
-        if part is not None and wide_start + part.start() > found[1]:
-            return "component_score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
-        listed = _last(cues.BREAKDOWN, wide, wide_lowered) if found is not None and kind == "points" else None
-        if listed is not None and wide_start + listed.start() >= found[2]:
-            return "listed_component_score"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
-        rule = "index_score"
+def _classify(figure: _Figure) -> _Candidate | str:
+    """The figure's indicator and cue, or the id of the drop rule that says it is no figure of the catalogue."""
+    _read_words(figure)
+    reason = _a_count_of_provinces(figure)
+    if reason is not None:
+        return reason
+    if _is_a_rank(figure):
+        return _rank(figure)
+    reason = _no_figure_of_the_catalogue(figure)
+    if reason is not None:
+        return reason
+    kind = figure.kind
+    read = _percent_cue(figure) if kind == "percent" else _count_cue(figure) if kind in ("count", "ratio") else _score_cue(figure)
+    if not isinstance(read, tuple):
+        return read  # a candidate read by its own rule, or a drop
+    found, rule = read
     if found is None and kind == "percent":
-        source = _parallel_cue(token, label, recent, nearby, label_start)
+        source = _parallel_cue(figure.token, figure.label, figure.recent, figure.nearby, figure.label_start)
         if source is not None:
-            return _Candidate(token, source.indicator_code, token.start, token.end, parallel_to=source,
+            return _Candidate(figure.token, source.indicator_code, figure.token.start, figure.token.end, parallel_to=source,
                               rule="parallel_to_previous")
     if found is None:
         return "no_cue"
     indicator, cue_start, cue_end, cue = found
+    token = figure.token
     return _Candidate(token, indicator, min(cue_start, token.start), max(cue_end, token.end), rule=rule, cue=cue)
+
+
+def _a_count_of_provinces(figure: _Figure) -> str | None:
+    """'12/63 địa phương', 'bảng xếp hạng 63 tỉnh', 'dẫn đầu khu vực': counts of provinces and firsts of a part, no ranks."""
+    kind, token, head_lowered = figure.kind, figure.token, figure.head_lowered
+    if (kind == "ratio" and token.denominator in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered)
+            and not _RANKING_WORDS.search(figure.label_lowered[-40:])):
+        return "provinces_counted"
+    if kind == "count" and token.value in reference.unit_counts() and _PROVINCES_COUNTED.match(head_lowered):
+        return "ranking_size"
+    if kind == "lead" and not _LEADS_THE_RANKING.match(figure.head):
+        return "first_of_a_part"
+    return None
+
+
+def _is_a_rank(figure: _Figure) -> bool:
+    """Ranks: 'xếp thứ 23/63', 'từ thứ hạng 47 ... lên thứ hạng 32', 'Đà Nẵng dẫn đầu'."""
+    kind = figure.kind
+    return kind == "lead" or kind in ("count", "ratio") and bool(
+        cues.RANK_BEFORE.search(figure.label[-40:], figure.label_lowered[-40:])
+        or (kind == "ratio" and figure.token.denominator in reference.unit_counts()))
+
+
+def _rank(figure: _Figure) -> _Candidate | str:
+    """A rank of a catalogue index, or the id of the rule that says it is another rank."""
+    token, view, span = figure.token, figure.article.view, figure.sentence.span
+    if not (token.value.is_integer() and 1 <= token.value <= max(reference.unit_counts())):
+        return "rank_out_of_range"
+    if _CHANGE_OF_RANK.match(figure.head_lowered):
+        return "change_of_rank"
+    if _PERIOD_ORDINAL.search(figure.label[-24:]):
+        return "period_ordinal"
+    if cues.REGIONAL.search(figure.head) or (token.value <= _largest_region()
+                                            and cues.REGIONAL_BEFORE.search(figure.label, figure.label_lowered)):
+        return "regional_rank"
+    named = _rank_index(view, span, token.start, figure.nearby)
+    if named is None or named[0] is None:
+        return "rank_of_no_catalogue_index"
+    if not figure.nearby.indexes_named_in(span) and "tỷ lệ" in view[span[0] : token.start].lower():
+        return "rank_of_a_rate"
+    if _names_a_part_of_the_index(view, token, span):
+        return "pillar_rank"
+    return _Candidate(token, named[0], token.start, token.end, edition_year=named[1],
+                      rule="first_place_in_words" if figure.kind == "lead" else "rank_after_ranking_verb")
+
+
+def _no_figure_of_the_catalogue(figure: _Figure) -> str | None:
+    """Staff, ISO and changes after a count, rates per day, percents of another period or total."""
+    kind, head, head_lowered = figure.kind, figure.head, figure.head_lowered
+    if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
+        return "not_a_figure_head"
+    if kind == "count" and figure.may_give_a_rate and (cues.PER_PERIOD.search(figure.label, figure.label_lowered)
+                                                       or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
+        return "rate_per_period"  # 'mỗi ngày có khoảng 120 nghìn hồ sơ'
+    if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
+        return "comparison_percent"  # 'vượt 90% tổng số của cả năm 2021'
+    return None
+
+
+def _percent_cue(figure: _Figure) -> _Candidate | tuple[CueFound | None, str]:
+    """A share of the count before it, else the label cue nearest before it, the first head cue, a share by ratio."""
+    token, previous, sentence = figure.token, figure.previous, figure.sentence.text
+    if previous is not None and previous.indicator_code in cues.SHARE_OF and previous.char_end <= token.start:
+        if cues.SHARE_LINK.match(figure.article.view[previous.char_end : token.start]):
+            return _Candidate(token, cues.SHARE_OF[previous.indicator_code], token.start, token.end, rule="share_of_previous")
+    found = _nearest_label_cue(figure.label, figure.label_lowered, "percent", figure.label_start, sentence)
+    if found is not None:
+        return found, "label_cue"
+    found = _head_cue(figure, cues.HEAD_PERCENT_CUES)
+    if found is None and (share := _share_by_ratio(token, figure.sentence_mentions, figure.sentence_counts)) is not None:
+        return _Candidate(token, share, token.start, token.end, rule="share_by_ratio")
+    return found, "head_cue"
+
+
+def _count_cue(figure: _Figure) -> tuple[CueFound | None, str]:
+    """The first head cue in order, else the label cue nearest before it."""
+    found = _head_cue(figure, cues.HEAD_CUES)
+    if found is not None:
+        return found, "head_cue"
+    return _nearest_label_cue(figure.label, figure.label_lowered, "count", figure.label_start, figure.sentence.text), "label_cue"
+
+
+def _score_cue(figure: _Figure) -> tuple[CueFound | None, str] | str:
+    """Scores and sums are rare and named once per paragraph: the label cue nearest in a wider stretch before it,
+    unless a component is named after the index."""
+    token, view = figure.token, figure.article.view
+    wide_start = max(0, token.start - _INDEX_LOOKBACK)
+    wide = _blank_parentheses(view[wide_start : token.start])
+    wide_lowered = wide.lower()
+    found = _nearest_label_cue(wide, wide_lowered, figure.kind, wide_start, figure.sentence.text)
+    part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
+    if part is not None and wide_start + part.start() > found[1]:
+        return "component_score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
+    listed = _last(cues.BREAKDOWN, wide, wide_lowered) if found is not None and figure.kind == "points" else None
+    if listed is not None and wide_start + listed.start() >= found[2]:
+        return "listed_component_score"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
+    return found, "index_score"
 
 
 def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> str | None:
@@ -491,26 +586,27 @@ _COMPARED_FIGURE_CHARS = 40
 _COMPARISON = re.compile(r"so với|\bhơn\b|\btăng\b|\bgiảm\b|kể từ|\btừ\b|\bsau\b(?! đó)|\btrước\b(?! đó)|cùng kỳ", re.IGNORECASE)
 
 
-def _year(view: str, markers: list[TimeMarker], token: NumberToken, head_end: int, sentence_span: tuple[int, int],
-          context: ArticleContext) -> tuple[int | None, str]:
+def _year(figure: _Figure) -> tuple[int | None, str]:
     """(year, source): a time phrase right after the figure, else the nearest before it in its sentence.
 
     source is "own", "comparison" (the nearest year is one the figure is compared with, which other
     figures must not inherit), or "reference" (no time phrase: the article's year).
     """
+    view, token, markers, context = figure.article.view, figure.token, figure.nearby.markers, figure.article.context
+    sentence_start = figure.sentence.span[0]
     for marker in markers:  # 'thứ hạng 32 năm 2020', 'xếp thứ 3/63 ... năm 2023'
-        if marker.start >= min(head_end, token.end + _HEAD_YEAR_CHARS):
+        if marker.start >= min(figure.head_end, token.end + _HEAD_YEAR_CHARS):
             break
         if marker.start >= token.end and marker.year is not None:
             if not _COMPARISON.search(view[token.end : marker.start]):
                 return marker.year, "own"
     at = bisect.bisect_left(markers, token.start, key=_start)
-    while at > 0 and markers[at - 1].start >= sentence_span[0]:
+    while at > 0 and markers[at - 1].start >= sentence_start:
         at -= 1
         marker = markers[at]
         if marker.year is None:  # 'đến nay', 'hiện nay': as of publication, even in a review of the past year
             return (context.published.year if context.published else context.reference_year), "own"
-        if not _COMPARISON.search(view[max(sentence_span[0], marker.start - 12) : marker.start]):
+        if not _COMPARISON.search(view[max(sentence_start, marker.start - 12) : marker.start]):
             return marker.year, "own"
         gap = view[marker.end : token.start]
         if ";" not in gap and "," not in gap and token.start - marker.end <= _COMPARED_FIGURE_CHARS:
@@ -525,12 +621,12 @@ _COMPARATIVE_NATIONAL = re.compile(rf"(?:\d+|dẫn đầu|đứng đầu|cao nh�
 _FIELD_OF_PROVINCES = re.compile(r"(?:trong|trên|so với|giữa|của)\s*(?:tổng số\s*)?$")
 
 
-def _province(view: str, places: list[PlaceMention], national: list[tuple[int, int]], token: NumberToken,
-              clause_start: int, head_end: int, indicator: str, context: ArticleContext,
-              place_frame: str | None = None) -> tuple[str | None, str]:
+def _province(figure: _Figure, indicator: str) -> tuple[str | None, str]:
     """(province, source): named right after the figure or nearest before it in its clause ("own"),
     the country ("national"), its paragraph's subject ("place_frame"), else the article's ("article")."""
-    named_after = cues.PLACE_AFTER.exact.match(view, token.end, head_end)  # anchored: no need to lowercase
+    view, token, places, national = figure.article.view, figure.token, figure.nearby.places, figure.nearby.national
+    clause_start = figure.where.clause[0]
+    named_after = cues.PLACE_AFTER.exact.match(view, token.end, figure.head_end)  # anchored: no need to lowercase
     if named_after:
         for place in places:
             if named_after.end() <= place.start <= named_after.end() + 12:
@@ -546,9 +642,10 @@ def _province(view: str, places: list[PlaceMention], national: list[tuple[int, i
         return reference.NATIONAL_CODE, "national"
     if place is not None:
         return place.province_code, "own"
-    if place_frame is not None:
-        return place_frame, "place_frame"
-    return context.province_code, "article"
+    frame = figure.article.frame(figure.where.paragraph, figure.nearby)
+    if token.start >= frame.first_sentence_end and frame.place is not None:
+        return frame.place, "place_frame"
+    return figure.article.context.province_code, "article"
 
 
 class _ParagraphFrame(NamedTuple):
@@ -637,22 +734,104 @@ class _Nearby:
         return self._index_before[sentence_start]
 
 
-def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, int, str]] | None = None) -> list[Mention]:
-    """Every indicator mention of the text, facts and targets (`is_target`), in text order.
+class _Sentence:
+    """A sentence with figures: what its words allow (hints tested once), its topic, and the figures read in it so far."""
 
-    trace, when given, receives (start, end, reason) for every number that gives no mention.
-    """
-    def drop(token: NumberToken, reason: str) -> None:
-        if trace is not None:
-            trace.append((token.start, token.end, reason))
+    __slots__ = ("span", "text", "may_name_a_part", "may_set_a_goal", "may_give_a_rate", "topic", "partial_topic",
+                 "mentions", "counts", "rank_from")
 
-    def drop_mention(mention: Mention, reason: str) -> None:
-        if trace is not None:
-            trace.append((mention.char_start, mention.char_end, reason))
+    def __init__(self, view: str, span: tuple[int, int]) -> None:
+        self.span = span
+        # The words before a figure lie in its sentence: a sentence without a hint spares every test.
+        self.text = text = view[span[0] : span[1]]
+        self.may_name_a_part = cues.PART_OF_GOVERNMENT.may_match(text)
+        lowered = text.lower()
+        self.may_set_a_goal = cues.TARGET.may_match(text, lowered)
+        self.may_give_a_rate = cues.PER_PERIOD.may_match(text, lowered)
+        self.topic = topic = sentence_topic(view, *span)
+        # 'Riêng quý III, ...', 'Riêng huyện A, ...': the sentence speaks of a part, not the province's year.
+        self.partial_topic = topic is not None and (names_a_part_of_the_year(topic)
+                                                    or cues.PART_OF_GOVERNMENT.search(topic.text) is not None)
+        self.mentions: list[Mention] = []
+        self.counts: list[NumberToken] = []  # the counts of the sentence so far, figures or not
+        self.rank_from: Mention | None = None  # 'từ vị trí 49 lên 23': the rank a later one moved from
 
-    # Same length: offsets hold. Without 'İ' (Turkish, the one letter whose lowercase is two
-    # characters), any slice lowercased keeps its length, and the patterns for lowercased text apply.
-    view = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u0130", "I")
+
+class _Article:
+    """The article being read: its text, its context, the layers a figure looks up (paragraphs' places and
+    frames, index editions), the mentions read so far and the trace of drops."""
+
+    def __init__(self, text: str, view: str, tokens: list[NumberToken], context: ArticleContext,
+                 trace: list[tuple[int, int, str]] | None) -> None:
+        self.text, self.view, self.tokens, self.context, self.trace = text, view, tokens, context, trace
+        self.segments = Segments(view)
+        self.catalogue = reference.indicators()
+        self.mentions: list[Mention] = []
+        self.sentence_of: dict[int, int] = {}  # id(mention) -> sentence start
+        self.sentence_starts: list[int] = []
+        self._nearby: dict[tuple[int, int], _Nearby] = {}
+        self._frames: dict[tuple[int, int], _ParagraphFrame] = {}
+        self._editions: dict | None = None
+
+    def nearby(self, paragraph: tuple[int, int]) -> "_Nearby":
+        found = self._nearby.get(paragraph)
+        if found is None:
+            found = self._nearby[paragraph] = _Nearby(self.view, paragraph)
+        return found
+
+    def frame(self, paragraph: tuple[int, int], nearby: "_Nearby") -> _ParagraphFrame:
+        found = self._frames.get(paragraph)
+        if found is None:
+            found = self._frames[paragraph] = _paragraph_frame(self.view, self.segments, paragraph, nearby)
+        return found
+
+    def editions(self) -> dict[str, list[tuple[int, int]]]:
+        if self._editions is None:
+            self._editions = index_editions(self.view, cues.RANK_INDEXES, _edition_year)
+        return self._editions
+
+    def open_sentence(self, span: tuple[int, int]) -> _Sentence:
+        self.sentence_starts.append(span[0])
+        return _Sentence(self.view, span)
+
+    def drop(self, start: int, end: int, rule: str) -> None:
+        if self.trace is not None:
+            self.trace.append((start, end, rule))
+
+    def keep(self, figure: _Figure, mention: Mention) -> None:
+        sentence = figure.sentence
+        if mention.unit == "rank":
+            if cues.RANK_FROM.search(self.view[figure.label_start : figure.token.start]):
+                sentence.rank_from = mention
+            elif (sentence.rank_from is not None and sentence.rank_from.indicator_code == mention.indicator_code
+                  and mention.year is not None and sentence.rank_from.year == mention.year):
+                # 'từ vị trí 49 lên 23' in one year's news: the first rank is the year before (rule rank_from_year_before).
+                rank_from = sentence.rank_from
+                fixed = rank_from._replace(year=mention.year - 1)
+                self.mentions[self.mentions.index(rank_from)] = fixed
+                sentence.mentions[sentence.mentions.index(rank_from)] = fixed
+                self.sentence_of[id(fixed)] = sentence.span[0]
+                sentence.rank_from = None
+        self.mentions.append(mention)
+        sentence.mentions.append(mention)
+        self.sentence_of[id(mention)] = sentence.span[0]
+
+    def finish(self) -> list[Mention]:
+        """The mentions with ranks listed together paired with their provinces, and each figure once."""
+        mentions = self.mentions
+        ranks = [(m.char_start, m.char_end) for m in mentions if m.unit == "rank"]
+        if ranks:
+            mentions = _pair_rank_lists(self.text, mentions, find_rank_lists(self.view, ranks),
+                                        lambda m, rule: self.drop(m.char_start, m.char_end, rule))
+        kept = _deduplicate(mentions)
+        if self.trace is not None and len(kept) < len(mentions):
+            survivors = {id(m) for m in kept}
+            self.trace.extend((m.char_start, m.char_end, "duplicate_figure") for m in mentions if id(m) not in survivors)
+        return kept
+
+
+def _values(text: str, view: str, trace: list[tuple[int, int, str]] | None) -> list[NumberToken]:
+    """The numbers of the text that may be figures, in order; the others traced with their value filter."""
     numbers = find_numbers(text)
     ordinals = find_ordinal_ranks(view) + (find_first_places(view) if "đầu" in view else [])
     if ordinals:
@@ -664,168 +843,186 @@ def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, 
             tokens.append(number)
         elif trace is not None:
             trace.append((number.start, number.end, not_a_value))
+    return tokens
+
+
+def extract_mentions(text: str, context: ArticleContext, trace: list[tuple[int, int, str]] | None = None) -> list[Mention]:
+    """Every indicator mention of the text, facts and targets (`is_target`), in text order.
+
+    trace, when given, receives (start, end, rule id) for every number that gives no mention: the id of
+    the value filter or drop rule in the registry (extraction/rules.py).
+    """
+    # Same length: offsets hold. Without 'İ' (Turkish, the one letter whose lowercase is two
+    # characters), any slice lowercased keeps its length, and the patterns for lowercased text apply.
+    view = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u0130", "I")
+    tokens = _values(text, view, trace)
     if not tokens:
         return []
+    article = _Article(text, view, tokens, context, trace)
     skipped = _ranges(view, tokens)
-    segments = Segments(view)
-    nearby_by_paragraph: dict[tuple[int, int], _Nearby] = {}
-    frame_by_paragraph: dict[tuple[int, int], _ParagraphFrame] = {}
-    editions = functools.cache(lambda: index_editions(view, cues.RANK_INDEXES, _edition_year))
-    catalogue = reference.indicators()
-
-    mentions: list[Mention] = []
-    sentence_of: dict[int, int] = {}  # id(mention) -> sentence start
-    sentence_starts: list[int] = []
-    sentence_mentions: list[Mention] = []
-    sentence_counts: list[NumberToken] = []  # the counts of the sentence so far, figures or not
-    current_sentence = (-1, -1)
-    rank_from: Mention | None = None
     where: Location | None = None
+    sentence: _Sentence | None = None
     value_end = 0  # end of the last token that is a number (not a first place in words)
     for index, token in enumerate(tokens):
-        if index:
-            before_token = tokens[index - 1]
-            if before_token.kind != "lead":
-                value_end = before_token.end
+        if index and tokens[index - 1].kind != "lead":
+            value_end = tokens[index - 1].end
         if index in skipped:
-            drop(token, "range_end")
+            article.drop(token.start, token.end, "range_end")
             continue
         if where is None or not where.clause[0] <= token.start < where.clause[1]:  # figures share clauses
-            where = segments.locate(token.start)
-            nearby = nearby_by_paragraph.get(where.paragraph)
-            if nearby is None:
-                nearby = nearby_by_paragraph[where.paragraph] = _Nearby(view, where.paragraph)
-        sentence_span = where.sentence
-        if sentence_span != current_sentence:
-            current_sentence, sentence_mentions, sentence_counts, rank_from = sentence_span, [], [], None
-            # The words before a figure lie in its sentence: a sentence without a hint spares every test.
-            sentence_text = view[sentence_span[0] : sentence_span[1]]
-            sentence_may_name_a_part = cues.PART_OF_GOVERNMENT.may_match(sentence_text)
-            sentence_lowered = sentence_text.lower()
-            sentence_may_set_a_goal = cues.TARGET.may_match(sentence_text, sentence_lowered)
-            sentence_may_give_a_rate = cues.PER_PERIOD.may_match(sentence_text, sentence_lowered)
-            topic = sentence_topic(view, *sentence_span)
-            # 'Riêng quý III, ...', 'Riêng huyện A, ...': the sentence speaks of a part, not the province's year.
-            partial_topic = topic is not None and (names_a_part_of_the_year(topic)
-                                                   or cues.PART_OF_GOVERNMENT.search(topic.text) is not None)
-            sentence_starts.append(sentence_span[0])
-        clause_start, clause_end = where.clause
-        previous_end = value_end  # 'Quảng Ninh dẫn đầu với 90,61%': a first place in words does not cut the next label
-        label_start = max(clause_start, previous_end, token.start - _LABEL_CHARS)
-        next_start = tokens[index + 1].start if index + 1 < len(tokens) else len(view)
-        head_end = min(next_start, clause_end, token.end + _HEAD_CHARS)
-        previous = sentence_mentions[-1] if sentence_mentions else None
-        window = sentence_starts[-1 - _PARALLEL_SENTENCES] if len(sentence_starts) > _PARALLEL_SENTENCES else 0
-        recent = mentions[-1] if mentions and sentence_of[id(mentions[-1])] >= window else None
-        candidate = _classify(view, token, label_start, head_end, sentence_text, sentence_may_give_a_rate, sentence_span, previous, recent, nearby,
-                              sentence_mentions, sentence_counts)
-        if isinstance(candidate, str) and candidate == "no_cue" and topic is not None and not partial_topic:
-            candidate = _framed(view, token, head_end, sentence_text, topic, sentence_span, nearby, tokens, index, candidate)
-        elif partial_topic and not isinstance(candidate, str) and token.start > topic.end:
-            candidate = "partial_topic"
-        if token.kind == "count":
-            sentence_counts.append(token)
-        if isinstance(candidate, str):
-            drop(token, candidate)
-            continue
-        indicator = catalogue[candidate.indicator]
-        clause_before = view[max(clause_start, token.start - _CLAUSE_CHARS) : token.start]
-        if (indicator.unit != "rank" and not indicator.code.startswith("one_stop") and sentence_may_name_a_part
-                and (scan_start := cues.PART_OF_GOVERNMENT.scan_start(clause_before)) >= 0):
-            part = None
-            for part in cues.PART_OF_GOVERNMENT.pattern.finditer(_blank_parentheses(clause_before), scan_start):
-                pass
-            if part is not None:
-                wide = _last(cues.PROVINCE_WIDE, clause_before)
-                if wide is None or wide.start() < part.start():
-                    drop(token, "part_of_government")
-                    continue
-        if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
-            part_reason = _part_named_around(view, token, clause_before, head_end, indicator.code)
-            if part_reason is not None:
-                drop(token, part_reason)
-                continue
-        if indicator.unit in ("rank", "points"):  # ministries are ranked and scored beside the provinces
-            ministry = _last(cues.MINISTRY, clause_before)
-            offset = token.start - len(clause_before)
-            named_after = cues.PLACE_AFTER.exact.match(view, token.end, head_end)  # 'vị trí thứ hai là Bộ Quốc phòng'
-            after = cues.MINISTRY.search(view[named_after.end() : named_after.end() + 40]) if named_after else None
-            if (ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in nearby.places)
-                    or after is not None and after.start() == 0):
-                drop(token, "ministry")
-                continue
-        if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
-               for m in sentence_mentions):
-            drop(token, "breakdown")
-            continue
-        year, year_source = _year(view, nearby.markers, token, head_end, sentence_span, context)
-        if year_source == "reference" and candidate.edition_year is not None:
-            year, year_source = candidate.edition_year, "edition"  # 'Vietnam ICT Index 2016 ... Hà Nội xếp thứ 2'
-        if year_source == "reference":
-            # Consecutive statements on one indicator share their time frame ('..., Kon Tum thứ 45');
-            # a ranking article speaks of one edition of its index throughout.
-            reach = 0 if indicator.unit == "rank" else window
-            sources = [candidate.parallel_to] + [m for m in reversed(mentions)
-                                                 if m.indicator_code == indicator.code and sentence_of[id(m)] >= reach]
-            source = next((m for m in sources if m is not None and m.year_source == "own"), None)
-            if source is not None:
-                year, year_source = source.year, "inherited"
-        frame = frame_by_paragraph.get(where.paragraph)
-        if frame is None:
-            frame = frame_by_paragraph[where.paragraph] = _paragraph_frame(view, segments, where.paragraph, nearby)
-        period = None
-        if year_source == "reference" and (framed := _framed_year(indicator.code, token.start, frame, editions, context)):
-            year, year_source, period = framed
-        target = sentence_may_set_a_goal and bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
-            clause_before + view[token.end : head_end][:40]
-        )
-        now = context.published.year if context.published else context.reference_year
-        if year is not None and now is not None and year > now:
-            target = True  # a figure for a year still to come is a goal
-        province_code, province_source = _province(
-            view, nearby.places, nearby.national, token, clause_start, head_end, indicator.code, context,
-            frame.place if token.start >= frame.first_sentence_end else None)
-        mention = Mention(
-            indicator_code=indicator.code,
-            value=round(token.value, 6),
-            unit=indicator.unit,
-            qualifier=_qualifier(view, token),
-            province_code=province_code,
-            year=year,
-            evidence=text[candidate.cue_start : candidate.cue_end],
-            char_start=candidate.cue_start,
-            char_end=candidate.cue_end,
-            is_target=target,
-            decimals=token.decimals,
-            year_source=year_source,
-            rule=candidate.rule + ("+goal" if target else ""),
-            province_source=province_source,
-            period=period or (str(year) if year is not None else None),
-            cue=candidate.cue,
-        )
-        if indicator.unit == "rank":
-            if cues.RANK_FROM.search(view[label_start : token.start]):
-                rank_from = mention
-            elif (rank_from is not None and rank_from.indicator_code == mention.indicator_code
-                  and mention.year is not None and rank_from.year == mention.year):
-                # 'từ vị trí 49 lên 23' in one year's news: the first rank is the year before.
-                fixed = rank_from._replace(year=mention.year - 1)
-                mentions[mentions.index(rank_from)] = fixed
-                sentence_mentions[sentence_mentions.index(rank_from)] = fixed
-                sentence_of[id(fixed)] = sentence_span[0]
-                rank_from = None
-        mentions.append(mention)
-        sentence_mentions.append(mention)
-        sentence_of[id(mention)] = sentence_span[0]
-    ranks = [(m.char_start, m.char_end) for m in mentions if m.unit == "rank"]
-    if ranks:
-        mentions = _pair_rank_lists(text, mentions, find_rank_lists(view, ranks), drop_mention)
-    kept = _deduplicate(mentions)
-    if trace is not None and len(kept) < len(mentions):
-        survivors = {id(m) for m in kept}
-        trace.extend((m.char_start, m.char_end, "duplicate_figure")
-                     for m in mentions if id(m) not in survivors)
-    return kept
+            where = article.segments.locate(token.start)
+        if sentence is None or where.sentence != sentence.span:
+            sentence = article.open_sentence(where.sentence)
+        figure = _Figure(article, sentence, where, index, value_end)
+        read = _read(figure)
+        if isinstance(read, str):
+            article.drop(token.start, token.end, read)
+        else:
+            article.keep(figure, read)
+    return article.finish()
+
+
+def _read(figure: _Figure) -> Mention | str:
+    """The figure's mention, or the id of the rule that drops it: its cue, whose figure it is, its year, goal and place."""
+    candidate = _candidate(figure)
+    token = figure.token
+    if token.kind == "count":
+        figure.sentence.counts.append(token)
+    if isinstance(candidate, str):
+        return candidate
+    article = figure.article
+    indicator = article.catalogue[candidate.indicator]
+    clause_before = article.view[max(figure.where.clause[0], token.start - _CLAUSE_CHARS) : token.start]
+    reason = _of_someone_else(figure, indicator, clause_before)
+    if reason is not None:
+        return reason
+    year, year_source, period = _dated(figure, candidate, indicator)
+    target = _is_a_goal(figure, clause_before, year)
+    province_code, province_source = _province(figure, indicator.code)
+    return Mention(
+        indicator_code=indicator.code,
+        value=round(token.value, 6),
+        unit=indicator.unit,
+        qualifier=_qualifier(article.view, token),
+        province_code=province_code,
+        year=year,
+        evidence=article.text[candidate.cue_start : candidate.cue_end],
+        char_start=candidate.cue_start,
+        char_end=candidate.cue_end,
+        is_target=target,
+        decimals=token.decimals,
+        year_source=year_source,
+        rule=candidate.rule + ("+goal" if target else ""),
+        province_source=province_source,
+        period=period or (str(year) if year is not None else None),
+        cue=candidate.cue,
+    )
+
+
+def _candidate(figure: _Figure) -> _Candidate | str:
+    """The figure classified by its own words, else by its sentence's topic; none in a sentence about a part."""
+    candidate = _classify(figure)
+    sentence = figure.sentence
+    if candidate == "no_cue" and sentence.topic is not None and not sentence.partial_topic:
+        return _framed(figure, sentence.topic)
+    if sentence.partial_topic and not isinstance(candidate, str) and figure.token.start > sentence.topic.end:
+        return "partial_topic"
+    return candidate
+
+
+def _framed(figure: _Figure, topic: Topic) -> _Candidate | str:
+    """The figure read with its sentence's topic as its label, when its own words named nothing."""
+    token, tokens, index = figure.token, figure.article.tokens, figure.index
+    if token.start < topic.end or (index and tokens[index - 1].start > topic.end):
+        return "no_cue"  # inside the topic, or not the first figure after it
+    found = _classify(figure.with_label(frame_label(topic)))
+    if isinstance(found, str):
+        return "no_cue"
+    found.cue_start, found.cue_end, found.rule = token.start, max(token.end, found.cue_end), "topic_frame"
+    return found
+
+
+def _of_someone_else(figure: _Figure, indicator: reference.Indicator, clause_before: str) -> str | None:
+    """The id of the rule that gives the figure to a part of government, a ministry or a breakdown, if one does."""
+    if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
+        if figure.sentence.may_name_a_part and _names_a_part_of_government(clause_before):
+            return "part_of_government"
+        reason = _part_named_around(figure.article.view, figure.token, clause_before, figure.head_end, indicator.code)
+        if reason is not None:
+            return reason
+    if indicator.unit in ("rank", "points") and _of_a_ministry(figure, clause_before):
+        return "ministry"
+    view, token = figure.article.view, figure.token
+    if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
+           for m in figure.sentence.mentions):
+        return "breakdown"
+    return None
+
+
+def _names_a_part_of_government(clause_before: str) -> bool:
+    """A ministry, department, district or level named last before the figure, with no 'toàn tỉnh' after it."""
+    scan_start = cues.PART_OF_GOVERNMENT.scan_start(clause_before)
+    if scan_start < 0:
+        return False
+    part = None
+    for part in cues.PART_OF_GOVERNMENT.pattern.finditer(_blank_parentheses(clause_before), scan_start):
+        pass
+    if part is None:
+        return False
+    wide = _last(cues.PROVINCE_WIDE, clause_before)
+    return wide is None or wide.start() < part.start()
+
+
+def _of_a_ministry(figure: _Figure, clause_before: str) -> bool:
+    """Ministries are ranked and scored beside the provinces: 'Bộ Tư pháp xếp thứ 5', 'vị trí thứ hai là Bộ Quốc phòng'."""
+    view, token = figure.article.view, figure.token
+    ministry = _last(cues.MINISTRY, clause_before)
+    offset = token.start - len(clause_before)
+    named_after = cues.PLACE_AFTER.exact.match(view, token.end, figure.head_end)
+    after = cues.MINISTRY.search(view[named_after.end() : named_after.end() + 40]) if named_after else None
+    return bool(ministry is not None and not any(offset + ministry.start() < p.start < token.start for p in figure.nearby.places)
+                or after is not None and after.start() == 0)
+
+
+def _dated(figure: _Figure, candidate: _Candidate, indicator: reference.Indicator) -> tuple[int | None, str, str | None]:
+    """(year, year rule id, period): its own time, its index's edition, the year of the figure it continues, its
+    paragraph's frame, else the article's year."""
+    year, year_source = _year(figure)
+    if year_source == "reference" and candidate.edition_year is not None:
+        return candidate.edition_year, "edition", None  # 'Vietnam ICT Index 2016 ... Hà Nội xếp thứ 2'
+    if year_source == "reference":
+        source = _continued(figure, candidate, indicator)
+        if source is not None:
+            return source.year, "inherited", None
+        frame = figure.article.frame(figure.where.paragraph, figure.nearby)
+        framed = _framed_year(indicator.code, figure.token.start, frame, figure.article.editions, figure.article.context)
+        if framed:
+            return framed
+    return year, year_source, None
+
+
+def _continued(figure: _Figure, candidate: _Candidate, indicator: reference.Indicator) -> Mention | None:
+    """The figure whose year it keeps: consecutive statements on one indicator share their time frame
+    ('..., Kon Tum thứ 45'); a ranking article speaks of one edition of its index throughout."""
+    article = figure.article
+    reach = 0 if indicator.unit == "rank" else figure.window
+    if candidate.parallel_to is not None and candidate.parallel_to.year_source == "own":
+        return candidate.parallel_to
+    for m in reversed(article.mentions):
+        if m.indicator_code == indicator.code and article.sentence_of[id(m)] >= reach and m.year_source == "own":
+            return m
+    return None
+
+
+def _is_a_goal(figure: _Figure, clause_before: str, year: int | None) -> bool:
+    """Goal words before it (rule goal_words) not answered by a result ('vượt kế hoạch', rule goal_met), or a year
+    still to come (rule future_year)."""
+    article, token = figure.article, figure.token
+    target = figure.sentence.may_set_a_goal and bool(cues.TARGET.search(clause_before)) and not cues.NOT_TARGET.search(
+        clause_before + article.view[token.end : figure.head_end][:40])
+    context = article.context
+    now = context.published.year if context.published else context.reference_year
+    return target or (year is not None and now is not None and year > now)
 
 
 # 'thành phố Buôn Ma Thuột', 'TP. Pleiku': a city of the province, unless the name is a province's.
@@ -854,20 +1051,6 @@ def _part_named_around(view: str, token: NumberToken, clause_before: str, head_e
                                             or _PROCEDURES_CHANGED_AFTER.match(view, token.end, head_end)):
         return "procedures_changed"
     return None
-
-
-def _framed(view: str, token: NumberToken, head_end: int, sentence: str, topic: Topic, sentence_span: tuple[int, int],
-            nearby: "_Nearby", tokens: list[NumberToken], index: int, reason: str) -> _Candidate | str:
-    """The figure read with its sentence's topic as its label, when its own words named nothing."""
-    if token.start < topic.end or (index and tokens[index - 1].start > topic.end):
-        return reason  # inside the topic, or not the first figure after it
-    label = frame_label(topic)
-    found = _classify(view, token, token.start - len(label), head_end, sentence, False, sentence_span, None, None,
-                      nearby, [], [], label_text=label)
-    if isinstance(found, str):
-        return reason
-    found.cue_start, found.cue_end, found.rule = token.start, max(token.end, found.cue_end), "topic_frame"
-    return found
 
 
 def _pair_rank_lists(text: str, mentions: list[Mention], rank_lists: list[RankList],
