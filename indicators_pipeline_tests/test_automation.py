@@ -1,8 +1,12 @@
-"""The nightly schedule and the raw-folder sensor, evaluated as the daemon would."""
+"""The nightly schedule and the raw-folder sensor: evaluated by Dagster (build_sensor_context), and ticked by the
+real sensor daemon over workspace.yaml's code location."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -13,6 +17,8 @@ from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 from indicators_pipeline.definitions import defs
 from indicators_pipeline.defs.automation import REFRESH_TAG, nightly_refresh, raw_folder_sensor, read_cursor
 from indicators_pipeline.defs.resources import RawFolder
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_schedule_runs_at_two_in_the_morning_vietnam_time():
@@ -66,53 +72,6 @@ def test_sensor_reads_the_bare_digest_cursor_of_an_older_release(raw_dir):
     requests, _ = _evaluate(raw_dir, digest)
     assert requests == []
 
-
-def _launch_as_daemon(instance: dg.DagsterInstance, job, request: dg.RunRequest) -> bool:
-    """What the daemon does with a run request: skip it if a run already has its key, else create the run."""
-    if instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: request.run_key, SENSOR_NAME_TAG: raw_folder_sensor.name})):
-        return False
-    instance.create_run_for_job(job, tags={**job.tags, **request.tags, RUN_KEY_TAG: request.run_key,
-                                           SENSOR_NAME_TAG: raw_folder_sensor.name})
-    return True
-
-
-def test_a_folder_back_to_an_earlier_state_still_starts_a_run(raw_dir):
-    """Add a file then delete it: the digest returns to an old value whose run key was used (issue 13)."""
-    job = defs().resolve_job_def("refresh_warehouse")
-    extra = raw_dir / "extra.txt"
-    with dg.DagsterInstance.ephemeral() as instance:
-        cursor, keys = None, []
-        for change in (None, "add", "delete", "add", "delete"):
-            if change == "add":
-                extra.write_text("Tỉnh Nam Định có 120 dịch vụ công trực tuyến", encoding="utf-8")
-            elif change == "delete":
-                extra.unlink()
-            with dg.build_sensor_context(instance=instance, cursor=cursor, sensor_name=raw_folder_sensor.name,
-                                         resources={"raw_folder": RawFolder(path=str(raw_dir))}) as context:
-                result = raw_folder_sensor.evaluate_tick(context)
-            assert len(result.run_requests) == 1, change
-            assert _launch_as_daemon(instance, job, result.run_requests[0]), f"{change}: run key already used"
-            keys.append(result.run_requests[0].run_key)
-            cursor = result.cursor
-        assert len(set(keys)) == 5 and len(instance.get_runs()) == 5
-        runs = instance.get_runs()
-        assert all(r.tags[REFRESH_TAG] == "warehouse" for r in runs)  # the run queue's limit applies to each
-
-
-def test_a_new_correction_row_starts_a_refresh_like_a_new_article(raw_dir, tmp_path, monkeypatch):
-    corrections = tmp_path / "corrections.csv"
-    corrections.write_text("article_id,title,source_path,indicator,value,evidence,action,reason,who\n", encoding="utf-8")
-    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(corrections))
-    requests, cursor = _evaluate(raw_dir, None)
-    assert len(requests) == 1 and _evaluate(raw_dir, cursor)[0] == []
-    stat = corrections.stat()
-    with open(corrections, "a", encoding="utf-8") as handle:
-        handle.write("a9d5822fe39104f3,,,online_services_level4,331,331 dịch vụ,accept,checked,an\n")
-    os.utime(corrections, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    requests, _ = _evaluate(raw_dir, cursor)
-    assert len(requests) == 1
-
-
 def test_the_sensor_is_on_by_default_and_looks_every_minute():
     """README: with `make dev` running, the sensor starts a refresh within a minute; both are on by default."""
     assert raw_folder_sensor.default_status == dg.DefaultSensorStatus.RUNNING
@@ -120,15 +79,77 @@ def test_the_sensor_is_on_by_default_and_looks_every_minute():
     assert raw_folder_sensor.job_name == "refresh_warehouse"
 
 
-def test_an_edit_of_the_acknowledgements_file_starts_a_refresh(raw_dir, tmp_path, monkeypatch):
-    acknowledged = tmp_path / "acknowledged.csv"
+def _edit(path: Path, line: str) -> None:
+    """Append a line and move the file's modification time a second on (an edit no clock granularity hides)."""
+    stat = path.stat()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def test_the_daemon_starts_a_refresh_for_each_change_of_the_folder_or_the_curation_files(raw_dir, tmp_path, monkeypatch):
+    """Real sensor daemon ticks (dagster._daemon.sensor.execute_sensor_iteration) over workspace.yaml's code
+    location in its own code server, on the instance `make dev` writes (cli.prepare_dagster_home): Dagster decides
+    whether a tick is due (the sensor's minimum interval) and whether a run key was already used, not this test.
+    A folder back to an earlier state still starts a run (issue 13: that state's digest had a run already), and an
+    analyst's edit of the acknowledgements or the corrections file starts one like a new article."""
+    from dagster._core.scheduler.instigation import InstigatorType, TickStatus
+    from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+    from dagster._daemon.sensor import execute_sensor_iteration
+
+    from indicators_pipeline.cli import prepare_dagster_home
+
+    acknowledged, corrections = tmp_path / "acknowledged.csv", tmp_path / "corrections.csv"
     acknowledged.write_text("rule,province,year,indicator,reason,who\n", encoding="utf-8")
+    corrections.write_text("article_id,title,source_path,indicator,value,evidence,action,reason,who\n", encoding="utf-8")
+    # The code server reads these when it starts, as `make dev`'s does.
+    monkeypatch.setenv("INDICATORS_RAW_DIR", str(raw_dir))
     monkeypatch.setenv("INDICATORS_ACKNOWLEDGED", str(acknowledged))
-    requests, cursor = _evaluate(raw_dir, None)
-    assert len(requests) == 1 and _evaluate(raw_dir, cursor)[0] == []
-    stat = acknowledged.stat()
-    with open(acknowledged, "a", encoding="utf-8") as handle:
-        handle.write("sources_agree,Gia Lai,2021,national_portal_services,the later is kept,an\n")
-    os.utime(acknowledged, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    requests, _ = _evaluate(raw_dir, cursor)
-    assert len(requests) == 1
+    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(corrections))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    prepare_dagster_home()
+    extra = raw_dir / "extra.txt"
+    steps = [  # (what changed before the tick, whether it owes a run)
+        ("the first look at the folder", lambda: None, True),
+        ("nothing", lambda: None, False),
+        ("a file added", lambda: extra.write_text("Tỉnh Nam Định có 120 dịch vụ công trực tuyến", encoding="utf-8"), True),
+        ("the file deleted: the folder as at first", extra.unlink, True),
+        ("an acknowledgement added", lambda: _edit(
+            acknowledged, "sources_agree,Gia Lai,2021,national_portal_services,the later is kept,an\n"), True),
+        ("a correction added", lambda: _edit(
+            corrections, "a9d5822fe39104f3,,,online_services_level4,331,331 dịch vụ,accept,checked,an\n"), True),
+        ("nothing", lambda: None, False),
+    ]
+    logger = logging.getLogger("dagster.daemon.SensorDaemon")
+    start = time.time()
+    with dg.DagsterInstance.get() as instance, create_test_daemon_workspace_context(
+            WorkspaceFileTarget(paths=[str(REPO / "workspace.yaml")]), instance) as workspace:
+
+        def ticks_after(seconds: float) -> list:
+            """The daemon's sensor iteration at start + seconds; the sensor's ticks, newest first."""
+            with freeze_time(start + seconds):
+                list(execute_sensor_iteration(workspace, logger, threadpool_executor=None,
+                                              submit_threadpool_executor=None))
+            [state] = instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+            return instance.get_ticks(state.instigator_origin_id, state.selector_id)
+
+        seconds, run_keys = 0, []
+        for n, (change, make_change, owes_a_run) in enumerate(steps):
+            make_change()
+            if n:  # 59 s after the last tick the sensor is not due: no tick at all
+                assert len(ticks_after(seconds + 59)) == n, change
+                seconds += 60
+            ticks = ticks_after(seconds)
+            assert len(ticks) == n + 1, change
+            if owes_a_run:
+                assert ticks[0].status == TickStatus.SUCCESS and len(ticks[0].run_ids) == 1, (change, ticks[0])
+                run_keys += ticks[0].run_keys
+            else:
+                assert ticks[0].status == TickStatus.SKIPPED and not ticks[0].run_ids, (change, ticks[0])
+        runs = instance.get_runs()
+    assert len(runs) == len(set(run_keys)) == 5
+    for run in runs:  # waiting in the run queue, which starts one run with the refresh tag at a time
+        assert run.status == dg.DagsterRunStatus.QUEUED and run.job_name == "refresh_warehouse"
+        assert run.tags[REFRESH_TAG] == "warehouse" and run.tags[SENSOR_NAME_TAG] == raw_folder_sensor.name
+        assert run.tags[RUN_KEY_TAG] in run_keys
