@@ -1,8 +1,11 @@
-"""The real dagster-webserver from workspace.yaml on a loopback port: the graph, checks, schedule, sensor, a run."""
+"""The real dagster-webserver and daemon from workspace.yaml on a loopback port, on `make dev`'s instance: the graph,
+checks, schedule, sensor, runs launched from the UI and the run queue that starts one refresh at a time."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from indicators_pipeline_tests.conftest import copy_seeds
+
 REPO = Path(__file__).resolve().parent.parent
-WEBSERVER = Path(sys.executable).parent / "dagster-webserver"
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.webserver
 
 
 def _free_port() -> int:
@@ -32,63 +38,121 @@ def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
     return body["data"]
 
 
-@pytest.fixture
-def webserver(raw_dir, tmp_path):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(
-        "telemetry:\n  enabled: false\n"
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n")
+def _start(command: list[str], env: dict, log) -> subprocess.Popen:
+    """A process of its own session, so that it and every process it starts (code servers, run workers) stop together."""
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    try:  # whatever of its session is left (a run worker, a code server)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dev:
+    port: int
+    raw: Path
+    warehouse: Path
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory):
+    """`make dev` on a loopback port: the instance cli.prepare_dagster_home writes (runs queue, one refresh at a
+    time), the webserver and the daemon (its run queue starts the runs the UI launches). The daemon starts once the
+    sensor and the schedule are stopped through the UI's API, so that the only runs are the tests' own. One for the
+    module (starting both takes seconds): each test waits for its runs to end, and passes whatever ran before it."""
+    from indicators_pipeline.cli import prepare_dagster_home
+
+    tmp_path = tmp_path_factory.mktemp("webserver")
+    raw_dir = copy_seeds(tmp_path / "raw")
+    with pytest.MonkeyPatch.context() as monkeypatch:  # prepare_dagster_home sets DAGSTER_HOME: this process's is restored
+        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+        home = prepare_dagster_home()
     port = _free_port()
-    env = dict(os.environ, DAGSTER_HOME=str(home), INDICATORS_RAW_DIR=str(raw_dir),
+    env = dict(os.environ, DAGSTER_HOME=home, INDICATORS_RAW_DIR=str(raw_dir),
                INDICATORS_WAREHOUSE=str(tmp_path / "wh" / "indicators.duckdb"), INDICATORS_QUALITY_DIR=str(tmp_path / "q"))
     log = open(tmp_path / "webserver.log", "w")
-    process = subprocess.Popen([str(WEBSERVER), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
-                break
-        except OSError:
-            assert process.poll() is None and time.time() < deadline, (tmp_path / "webserver.log").read_text()[-3000:]
-            time.sleep(0.5)
-    yield port, tmp_path / "wh" / "indicators.duckdb"
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    processes = [_start([str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+                        env, log)]
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
+                    break
+            except OSError:
+                assert processes[0].poll() is None and time.time() < deadline, (tmp_path / "webserver.log").read_text()[-3000:]
+                time.sleep(0.5)
+        repo = _repository(port)
+        for sensor in repo["sensors"]:
+            stopped = _graphql(port, """mutation($id: String) { stopSensor(id: $id) { __typename
+                ... on StopSensorMutationResult { instigationState { status } } } }""", {"id": sensor["sensorState"]["id"]})
+            assert stopped["stopSensor"]["instigationState"]["status"] == "STOPPED", stopped
+        for schedule in repo["schedules"]:
+            stopped = _graphql(port, """mutation($id: String) { stopRunningSchedule(id: $id) { __typename
+                ... on ScheduleStateResult { scheduleState { status } } } }""", {"id": schedule["scheduleState"]["id"]})
+            assert stopped["stopRunningSchedule"]["scheduleState"]["status"] == "STOPPED", stopped
+        processes.append(_start([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log))
+        yield Dev(port, raw_dir, tmp_path / "wh" / "indicators.duckdb", tmp_path / "webserver.log")
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        log.close()
 
 
 def _repository(port: int) -> dict:
     deadline = time.time() + 120
     while True:  # the code location loads in the background
         repos = _graphql(port, """{ repositoriesOrError { __typename ... on RepositoryConnection { nodes {
-            name location { name } schedules { name executionTimezone } sensors { name } } } } }""")
+            name location { name } schedules { name executionTimezone scheduleState { id } }
+            sensors { name sensorState { id } } } } } }""")
         nodes = repos["repositoriesOrError"].get("nodes") or []
         if nodes or time.time() > deadline:
             return nodes[0]
         time.sleep(1)
 
 
-def _refresh(port: int, repo: dict) -> str:
-    """Launch refresh_warehouse as the UI's button does and wait for it to end; its status."""
+def _launch(port: int, repo: dict) -> str:
+    """Launch refresh_warehouse as the UI's button does; the run's id."""
     launched = _graphql(port, """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
         __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
         {"params": {"selector": {"repositoryLocationName": repo["location"]["name"], "repositoryName": repo["name"],
                                  "jobName": "refresh_warehouse"}}})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
-    run_id = launched["run"]["runId"]
+    return launched["run"]["runId"]
+
+
+def _run(port: int, run_id: str) -> dict:
+    return _graphql(port, """query($id: ID!) { runOrError(runId: $id) { ... on Run { status startTime endTime
+        tags { key value } } } }""", {"id": run_id})["runOrError"]
+
+
+ENDED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+def _refresh(port: int, repo: dict) -> str:
+    """Launch refresh_warehouse as the UI's button does and wait for it to end; its status."""
+    run_id = _launch(port, repo)
     deadline = time.time() + 300
     while True:
-        status = _graphql(port, """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }""",
-                          {"id": run_id})["runOrError"]["status"]
-        if status in ("SUCCESS", "FAILURE", "CANCELED") or time.time() > deadline:
+        status = _run(port, run_id)["status"]
+        if status in ENDED or time.time() > deadline:
             return status
         time.sleep(1)
 
 
 def test_ui_shows_the_graph_and_launches_a_full_materialization(webserver):
-    port, warehouse = webserver
+    port, warehouse = webserver.port, webserver.warehouse
     repo = _repository(port)
     assert repo["location"]["name"] == "indicators_pipeline"
     assert [s["name"] for s in repo["schedules"]] == ["nightly_refresh"]
@@ -112,10 +176,10 @@ CONTRADICTION = ("Lạng Sơn: kết quả cải cách hành chính năm 2021\n\
                  "Tổng số dịch vụ công trực tuyến mức độ 3 và 4 là 520.\n")
 
 
-def test_a_failed_check_shows_the_indicator_values_and_source_article_of_a_contradiction(webserver, raw_dir, tmp_path):
+def test_a_failed_check_shows_the_indicator_values_and_source_article_of_a_contradiction(webserver):
     """What an engineer reads in the UI, read over its GraphQL: the findings table, not the first finding."""
-    (raw_dir / "contradiction.txt").write_text(CONTRADICTION, encoding="utf-8")
-    port, _ = webserver
+    (webserver.raw / "contradiction.txt").write_text(CONTRADICTION, encoding="utf-8")
+    port = webserver.port
     assert _refresh(port, _repository(port)) == "SUCCESS"
     rule = "level3_plus_level4_equals_level34"
     found = _graphql(port, """query($key: AssetKeyInput!, $name: String!) {
@@ -137,5 +201,31 @@ def test_a_failed_check_shows_the_indicator_values_and_source_article_of_a_contr
     described = {c["name"]: c["description"] for c in found["assetNodes"][0]["assetChecksOrError"]["checks"]}
     assert "online_services_level3 + online_services_level4 = online_services_level34" in described[rule]
     assert "Severity: warn" in described[rule] and "Tolerance:" in described[rule]
-    log = (tmp_path / "webserver.log").read_text()
+    log = webserver.log.read_text()
     assert "does not match" not in log and "BetaWarning" not in log, log[-3000:]
+
+
+def test_the_run_queue_starts_one_refresh_at_a_time(webserver):
+    """Two refreshes launched from the UI: the second waits QUEUED while the first holds the refresh tag's one slot
+    (the run queue of cli.prepare_dagster_home's dagster.yaml), then runs; the two never run at once."""
+    port, warehouse = webserver.port, webserver.warehouse
+    queue = _graphql(port, "{ instance { runQueueConfig { tagConcurrencyLimitsYaml } } }")["instance"]["runQueueConfig"]
+    assert "indicators/refresh" in queue["tagConcurrencyLimitsYaml"], queue
+    repo = _repository(port)
+    first, second = _launch(port, repo), _launch(port, repo)
+    in_progress = ("STARTING", "STARTED")
+    seen, deadline = [], time.time() + 240
+    while True:
+        statuses = (_run(port, first)["status"], _run(port, second)["status"])
+        seen.append(statuses)
+        if all(s in ENDED for s in statuses):
+            break
+        assert time.time() < deadline, seen[-5:]
+        time.sleep(0.2)
+    assert statuses == ("SUCCESS", "SUCCESS"), statuses
+    assert not any(a in in_progress and b in in_progress for a, b in seen), "two refreshes ran at once"
+    assert any(a in in_progress and b == "QUEUED" for a, b in seen), "the second never waited for the first"
+    runs = [_run(port, first), _run(port, second)]
+    assert all({"key": "indicators/refresh", "value": "warehouse"} in r["tags"] for r in runs)
+    assert runs[1]["startTime"] >= runs[0]["endTime"], runs  # started after the first ended, not only seen so
+    assert warehouse.exists()
