@@ -108,7 +108,7 @@ def test_an_article_whose_extraction_raises_is_an_error_row_and_the_others_are_r
 def _mention(**changes) -> dict:
     row = dict(mention_id="a:dossiers_online:1-9", article_id="a", source_path="a.txt", indicator_code="dossiers_online",
                value=1200.0, unit="count", qualifier="exact", province_code="44", province_name="Quảng Bình",
-               year=2023, char_start=1, char_end=9, published_date=pd.Timestamp("2024-01-10"))
+               year=2023, char_start=1, char_end=9, published_date=pd.Timestamp("2024-01-10"), confidence=0.8)
     return {**row, **changes}
 
 
