@@ -5,7 +5,9 @@ place, year and the rule that read it, or the reason it gave no mention (a targe
 figure, a range, no cue ...). Every rule is printed by its id in the registry
 (`indicators_pipeline/extraction/rules.py`), where its description and examples are: a reading rule
 with the named cue it read ('label_cue (cue dossiers_online_pct.label)'), a drop as 'id — description'.
-This is how anyone fixes the next real article in minutes.
+Each figure also says where its year and its province came from (its own words, an index's edition,
+a paragraph's period or subject, or the article's: its site, title, dateline, address ...). A crawler
+feed (`*.jsonl`) is explained line by line. This is how anyone fixes the next real article in minutes.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from pathlib import Path
 from indicators_pipeline import merger
 from indicators_pipeline.extraction import rules
 from indicators_pipeline.extraction.mentions import ArticleContext, Mention, extract_mentions
-from indicators_pipeline.ingest.article import parse_article
+from indicators_pipeline.ingest.article import Article, parse_article
 from indicators_pipeline.ingest.decoding import NotText
+from indicators_pipeline.ingest.feed import feed_lines, is_feed, line_path, read_line
 
 _CONTEXT_CHARS = 40
 
@@ -33,11 +36,12 @@ class Reading:
     rule: str = ""  # the registry id of the rule that read or dropped it
 
 
-def readings(text: str, context: ArticleContext) -> list[Reading]:
+def readings(text: str, context: ArticleContext, province_source: str = "article") -> list[Reading]:
     """Every number of the text with what became of it, in text order."""
     trace: list[tuple[int, int, str]] = []
     mentions = extract_mentions(text, context, trace)
-    out = [Reading(m.char_start, m.char_end, m.evidence, "target" if m.is_target else "fact", _describe(m, context), m.rule)
+    out = [Reading(m.char_start, m.char_end, m.evidence, "target" if m.is_target else "fact",
+                   _describe(m, context, province_source), m.rule)
            for m in mentions]
     taken = [(m.char_start, m.char_end) for m in mentions]
     for start, end, rule in trace:
@@ -46,26 +50,44 @@ def readings(text: str, context: ArticleContext) -> list[Reading]:
     return sorted(out, key=lambda r: (r.start, r.end))
 
 
-def _describe(mention: Mention, context: ArticleContext) -> str:
+def _describe(mention: Mention, context: ArticleContext, province_source: str = "article") -> str:
     place = merger.attribute(mention.province_code, mention.year, context.published)
     where = place.province_name if place else "no province"
-    return (f"{mention.indicator_code} = {mention.value:g} ({mention.qualifier}), {where}, "
-            f"year {mention.year if mention.year is not None else 'none'} [{mention.year_source}] — rule {mention.rule}"
+    year_source = context.reference_year_source if mention.year_source == "reference" else mention.year_source
+    place_source = province_source if mention.province_source == "article" else mention.province_source
+    return (f"{mention.indicator_code} = {mention.value:g} ({mention.qualifier}), {where} [{place_source}], "
+            f"year {mention.year if mention.year is not None else 'none'} [{year_source}] — rule {mention.rule}"
             + (f" (cue {mention.cue})" if mention.cue else ""))
 
 
 def explain_file(path: Path) -> str:
-    """The report for one raw file, as `make run` would read it."""
-    try:
-        article = parse_article(path.read_bytes())
-    except NotText as reason:
-        return f"{path}: not an article ({reason})"
+    """The report for one raw file (each line of a feed), as `make run` would read it."""
+    data = path.read_bytes()
+    if not is_feed(path.name):
+        try:
+            return explain_article(str(path), parse_article(data))
+        except NotText as reason:
+            return f"{path}: not an article ({reason})"
+    reports = []
+    for line in feed_lines(data):
+        name = line_path(str(path), line.number)
+        try:
+            reports.append(explain_article(name, read_line(line, name)))
+        except NotText as reason:
+            reports.append(f"{name}: not an article ({reason})")
+    return "\n".join(reports) or f"{path}: an empty feed"
+
+
+def explain_article(name: str, article: Article) -> str:
     context = ArticleContext(province_code=article.province_code, reference_year=article.reference_year,
-                             published=article.published_date)
-    lines = [f"{path}", f"  title: {article.title}", f"  published: {article.published_date or 'no date'}; "
-             f"province: {article.province_name or 'none'}; year of undated figures: {article.reference_year} "
-             f"({article.reference_year_source})"]
-    for reading in readings(article.text, context):
+                             published=article.published_date, reference_year_source=article.reference_year_source)
+    province_source = f"article: {article.province_source}" + (
+        f" {article.province_evidence}" if article.province_evidence else "")
+    lines = [f"{name}", f"  title: {article.title}", f"  address: {article.url or 'none'}; site: {article.site or 'none'}",
+             f"  published: {article.published_date or 'no date'} ({article.published_source}); "
+             f"province: {article.province_name or 'none'} ({province_source}); year of undated figures: "
+             f"{article.reference_year} ({article.reference_year_source})"]
+    for reading in readings(article.text, context, province_source):
         before = article.text[max(0, reading.start - _CONTEXT_CHARS) : reading.start].replace("\n", " ")
         mark = {"fact": "+", "target": "~", "dropped": "-"}[reading.outcome]
         lines.append(f"  {mark} @{reading.start} …{before}[{reading.written}]  → {reading.outcome}: {reading.detail}")

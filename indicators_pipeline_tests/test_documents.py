@@ -331,3 +331,17 @@ def test_the_digital_transformation_ranking_by_its_descriptive_names_is_the_dti(
 def test_a_publication_date_is_a_dateline_not_an_event_or_a_cited_document(text, expected):
     from indicators_pipeline.extraction.dates import find_publication_date
     assert find_publication_date(text) == expected
+
+
+def test_explain_reads_a_feed_line_by_line_and_says_where_each_year_and_place_came_from(tmp_path: Path):
+    from indicators_pipeline.explain import explain_file
+
+    feed = tmp_path / "crawl.jsonl"
+    feed.write_text(_feed_line("https://sonoivu.hatinh.gov.vn/tin/par-2022.html",
+                               "Bộ Nội vụ công bố Chỉ số cải cách hành chính năm 2022. Tỉnh xếp thứ 11/63.",
+                               date="2023-05-02", title="Kết quả cải cách hành chính") + "\n{oops\n", encoding="utf-8")
+    report = explain_file(feed)
+    assert "crawl.jsonl:1" in report and "address: https://sonoivu.hatinh.gov.vn/tin/par-2022.html" in report
+    assert "province: Hà Tĩnh (article: site hatinh.gov.vn)" in report and "published: 2023-05-02 (feed)" in report
+    assert "par_index_rank = 11 (exact), Hà Tĩnh [article: site hatinh.gov.vn], year 2022 [edition]" in report
+    assert "crawl.jsonl:2: not an article (feed line is not JSON" in report

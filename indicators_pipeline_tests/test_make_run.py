@@ -111,8 +111,10 @@ def test_explain_prints_every_number_of_the_readme_example_with_what_became_of_i
     lines = out.stdout.splitlines()
     name = Path(command.group(1)).name
     assert lines[0] == command.group(1) and lines[1].startswith("  title: Ngành Thông tin và Truyền thông tỉnh Gia Lai")
-    assert lines[2].startswith("  published: 2021-01-30; province: Gia Lai;")
-    facts = [re.search(r"→ fact: (\w+) = ([\d.]+) \(\w+\), ([^,]+), year (\d+)", l) for l in lines if l.startswith("  + @")]
+    assert lines[2] == "  address: none; site: none"  # a plain-text file: no page address
+    assert lines[3].startswith("  published: 2021-01-30 (text); province: Gia Lai (article: title);")
+    facts = [re.search(r"→ fact: (\w+) = ([\d.]+) \(\w+\), ([^,\[]+) \[[^\]]+\], year (\d+)", l)
+             for l in lines if l.startswith("  + @")]
     assert all(facts)
     read = {(m.group(1), float(m.group(2))) for m in facts}
     gold = pd.read_csv(GOLD / "seed_mentions.csv")
@@ -124,5 +126,5 @@ def test_explain_prints_every_number_of_the_readme_example_with_what_became_of_i
     dropped = {re.search(r"\[(.*?)\]", l).group(1): l.split("→ dropped: ")[1] for l in lines if l.startswith("  - @")}
     assert dropped["89 tỷ đồng"] == "part_of_government — a figure of one ministry, department, district or level of government"
     assert dropped["2.0"].startswith("document_number — ")  # a value filter: the version of an architecture
-    positions = [int(re.match(r"  [+~-] @(\d+)", l).group(1)) for l in lines[3:]]
+    positions = [int(re.match(r"  [+~-] @(\d+)", l).group(1)) for l in lines[4:]]
     assert positions == sorted(positions) and len(positions) == len(set(positions))  # one outcome per number, in order
