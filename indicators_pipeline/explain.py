@@ -72,7 +72,7 @@ def explain_file(path: Path) -> str:
     for line in feed_lines(data):
         name = line_path(str(path), line.number)
         try:
-            reports.append(explain_article(name, read_line(line, name)))
+            reports.append(explain_article(name, read_line(line)))
         except NotText as reason:
             reports.append(f"{name}: not an article ({reason})")
     return "\n".join(reports) or f"{path}: an empty feed"

@@ -32,6 +32,12 @@ def line_path(feed_path: str, number: int) -> str:
     return f"{feed_path}:{number}"
 
 
+def feed_of(source_path: str) -> str | None:
+    """The feed a line's name belongs to ('feeds/crawl.jsonl:12' -> 'feeds/crawl.jsonl'), None for a file's."""
+    feed_path, colon, number = source_path.rpartition(":")
+    return feed_path if colon and number.isdigit() and is_feed(feed_path) else None
+
+
 class FeedLine(NamedTuple):
     number: int  # 1-based
     data: bytes
@@ -61,7 +67,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def article_from_record(record: dict, source: str, today: dt.date | None = None) -> Article:
+def article_from_record(record: dict, today: dt.date | None = None) -> Article:
     """One feed record to its article; NotText says why a record is none."""
     if not isinstance(record, dict):
         raise NotText(f"feed line is JSON but not an object ({type(record).__name__})")
@@ -76,10 +82,10 @@ def article_from_record(record: dict, source: str, today: dt.date | None = None)
     return article
 
 
-def read_line(line: FeedLine, source: str, today: dt.date | None = None) -> Article:
+def read_line(line: FeedLine, today: dt.date | None = None) -> Article:
     """A feed line to its article; NotText names what is wrong with the line."""
     try:
         record = json.loads(line.data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise NotText(f"feed line is not JSON: {error}") from None
-    return article_from_record(record, source, today)
+    return article_from_record(record, today)

@@ -19,16 +19,16 @@ from typing import Callable, NamedTuple
 
 import pandas as pd
 
+from indicators_pipeline import progress
 from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
-from indicators_pipeline.ingest.feed import feed_lines, is_feed, line_path, read_line
-from indicators_pipeline import progress
+from indicators_pipeline.ingest.feed import feed_lines, feed_of, is_feed, line_path, read_line
 from indicators_pipeline.parallel import map_ordered
 from indicators_pipeline.warehouse import tables
 
 PARSER_FAILURE = "could not be parsed"  # the reason's opening when reading a file raised: an extraction error too
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # the longest real article is far below; larger files are dumps
-MAX_FEED_BYTES = 1024 * 1024 * 1024  # a feed holds many articles; each line is still one article
+MAX_FEED_BYTES = 256 * 1024 * 1024  # a feed is read whole, its articles held at once: split larger crawls
 
 
 @dataclass
@@ -152,7 +152,7 @@ def _read(entry: FileEntry, today: dt.date | None) -> list[Outcome]:
         return refused(f"cannot read the file: {error.strerror or error}")
     if feed:
         outcomes = [_outcome(line_path(entry.source_path, line.number), content_hash(line.data),
-                             lambda line=line: read_line(line, line_path(entry.source_path, line.number), today))
+                             lambda line=line: read_line(line, today))
                     for line in feed_lines(data)]
         return outcomes or refused("empty feed: no line holds an article", content_hash(data))
     return [_outcome(entry.source_path, content_hash(data), lambda: parse_article(data, today))]
@@ -168,8 +168,7 @@ def _outcome(source_path: str, digest: str, read: Callable[[], Article]) -> Outc
 
 
 def _same_what(source_path: str) -> str:
-    feed_path, colon, number = source_path.rpartition(":")
-    return "same address, or same text without one" if colon and number.isdigit() and is_feed(feed_path) else "same text"
+    return "same address, or same text without one" if feed_of(source_path) else "same text"
 
 
 BATCH_SIZE = 2000  # articles held in memory at once: a 100,000-file folder streams through
@@ -200,8 +199,7 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
     lines_of: dict[str, list] = {}  # a feed's path -> its lines' rows of the previous inventory
     line_paths: set[str] = set()
     for row in before.values():
-        feed_path, colon, number = row.source_path.rpartition(":")
-        if colon and number.isdigit() and is_feed(feed_path):
+        if (feed_path := feed_of(row.source_path)) is not None:
             lines_of.setdefault(feed_path, []).append(row)
             line_paths.add(row.source_path)
 

@@ -35,18 +35,16 @@ COLUMNS = ["session", "file", "url", "article_province", "published", "indicator
            "extractor_rule", "year_source", "province_source"]
 
 
-def feed_records(paths: list[str]) -> list[tuple[str, int, dict]]:
-    """(feed file, line number, record) of every line of the feeds."""
+def feed_records(paths: list[str]) -> list[dict]:
+    """The records of every line of the feeds."""
     out = []
     for path in paths:
         with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    out.append((path, number, json.loads(line)))
+            out.extend(json.loads(line) for line in handle if line.strip())
     return out
 
 
-def article_row(path: str, number: int, record: dict) -> dict:
+def article_row(record: dict) -> dict:
     """The raw.articles row the pipeline makes of one feed line."""
     try:
         from indicators_pipeline.ingest.feed import article_from_record
@@ -58,15 +56,15 @@ def article_row(path: str, number: int, record: dict) -> dict:
                     content_sha256=article.content_sha256, province_code=article.province_code,
                     province_name=article.province_name, reference_year=article.reference_year,
                     published_date=article.published_date)
-    article = article_from_record(record, f"{Path(path).name}:{number}")
+    article = article_from_record(record)
     return {**article.row(), "source_path": record["url"]}
 
 
-def predictions(records: list[tuple[str, int, dict]]) -> tuple[list[dict], pd.DataFrame, dict[str, dict]]:
+def predictions(records: list[dict]) -> tuple[list[dict], pd.DataFrame, dict[str, dict]]:
     """(the scorer's predictions, every fact row, each url's article row)."""
     preds, rows, articles = [], [], {}
-    for path, number, record in records:
-        article = article_row(path, number, record)
+    for record in records:
+        article = article_row(record)
         articles[record["url"]] = article
         for mention in article_rows(article):
             if mention["is_target"]:
