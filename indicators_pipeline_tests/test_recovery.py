@@ -240,19 +240,71 @@ def test_a_working_database_open_in_another_program_is_named_not_set_aside(raw_d
     assert not list(warehouse_file.parent.glob("*.corrupt-*"))
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not sys.platform.startswith("linux"), reason="mounts a small tmpfs")
+def _private_tmpfs() -> list[str] | None:
+    """The command prefix that runs a shell in a mount namespace of its own (root's, or a user namespace's root when
+    not root), where a tmpfs mount is seen by that shell and its children only and ends with them: no mount is
+    left on the machine, nothing to unmount. None where neither is allowed (a container without CAP_SYS_ADMIN and
+    without user namespaces)."""
+    if not sys.platform.startswith("linux") or not shutil.which("unshare"):
+        return None
+    prefix = ["unshare", "--mount"] + ([] if os.geteuid() == 0 else ["--user", "--map-root-user"])
+    probe = subprocess.run([*prefix, "sh", "-c", 'mount -t tmpfs -o size=1m tmpfs "$1"', "sh", "/tmp"],
+                           capture_output=True, text=True)
+    return prefix if probe.returncode == 0 else None
+
+
+def check_disk_full_explained(out: subprocess.CompletedProcess, folder_listing: list[str]) -> None:
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert "disk full" in out.stderr and "publishing needs about" in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) <= 12, out.stderr
+    assert [name for name in folder_listing if ".tmp" in name] == []  # no half-written publication left
+
+
 def test_disk_full_says_disk_full_and_how_much_space_publishing_needs(raw_dir, tmp_path):
-    mount = tmp_path / "small"
+    """`make run` with the warehouse folder on a 5 MB tmpfs, mounted in a private mount namespace (the refresh's
+    process sees it, the machine does not). The whole folder is full: the working database and the publication."""
+    prefix = _private_tmpfs()
+    if prefix is None:
+        pytest.skip("no private mount namespace here (unshare --mount needs CAP_SYS_ADMIN or user namespaces); "
+                    "test_a_publication_that_cannot_be_written_says_disk_full covers the message without a mount")
+    mount, listing = tmp_path / "small", tmp_path / "listing.txt"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mount)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        warehouse = mount / "indicators.duckdb"
-        out = subprocess.run([sys.executable, "-m", "indicators_pipeline.cli"], cwd=REPO, capture_output=True,
-                             text=True, timeout=600, env=env_for(raw_dir, warehouse, tmp_path / "home"))
-        assert out.returncode == 1
-        assert "disk full" in out.stderr and "publishing needs about" in out.stderr, out.stderr
-        assert len(out.stderr.strip().splitlines()) <= 12, out.stderr
-        assert leftovers(mount) == []
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+    script = 'mount -t tmpfs -o size=5m tmpfs "$1" || exit 97; "$2" -m indicators_pipeline.cli; code=$?; ls -A "$1" > "$3"; exit $code'
+    out = subprocess.run([*prefix, "sh", "-c", script, "sh", str(mount), sys.executable, str(listing)], cwd=REPO,
+                         capture_output=True, text=True, timeout=600,
+                         env=env_for(raw_dir, mount / "indicators.duckdb", tmp_path / "home"))
+    check_disk_full_explained(out, listing.read_text().split())
+    assert "MB free now" in out.stderr and "indicators.work.duckdb" in listing.read_text(), out.stderr
+    assert list(mount.iterdir()) == []  # the tmpfs ended with the process: outside it, the folder was never written
+
+
+# `make run` whose publication's file (by the name publish gives it) is a symbolic link to /dev/full: DuckDB's writes
+# of the copy fail with the kernel's ENOSPC, as on a full disk, without mounting anything.
+FULL_PUBLICATION_CLI = textwrap.dedent("""
+    import os, sys, uuid
+    from indicators_pipeline import cli, settings
+    from indicators_pipeline.warehouse import publish
+
+    class FullDevice:
+        @staticmethod
+        def uuid4():
+            name, published = uuid.uuid4(), settings.warehouse_path()
+            os.symlink("/dev/full", published.with_name(f".{published.name}.{name.hex}.tmp"))
+            return name
+
+    publish.uuid = FullDevice
+    sys.exit(cli.run())
+""")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_publication_that_cannot_be_written_says_disk_full(raw_dir, seeded_warehouse, tmp_path):
+    """Where no mount is allowed (CI as root without extra mounts): the refresh over the seeds fails at publishing
+    with ENOSPC from the kernel; the explanation says disk full and how much publishing needs, nothing half-written
+    is left, and BI keeps the warehouse published before."""
+    published = seeded_warehouse.read_bytes()
+    out = subprocess.run([sys.executable, "-c", FULL_PUBLICATION_CLI], cwd=REPO, capture_output=True, text=True,
+                         timeout=600, env=env_for(raw_dir, seeded_warehouse, tmp_path / "home"))
+    check_disk_full_explained(out, [p.name for p in seeded_warehouse.parent.iterdir()])
+    assert "No space left on device" in out.stderr and "step failed: publish__indicators_duckdb" in out.stderr, out.stderr
+    assert seeded_warehouse.read_bytes() == published
