@@ -345,3 +345,10 @@ def test_explain_reads_a_feed_line_by_line_and_says_where_each_year_and_place_ca
     assert "province: Hà Tĩnh (article: site hatinh.gov.vn)" in report and "published: 2023-05-02 (feed)" in report
     assert "par_index_rank = 11 (exact), Hà Tĩnh [article: site hatinh.gov.vn], year 2022 [edition]" in report
     assert "crawl.jsonl:2: not an article (feed line is not JSON" in report
+
+
+def test_a_rank_of_a_district_or_department_is_no_provinces_rank():
+    text = ("Theo Bộ chỉ số phục vụ người dân, doanh nghiệp năm 2024, tỉnh Yên Bái xếp thứ 9/63. "
+            "Năm 2024, UBND huyện Lục Yên xếp vị trí thứ nhất với 71,2 điểm.")
+    found = [(c, v, p) for c, v, p, *_ in _read(text, _context("15", dt.date(2025, 1, 20)))]
+    assert found == [("service_index_rank", 9.0, "15")]

@@ -952,6 +952,8 @@ def _of_someone_else(figure: _Figure, indicator: reference.Indicator, clause_bef
             return reason
     if indicator.unit in ("rank", "points") and _of_a_ministry(figure, clause_before):
         return "ministry"
+    if indicator.unit == "rank" and figure.sentence.may_name_a_part and _ranks_a_part(figure, clause_before):
+        return "part_of_government"  # 'UBND huyện Quảng Điền xếp vị trí thứ nhất': a district's rank
     view, token = figure.article.view, figure.token
     if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
            for m in figure.sentence.mentions):
@@ -971,6 +973,20 @@ def _names_a_part_of_government(clause_before: str) -> bool:
         return False
     wide = _last(cues.PROVINCE_WIDE, clause_before)
     return wide is None or wide.start() < part.start()
+
+
+def _ranks_a_part(figure: _Figure, clause_before: str) -> bool:
+    """A district, commune or department is the subject of a rank: named last before it, no province after it."""
+    scan_start = cues.PART_OF_GOVERNMENT.scan_start(clause_before)
+    if scan_start < 0:
+        return False
+    part = None
+    for part in cues.PART_OF_GOVERNMENT.pattern.finditer(_blank_parentheses(clause_before), scan_start):
+        pass
+    if part is None or "tỉnh" in part.group().lower():  # 'Chỉ số CCHC cấp tỉnh': the province's own level
+        return False
+    offset = figure.token.start - len(clause_before)
+    return not any(offset + part.start() < p.start < figure.token.start for p in figure.nearby.places)
 
 
 def _of_a_ministry(figure: _Figure, clause_before: str) -> bool:
