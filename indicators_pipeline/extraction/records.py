@@ -82,6 +82,7 @@ def article_rows(article: dict) -> list[dict]:
             province_source=province_source,
             confidence=confidence(mention.rule, mention.indicator_code, year_source, province_source),
             is_target=mention.is_target,
+            cue=mention.cue,  # the named cue (extraction/rules.py), for first readings; not a warehouse column
         ))
     return rows
 

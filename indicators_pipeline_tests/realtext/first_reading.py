@@ -32,7 +32,7 @@ from indicators_pipeline_tests.scoring import attributed, load_gold, score, valu
 READINGS = Path(__file__).parent / "readings.csv"
 COLUMNS = ["session", "file", "url", "article_province", "published", "indicator", "value", "province", "year",
            "optional", "outcome", "extractor_indicator", "extractor_value", "extractor_province", "extractor_year",
-           "extractor_rule", "year_source", "province_source"]
+           "extractor_rule", "year_source", "province_source", "extractor_cue"]
 
 
 def feed_records(paths: list[str]) -> list[dict]:
@@ -73,7 +73,7 @@ def predictions(records: list[dict]) -> tuple[list[dict], pd.DataFrame, dict[str
             preds.append(dict(file=record["url"], indicator=mention["indicator_code"], value=float(mention["value"]),
                               province=mention["province_name"] or "", year=mention["year"], rule=mention["rule"],
                               year_source=mention.get("year_source", ""),
-                              province_source=mention.get("province_source", "")))
+                              province_source=mention.get("province_source", ""), cue=mention.get("cue") or ""))
     frame = pd.DataFrame(rows)
     frame = frame.reindex(columns=[c for c in tables.MENTIONS.column_names if c in frame.columns or not rows])
     return preds, frame, articles
@@ -111,9 +111,9 @@ def readings(session: str, gold: list[dict], result: dict, articles: dict[str, d
                     published=str(published)[:10] if published is not None and str(published) != "NaT" else "")
 
     def answer(p: dict | None) -> dict:
-        keys = ("indicator", "value", "province", "year", "rule", "year_source", "province_source")
+        keys = ("indicator", "value", "province", "year", "rule", "year_source", "province_source", "cue")
         names = ("extractor_indicator", "extractor_value", "extractor_province", "extractor_year", "extractor_rule",
-                 "year_source", "province_source")
+                 "year_source", "province_source", "extractor_cue")
         return {name: (p.get(k, "") if p else "") for name, k in zip(names, keys)}
 
     for g in gold:
