@@ -27,7 +27,8 @@ def queue(con: duckdb.DuckDBPyConnection, province: str | None, indicator: str |
     if indicator:
         where.append("indicator_code = ?")
         params.append(indicator)
-    sql = ("SELECT mention_id, priority, province_name, year, indicator_code, value, rule, evidence, title, source_path "
+    sql = ("SELECT mention_id, priority, province_name, year, indicator_code, value, rule, evidence, title, source_path, "
+           "held, confidence "
            "FROM marts.review_queue" + (" WHERE " + " AND ".join(where) if where else "") + " LIMIT ?")
     return con.execute(sql, [*params, top]).fetchall()
 
@@ -72,10 +73,11 @@ def main(argv: list[str]) -> int:
                 writer.writerow(row)
             print(f"{row['action']} {args.accept or args.reject} appended to {path}; `make run` applies it")
             return 0
-        for mention_id, priority, province, year, indicator, value, rule, evidence, title, path in queue(
+        for mention_id, priority, province, year, indicator, value, rule, evidence, title, path, held, confidence in queue(
                 con, args.province, args.indicator, args.top):
-            print(f"[{priority}] {province} {year} {indicator} = {value:g}  (rule {rule})\n    «{evidence}»\n"
-                  f"    {title} — {path}\n    id {mention_id}")
+            sure = f", confidence {confidence:.2f}" if confidence is not None else ""
+            print(f"[{'held, ' if held else ''}{priority}] {province} {year} {indicator} = {value:g}  (rule {rule}{sure})\n"
+                  f"    «{evidence}»\n    {title} — {path}\n    id {mention_id}")
         return 0
     finally:
         con.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators_pipeline import cli, confidence
+from indicators_pipeline import cli, confidence, review
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
 from indicators_pipeline_tests.test_curation_pipeline import GIA_LAI, HEADER
 
@@ -73,7 +73,8 @@ def _decide(corrections: Path, read: dict, action: str, reason: str) -> None:
                                     f'{action},,,,,{reason},an,2026-12-05\n', encoding="utf-8")
 
 
-def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir, seeded_warehouse, tmp_path, monkeypatch):
+def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir, seeded_warehouse, tmp_path, monkeypatch,
+                                                                        capsys):
     corrections = tmp_path / "corrections.csv"
     corrections.write_text(HEADER, encoding="utf-8")
     monkeypatch.setenv("INDICATORS_CORRECTIONS", str(corrections))
@@ -86,6 +87,10 @@ def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir
     queue = query(seeded_warehouse, "SELECT held FROM marts.review_queue")
     assert queue["held"].all()
     assert "figures waiting for review (confidence below INDICATORS_MIN_CONFIDENCE): 51" in cli.summary(str(seeded_warehouse))
+    monkeypatch.setenv("INDICATORS_WAREHOUSE", str(seeded_warehouse))
+    assert review.main(["--top", "2"]) == 0  # make review shows them held, with their measured confidence
+    printed = capsys.readouterr().out
+    assert printed.count("[held, ") == 2 and printed.count(", confidence 0.") == 2
 
     level4 = _gia_lai_level4(seeded_warehouse)
     _decide(corrections, level4, "accept", "read against the article")
