@@ -352,3 +352,15 @@ def test_a_rank_of_a_district_or_department_is_no_provinces_rank():
             "Năm 2024, UBND huyện Lục Yên xếp vị trí thứ nhất với 71,2 điểm.")
     found = [(c, v, p) for c, v, p, *_ in _read(text, _context("15", dt.date(2025, 1, 20)))]
     assert found == [("service_index_rank", 9.0, "15")]
+
+
+def test_a_provincial_papers_report_on_the_country_is_national_but_its_report_on_the_province_is_the_provinces():
+    national = ("Tại hội nghị trực tuyến của Chính phủ, Văn phòng Chính phủ cho biết cả nước đã có 58 trung tâm phục vụ "
+                "hành chính công; tỷ lệ hồ sơ giải quyết đúng hạn đạt 96,2%.")
+    article = parse_article(national.encode(), provenance=Provenance(url="https://baoninhbinh.org.vn/hoi-nghi-123.htm",
+                                                                     published=dt.date(2021, 1, 9)))
+    assert (article.province_code, article.province_source) == ("00", "national_body")
+    provincial = "Năm 2020, toàn tỉnh có 98,1% hồ sơ được giải quyết đúng hạn."
+    article = parse_article(provincial.encode(), provenance=Provenance(url="https://baoninhbinh.org.vn/cchc-456.htm",
+                                                                       published=dt.date(2021, 1, 9)))
+    assert (article.province_name, article.province_source) == ("Ninh Bình", "site")

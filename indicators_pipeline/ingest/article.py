@@ -135,12 +135,15 @@ def _published(provenance: Provenance, page, text: str) -> tuple[dt.date | None,
 
 
 def _province(title: str, text: str, url: str | None, site: str | None) -> tuple[str | None, str, str | None]:
-    """(code, source, evidence): a provincial site's province; else the title or dateline; else a
-    province the address names; else the body's vote (a national site's article with none is national)."""
+    """(code, source, evidence): a provincial site's province (unless the text speaks only of the country);
+    else the title or dateline; else a province the address names; else the body's vote (a national site's
+    article with none is national)."""
     address = source_place(url, site)
-    if address.source == "site":
-        return address.province_code, "site", address.evidence
     code, source = article_province_with_source(title, text)
+    # A provincial paper's report of a national conference names no province and never says 'the province':
+    # it is about the country, whatever the site.
+    if address.source == "site" and source != "national_body":
+        return address.province_code, "site", address.evidence
     if source in ("title", "dateline"):
         return code, source, None
     if address.source == "address":
