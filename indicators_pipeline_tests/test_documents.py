@@ -364,3 +364,26 @@ def test_a_provincial_papers_report_on_the_country_is_national_but_its_report_on
     article = parse_article(provincial.encode(), provenance=Provenance(url="https://baoninhbinh.org.vn/cchc-456.htm",
                                                                        published=dt.date(2021, 1, 9)))
     assert (article.province_name, article.province_source) == ("Ninh Bình", "site")
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://baoyenbai.com.vn/tin/202108/tinh-day-manh-cai-cach-123.html", (2021, 8, None)),
+    ("https://sotttt.angiang.gov.vn/portal/pages/2024-03-15/ket-qua.aspx", (2024, 3, 15)),
+    ("https://news.example.vn/2022/11/05/so-hoa-ho-so.html", (2022, 11, 5)),
+    ("https://news.example.vn/tin-tuc/20221105-so-hoa.html", None),  # a number in a slug is no date
+    ("https://news.example.vn/202213/bai.html", None),  # no thirteenth month
+])
+def test_a_date_the_site_wrote_into_the_address_is_read(url, expected):
+    from indicators_pipeline.ingest.source import address_date
+    assert address_date(url) == expected
+
+
+def test_an_undated_page_takes_the_year_or_the_date_its_address_carries():
+    text = "Toàn tỉnh có 1.205 dịch vụ công trực tuyến toàn trình. Năm 2019 tỉnh mới có 300 dịch vụ."
+    month_only = parse_article(text.encode(), provenance=Provenance(url="https://baoyenbai.com.vn/tin/202108/dvc-1.html"))
+    assert (month_only.published_date, month_only.reference_year, month_only.reference_year_source) == (None, 2021, "address_year")
+    dated = parse_article(text.encode(), provenance=Provenance(url="https://news.example.vn/2022/11/05/dvc.html"))
+    assert (dated.published_date, dated.published_source, dated.reference_year) == (dt.date(2022, 11, 5), "address", 2022)
+    shown = parse_article(("Tin\n\n12/01/2023\n\n" + text).encode(),
+                          provenance=Provenance(url="https://news.example.vn/2022/11/05/dvc.html"))
+    assert (shown.published_date, shown.published_source) == (dt.date(2023, 1, 12), "text")  # the page's own date first

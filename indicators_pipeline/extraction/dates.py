@@ -161,23 +161,26 @@ _TITLE_YEAR = re.compile(r"\b[Nn]ăm\s+((?:19|20)\d\d)(?!\d)")
 
 
 def reference_year(published: dt.date | None, text: str, today: dt.date | None = None,
-                   title: str | None = None) -> tuple[int | None, str]:
+                   title: str | None = None, address_year: int | None = None) -> tuple[int | None, str]:
     """The year an undated figure describes, and where it came from.
 
     - A headline naming one year ('kết quả ... năm 2020') that is the publication year or the one
       before: a review of that year, whose undated figures describe it.
     - Else a dated article gives its publication year, or the year before when it appears in
       January or February and names that year (annual reviews; spec/ANNOTATION.md accepts either).
+    - An article dated only by a year (a date line '2025', the month its site wrote into the address:
+      '/202207/') gives that year.
     - An undated article falls back to the latest single year the text names that is not in the
       future (a report names the year it reports on; ranges are plans, 'giai đoạn 2021-2025', and
       do not count); with no year at all its figures have no year and stay out of the yearly facts.
     """
-    if published is None and (header_year := find_publication_year(text)) is not None:
-        published_year = header_year  # a date line with a year alone is still a publication date
+    line_year = find_publication_year(text) if published is None else None
+    if published is None and (header_year := line_year or address_year) is not None:
+        published_year = header_year  # a date line with a year alone (or the address's year) is still a publication date
         title_years = {int(y) for y in _TITLE_YEAR.findall(title or "")}
         if len(title_years) == 1 and published_year - 1 <= (year := title_years.pop()) <= published_year:
             return year, "title_year"
-        return published_year, "publication_year_line"
+        return published_year, "publication_year_line" if line_year else "address_year"
     if published is not None:
         title_years = {int(y) for y in _TITLE_YEAR.findall(title or "")}
         if len(title_years) == 1 and published.year - 1 <= (year := title_years.pop()) <= published.year:

@@ -12,7 +12,7 @@ from indicators_pipeline.extraction.dates import find_publication_date, referenc
 from indicators_pipeline.extraction.places import article_province_with_source
 from indicators_pipeline.ingest.decoding import DecodedText, NotText, decode_bytes
 from indicators_pipeline.ingest.page import looks_like_html, read_page
-from indicators_pipeline.ingest.source import source_place
+from indicators_pipeline.ingest.source import address_date, source_place
 
 # A hash of the reading rules (titles, dates, provinces) and reference files: a change reads every file again.
 INGEST_VERSION = versions.ingest_version()
@@ -40,7 +40,7 @@ class Article:
     note: str
     url: str | None = None  # the page's address: the feed's, else the page's canonical one
     site: str | None = None  # the site's name or host
-    published_source: str = "none"  # feed, metadata (the page's own), text (a date line), none
+    published_source: str = "none"  # feed, metadata (the page's own), text (a date line), address (the url's), none
     province_source: str = "none"  # site, title, dateline, address, body, national_site, national_body, none
     province_evidence: str | None = None  # the host, slug, or words that gave the province
 
@@ -99,7 +99,11 @@ def parse_article(data: bytes, today: dt.date | None = None, provenance: Provena
     url = provenance.url or (page.url if page else None)
     site = provenance.site or (page.site if page else None)
     published, published_source = _published(provenance, page, text)
-    year, source = reference_year(published, text, today, title)
+    in_address = address_date(url) if published is None else None  # '/202207/': the site dated its address
+    if in_address is not None and in_address[2] is not None:
+        published, published_source = _valid_date(*in_address), "address"
+    year, source = reference_year(published, text, today, title,
+                                  in_address[0] if in_address is not None and published is None else None)
     province_code, province_source, province_evidence = _province(title or "", text, url, site)
     province_name = (reference.NATIONAL_NAME if province_code == reference.NATIONAL_CODE
                      else reference.provinces()[province_code].name if province_code else None)
@@ -132,6 +136,13 @@ def _published(provenance: Provenance, page, text: str) -> tuple[dt.date | None,
         return page.published, "metadata"
     found = find_publication_date(text)
     return found, "text" if found else "none"
+
+
+def _valid_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _province(title: str, text: str, url: str | None, site: str | None) -> tuple[str | None, str, str | None]:

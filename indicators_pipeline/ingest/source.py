@@ -77,6 +77,23 @@ def slug_province(url: str | None) -> tuple[str, str] | None:
     return next(iter(found.items()))
 
 
+# Dates news sites write into their addresses: '/202207/', '/2023/04/07/', '/2023-04-07/'.
+_ADDRESS_DATE = re.compile(r"/(?P<y1>20\d\d)(?P<m1>0[1-9]|1[0-2])(?P<d1>[0-3]\d)?/"
+                           r"|/(?P<y2>20\d\d)[/-](?P<m2>0?[1-9]|1[0-2])(?:[/-](?P<d2>[0-3]?\d))?/")
+
+
+def address_date(url: str | None) -> tuple[int, int, int | None] | None:
+    """(year, month, day or None) a site wrote into the page's address, if it did."""
+    if not url:
+        return None
+    match = _ADDRESS_DATE.search(urlsplit(url).path + "/")
+    if match is None:
+        return None
+    i = 1 if match.group("y1") else 2
+    day = match.group(f"d{i}")
+    return int(match.group(f"y{i}")), int(match.group(f"m{i}")), int(day) if day else None
+
+
 def source_place(url: str | None, site: str | None = None) -> SourcePlace:
     """What the address (or, without one, the site's host name) says of the article's province."""
     site_host = host_of(site) if site and "." in site and " " not in site.strip() else None
