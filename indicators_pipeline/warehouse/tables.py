@@ -81,7 +81,7 @@ ARTICLES = _t(
     ("duplicate_paths", "VARCHAR", "Other files with the same content, '|'-joined"),
     ("url", "VARCHAR", "The page's address: a feed's url, else the page's canonical address; NULL for a plain-text file"),
     ("site", "VARCHAR", "The site's name or host (og:site_name, a feed's sitename)"),
-    ("published_source", "VARCHAR", "Where published_date came from: feed, metadata (the page's own), text (a date line), none"),
+    ("published_source", "VARCHAR", "Where published_date came from: feed, metadata (the page's own), text (a date line), address (the url's), none"),
     ("province_source", "VARCHAR", "Where province_code came from: site (a provincial source, reference/sources.csv), title, "
                                    "dateline, address (the url's words), body, national_site, national_body, none"),
     ("province_evidence", "VARCHAR", "The host, the address's words or the initials that gave the province"),
