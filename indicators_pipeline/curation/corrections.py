@@ -213,7 +213,7 @@ def apply(corrections: list[Correction], mentions: pd.DataFrame, articles: pd.Da
     reviewed["review_status"] = reviewed["mention_id"].map(status["review_status"]).fillna("unreviewed")
     if added:
         reviewed = pd.concat([reviewed, _typed_like(pd.DataFrame(added, columns=reviewed.columns), reviewed)],
-                             ignore_index=True) if len(reviewed) else pd.DataFrame(added)
+                             ignore_index=True) if len(reviewed) else pd.DataFrame(added, columns=reviewed.columns)
     return Applied(reviewed, status.reset_index(), pd.DataFrame(outcomes, columns=OUTCOME_COLUMNS), stale)
 
 

@@ -127,6 +127,22 @@ CORRECTIONS_APPLIED = _t(
     ("reason", "VARCHAR", "The analyst's reason"),
     ("who", "VARCHAR", "Who decided"),
 )
+REVIEW_STATE_ARTICLES = _t(
+    "staging.review_state_articles",
+    "The review step's incremental state: each article as the last review left it (its metadata and its mentions' rows, "
+    "hashed); an article whose hash differs is reviewed again.",
+    ("article_id", "VARCHAR", "The article (or the article_id of mentions without one)"),
+    ("fingerprint", "UBIGINT", "Hash of the article's source_path, title, date, province, reference year and text hash, "
+                               "and of every row of its mentions (order-free)"),
+)
+REVIEW_STATE_CORRECTIONS = _t(
+    "staging.review_state_corrections",
+    "The review step's incremental state: each correction row the last review applied and the articles it named; "
+    "a row added, changed or removed makes those articles be reviewed again.",
+    ("line", "INTEGER", "Line of the corrections file"),
+    ("fingerprint", "VARCHAR", "SHA-256 of the row's fields and line"),
+    ("targets", "VARCHAR", "article_id of the articles the row names, '|'-joined"),
+)
 TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
 PARSED_ARTICLES = _t(
     "staging.parsed_articles", "Which article was parsed by which extractor version: the incremental state.",
@@ -245,5 +261,6 @@ QUALITY_FINDINGS = _t(
 )
 
 ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, EXTRACTION_ERRORS,
-              QUARANTINED_ROWS, REVIEWED_MENTIONS, CORRECTIONS_APPLIED, DIM_PROVINCE,
+              QUARANTINED_ROWS, REVIEWED_MENTIONS, CORRECTIONS_APPLIED, REVIEW_STATE_ARTICLES,
+              REVIEW_STATE_CORRECTIONS, DIM_PROVINCE,
               DIM_PROVINCE_2025, DIM_INDICATOR, FACTS, ROLLUPS, QUALITY_FINDINGS)
