@@ -111,7 +111,10 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
     def publish(self) -> Publication:
-        return publish(self.working_path, self.published_path, self.storage_version, self.memory_limit)
+        working_db.forget_verified(self.working_path)
+        publication = publish(self.working_path, self.published_path, self.storage_version, self.memory_limit)
+        working_db.mark_verified(self.working_path)  # the copy read every block: the next run need not
+        return publication
 
 
 class RawFolder(dg.ConfigurableResource):

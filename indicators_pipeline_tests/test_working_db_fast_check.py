@@ -1,0 +1,61 @@
+"""The working database's health check costs milliseconds when the file is as the last publication read it (issue 22),
+and still reads every row, catching the damage test_recovery covers, whenever the file changed since."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indicators_pipeline.warehouse import working_db
+from indicators_pipeline_tests.pipeline_runs import failures, materialize_all
+from indicators_pipeline_tests.test_recovery import _damage_bad_block, _damage_random, _damage_truncated
+
+
+@pytest.fixture
+def published(raw_dir, seeded_warehouse) -> Path:
+    """The working database right after a refresh that published it (and marked it verified)."""
+    result = materialize_all(raw_dir, seeded_warehouse)
+    assert result.success, failures(result)
+    working = seeded_warehouse.with_name("indicators.work.duckdb")
+    assert working_db.marker_path(working).exists()
+    return working
+
+
+def _no_full_read(*args, **kwargs):
+    raise AssertionError("read every table of an unchanged working database")
+
+
+def test_an_unchanged_working_database_is_not_read_again(published, monkeypatch):
+    assert working_db.unchanged_since_verified(published)
+    monkeypatch.setattr(working_db, "verify", _no_full_read)
+    assert working_db.heal(published) == (None, None)
+
+
+def test_a_refresh_after_a_publication_takes_the_fast_check(raw_dir, published, monkeypatch):
+    monkeypatch.setattr(working_db, "verify", _no_full_read)
+    result = materialize_all(raw_dir, published.with_name("indicators.duckdb"))
+    assert result.success, failures(result)
+
+
+@pytest.mark.parametrize("damage", [_damage_random, _damage_truncated, _damage_bad_block], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("times_restored", [False, True], ids=["", "times_restored"])
+def test_damage_after_the_publication_is_still_found(published, damage, times_restored):
+    before = published.stat()
+    damage(published)
+    if times_restored:  # the modification time set back: the change time, which no one can set, still differs
+        os.utime(published, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert not working_db.unchanged_since_verified(published)
+    moved, reason = working_db.heal(published)
+    assert moved is not None and reason and not published.exists()
+    assert not working_db.marker_path(published).exists()
+
+
+def test_a_copy_in_place_of_the_file_is_read_whole(published, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy2(published, copy)
+    os.replace(copy, published)  # same bytes and times, another inode
+    calls = []
+    monkeypatch.setattr(working_db, "verify", lambda *a, **k: calls.append(a))
+    assert working_db.heal(published) == (None, None) and len(calls) == 1
