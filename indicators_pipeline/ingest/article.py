@@ -98,12 +98,9 @@ def parse_article(data: bytes, today: dt.date | None = None, provenance: Provena
         text = f"{title}\n\n{text}"  # the headline leads the text, as in a plain-text article
     url = provenance.url or (page.url if page else None)
     site = provenance.site or (page.site if page else None)
-    published, published_source = _published(provenance, page, text)
-    in_address = address_date(url) if published is None else None  # '/202207/': the site dated its address
-    if in_address is not None and in_address[2] is not None:
-        published, published_source = _valid_date(*in_address), "address"
-    year, source = reference_year(published, text, today, title,
-                                  in_address[0] if in_address is not None and published is None else None)
+    published, published_source = _published(provenance, page, text, url)
+    in_address = address_date(url) if published is None else None  # '/202108/': a month gives the year
+    year, source = reference_year(published, text, today, title, in_address[0] if in_address else None)
     province_code, province_source, province_evidence = _province(title or "", text, url, site)
     province_name = (reference.NATIONAL_NAME if province_code == reference.NATIONAL_CODE
                      else reference.provinces()[province_code].name if province_code else None)
@@ -129,20 +126,21 @@ def parse_article(data: bytes, today: dt.date | None = None, provenance: Provena
     )
 
 
-def _published(provenance: Provenance, page, text: str) -> tuple[dt.date | None, str]:
+def _published(provenance: Provenance, page, text: str, url: str | None) -> tuple[dt.date | None, str]:
+    """The publication date and where it came from: the feed, the page's metadata, a dateline, the address."""
     if provenance.published is not None:
         return provenance.published, "feed"
     if page is not None and page.published is not None:
         return page.published, "metadata"
-    found = find_publication_date(text)
-    return found, "text" if found else "none"
-
-
-def _valid_date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+    if (found := find_publication_date(text)) is not None:
+        return found, "text"
+    in_address = address_date(url)  # '/2023/04/07/': the site dated its address
+    if in_address is not None and in_address[2] is not None:
+        try:
+            return dt.date(*in_address), "address"
+        except ValueError:  # '/2023/02/31/'
+            pass
+    return None, "none"
 
 
 def _province(title: str, text: str, url: str | None, site: str | None) -> tuple[str | None, str, str | None]:
