@@ -961,14 +961,20 @@ def _of_someone_else(figure: _Figure, indicator: reference.Indicator, clause_bef
     return None
 
 
-def _names_a_part_of_government(clause_before: str) -> bool:
-    """A ministry, department, district or level named last before the figure, with no 'toàn tỉnh' after it."""
+def _last_part_of_government(clause_before: str) -> re.Match | None:
+    """The ministry, department, district or level of government named last before a figure, if any."""
     scan_start = cues.PART_OF_GOVERNMENT.scan_start(clause_before)
     if scan_start < 0:
-        return False
+        return None
     part = None
     for part in cues.PART_OF_GOVERNMENT.pattern.finditer(_blank_parentheses(clause_before), scan_start):
         pass
+    return part
+
+
+def _names_a_part_of_government(clause_before: str) -> bool:
+    """A ministry, department, district or level named last before the figure, with no 'toàn tỉnh' after it."""
+    part = _last_part_of_government(clause_before)
     if part is None:
         return False
     wide = _last(cues.PROVINCE_WIDE, clause_before)
@@ -977,12 +983,7 @@ def _names_a_part_of_government(clause_before: str) -> bool:
 
 def _ranks_a_part(figure: _Figure, clause_before: str) -> bool:
     """A district, commune or department is the subject of a rank: named last before it, no province after it."""
-    scan_start = cues.PART_OF_GOVERNMENT.scan_start(clause_before)
-    if scan_start < 0:
-        return False
-    part = None
-    for part in cues.PART_OF_GOVERNMENT.pattern.finditer(_blank_parentheses(clause_before), scan_start):
-        pass
+    part = _last_part_of_government(clause_before)
     if part is None or "tỉnh" in part.group().lower():  # 'Chỉ số CCHC cấp tỉnh': the province's own level
         return False
     offset = figure.token.start - len(clause_before)
