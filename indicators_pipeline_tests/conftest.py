@@ -20,6 +20,21 @@ os.environ.setdefault("INDICATORS_ACKNOWLEDGED", NO_ACKNOWLEDGEMENTS)
 os.environ.setdefault("INDICATORS_CORRECTIONS", NO_CORRECTIONS)  # likewise
 
 
+# The corrections file's header as data/curation/README.md writes it (a test's own copy of the contract).
+CORRECTIONS_HEADER = ("article_id,title,source_path,indicator,value,evidence,action,new_value,new_indicator,"
+                      "new_province,new_year,reason,who,when\n")
+
+
+@pytest.fixture
+def corrections_file(tmp_path: Path, monkeypatch) -> Path:
+    """An empty corrections file of the test's own, which every refresh in the test reads."""
+    path = tmp_path / "curation" / "corrections.csv"
+    path.parent.mkdir()
+    path.write_text(CORRECTIONS_HEADER, encoding="utf-8")
+    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(path))
+    return path
+
+
 def copy_seeds(target: Path) -> Path:
     """The seed articles in a folder of their own, with the seeds' times (so copies read as unchanged files)."""
     target.mkdir(parents=True)

@@ -10,7 +10,8 @@ import pytest
 
 from indicators_pipeline import cli, confidence, review
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
-from indicators_pipeline_tests.test_curation_pipeline import GIA_LAI, HEADER
+from indicators_pipeline_tests.conftest import CORRECTIONS_HEADER as HEADER
+from indicators_pipeline_tests.test_curation_pipeline import GIA_LAI
 
 READINGS = Path(__file__).parent / "realtext" / "readings.csv"
 

@@ -6,22 +6,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from indicators_pipeline_tests.conftest import CORRECTIONS_HEADER as HEADER
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all, query
 
-HEADER = "article_id,title,source_path,indicator,value,evidence,action,new_value,new_indicator,new_province,new_year,reason,who,when\n"
 GIA_LAI = "000_60f9a98ffd6c1f26.txt"
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def corrections_file(tmp_path: Path, monkeypatch) -> Path:
-    path = tmp_path / "curation" / "corrections.csv"
-    path.parent.mkdir()
-    path.write_text(HEADER, encoding="utf-8")
-    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(path))
-    return path
 
 
 def _level4(warehouse: Path) -> dict:

@@ -11,17 +11,16 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from indicators_pipeline.confidence import held
 from indicators_pipeline.curation.corrections import apply, load, parse
 from indicators_pipeline.curation.incremental import review
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables, transaction
+from indicators_pipeline_tests.conftest import CORRECTIONS_HEADER as HEADER
 from indicators_pipeline_tests.conftest import copy_seeds
 from indicators_pipeline_tests.pipeline_runs import failures, materialization_metadata, materialize_all
 
-HEADER = "article_id,title,source_path,indicator,value,evidence,action,new_value,new_indicator,new_province,new_year,reason,who,when\n"
 COMPARED = (tables.REVIEWED_MENTIONS, tables.MENTIONS, tables.CORRECTIONS_APPLIED)
 
 
@@ -85,15 +84,6 @@ def _mention(con, where: str) -> dict:
 def _row(m: dict, action: str, by: str = "article_id", new_value: str = "", reason: str = "checked") -> str:
     named = {"article_id": f"{m['article_id']},,", "title": f",\"{m['title']}\",", "source_path": f",,{m['source_path']}"}[by]
     return f'{named},{m["indicator"]},{m["value"]:g},"{m["evidence"]}",{action},{new_value},,,,{reason},an,\n'
-
-
-@pytest.fixture
-def corrections_file(tmp_path: Path, monkeypatch) -> Path:
-    path = tmp_path / "curation" / "corrections.csv"
-    path.parent.mkdir()
-    path.write_text(HEADER, encoding="utf-8")
-    monkeypatch.setenv("INDICATORS_CORRECTIONS", str(path))
-    return path
 
 
 def _refresh(raw_dir: Path, warehouse: Path) -> dict:
