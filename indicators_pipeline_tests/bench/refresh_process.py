@@ -1,22 +1,28 @@
-"""One measured run in a process of its own, so its peak memory is its own: a refresh or a no-op baseline.
+"""One measured run in a process of its own, so its peak memory is its own.
 
-usage: python -m indicators_pipeline_tests.bench.refresh_process (refresh RAW WAREHOUSE | noop)
-Prints one JSON line: seconds, peak_mb, success, and the parse counts of the run.
+usage: python -m indicators_pipeline_tests.bench.refresh_process MODE ...
+  noop                      a no-op Dagster materialization
+  cli RAW WAREHOUSE HOME    what `make run` does: the CLI, its DAGSTER_HOME instance, lock and summary
+  naive RAW                 the naive regex pass: every file read, decoded, and its numbers near a catalogue cue listed
+  scan RAW                  the same pass as cheap as it gets (a floor)
+Prints one JSON line: seconds (from this process's start, imports included), peak_mb, success, and counts.
 """
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
+import os
+import re
 import resource
 import sys
 import time
 from pathlib import Path
 
-import dagster as dg
-
-
-@dg.asset
-def noop_asset() -> dg.MaterializeResult:
-    return dg.MaterializeResult(metadata={"rows": 0})
+STARTED = time.perf_counter()
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 
 
 def _high_water_mb() -> float:
@@ -27,21 +33,73 @@ def _high_water_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(argv: list[str]) -> int:
-    started = time.perf_counter()
-    if argv[1] == "noop":
-        result = dg.materialize([noop_asset], instance=dg.DagsterInstance.ephemeral())
-        extra = {}
-    else:
-        from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all
+def noop() -> dict:
+    import dagster as dg
 
-        result = materialize_all(Path(argv[2]), Path(argv[3]))
-        meta = materialization_metadata(result, ["staging", "indicator_mentions"])
-        extra = {"articles_parsed": meta["articles_parsed"].value, "articles_reused": meta["articles_reused"].value}
-    seconds = time.perf_counter() - started
-    peak_mb = _high_water_mb()
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "success": result.success, **extra}))
-    return 0 if result.success else 1
+    @dg.asset
+    def noop_asset():
+        return dg.MaterializeResult(metadata={"rows": 0})
+
+    return {"success": dg.materialize([noop_asset], instance=dg.DagsterInstance.ephemeral()).success}
+
+
+def cli(raw: str, warehouse: str, home: str) -> dict:
+    """`make run` as a user runs it, its settings pointed at the bench's folders."""
+    folder = Path(warehouse).parent
+    os.environ.update(INDICATORS_RAW_DIR=raw, INDICATORS_WAREHOUSE=warehouse, DAGSTER_HOME=home,
+                      INDICATORS_QUALITY_DIR=str(folder / "quality"),
+                      INDICATORS_CORRECTIONS=str(folder / "corrections.csv"),
+                      INDICATORS_ACKNOWLEDGED=str(folder / "acknowledged.csv"))
+    from indicators_pipeline import cli as make_run
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = make_run.run()
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["staging", "indicator_mentions"]))
+        meta = event.asset_materialization.metadata
+    return {"success": code == 0, "articles_parsed": meta["articles_parsed"].value,
+            "articles_reused": meta["articles_reused"].value}
+
+
+def _catalogue_cues() -> list[str]:
+    catalogue = Path(__file__).resolve().parents[2] / "indicators_pipeline" / "reference" / "indicators.csv"
+    with catalogue.open(encoding="utf-8") as rows:
+        return sorted({part.strip() for row in csv.DictReader(rows) for cue in row["cues"].split(";")
+                       for part in cue.split("X") if len(part.strip()) > 2}, key=len, reverse=True)
+
+
+def _numbers_near_cues(raw: str, prepare, cue: re.Pattern) -> dict:
+    found = []
+    for path in sorted(Path(raw).rglob("*")):
+        if path.is_file():
+            text = prepare(path.read_bytes().decode("utf-8", errors="replace"))
+            found += [(path.name, n.group()) for s in _SENTENCE.split(text) if cue.search(s)
+                      for n in _NUMBER.finditer(s)]
+    return {"success": True, "numbers_found": len(found)}
+
+
+def naive(raw: str) -> dict:
+    """What a person would write in an afternoon: each file read and decoded, split into sentences, and
+    every number of a sentence that holds one of the catalogue's cue words (case-insensitive) kept."""
+    cue = re.compile("|".join(re.escape(s) for s in _catalogue_cues()), re.IGNORECASE)
+    return _numbers_near_cues(raw, lambda text: text, cue)
+
+
+def scan(raw: str) -> dict:
+    """The same pass made as cheap as it gets (the text lowercased once, no case-insensitive matching):
+    a floor no pipeline that reads every file beats."""
+    cue = re.compile("|".join(re.escape(s.lower()) for s in _catalogue_cues()))
+    return _numbers_near_cues(raw, str.lower, cue)
+
+
+def main(argv: list[str]) -> int:
+    mode, args = argv[1], argv[2:]
+    outcome = {"noop": noop, "cli": cli, "naive": naive, "scan": scan}[mode](*args)
+    seconds = time.perf_counter() - STARTED
+    print(json.dumps({"seconds": seconds, "peak_mb": _high_water_mb(), **outcome}))
+    return 0 if outcome["success"] else 1
 
 
 if __name__ == "__main__":
