@@ -37,6 +37,7 @@ class Warehouse(dg.ConfigurableResource):
     _set_aside: Optional[str] = PrivateAttr(default=None)
     _set_aside_reason: Optional[str] = PrivateAttr(default=None)
     _failed_runs: list = PrivateAttr(default_factory=list)
+    _upgraded: bool = PrivateAttr(default=False)  # the contract's columns added once a run, not at every connect
 
     @property
     def published_path(self) -> Path:
@@ -77,6 +78,7 @@ class Warehouse(dg.ConfigurableResource):
 
         refresh_lock.acquire(self.lock_path, timeout, label=f"run {run_id}", on_wait=waiting)
         self._holds_lock = True
+        self._upgraded = False
         try:
             self._failed_runs = run_history.fail_dead_runs(context.instance, run_id)
             if self._failed_runs and log is not None:
@@ -105,7 +107,9 @@ class Warehouse(dg.ConfigurableResource):
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
         con = working_db.connect(self.working_path, self._config())
         try:
-            upgrade_tables(con, tables.ALL_TABLES)  # a warehouse of an older release keeps its rows
+            if not self._upgraded:  # a warehouse of an older release keeps its rows
+                upgrade_tables(con, tables.ALL_TABLES)
+                self._upgraded = True
             yield con
         finally:
             con.close()

@@ -124,6 +124,20 @@ def _publish(working: Path, published: Path, storage_version: str, memory_limit:
     return Publication(published, published_at, published.stat().st_size, n_tables, storage_version, leftovers)
 
 
+def publication_time(published: Path) -> float | None:
+    """When the published file says it was published (seconds since the epoch); None when it cannot say."""
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except (duckdb.Error, OSError):
+        return None
+    try:
+        return con.execute("SELECT epoch(published_at) FROM meta.publication").fetchall()[0][0]
+    except (duckdb.Error, IndexError):
+        return None
+    finally:
+        con.close()
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{n / 1e3:,.0f} kB"
 

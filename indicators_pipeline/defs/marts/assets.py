@@ -1,5 +1,7 @@
 """marts: dimensions, yearly facts, rollups, quality findings and the views BI reads."""
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
@@ -10,6 +12,7 @@ from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.sources import REFERENCE_FILES, observe_file
 from indicators_pipeline.reference import REFERENCE_DIR
 from indicators_pipeline.defs.specs import key, table_spec
+from indicators_pipeline.defs.unchanged import INPUTS, PIPELINE_VERSION, inputs_fingerprint, last_materialization
 from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
@@ -17,7 +20,7 @@ from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
 from indicators_pipeline.quality.rules import correction_findings, findings_from, set_aside_findings, with_titles
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
-from indicators_pipeline.warehouse import tables
+from indicators_pipeline.warehouse import fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
 
 
@@ -54,24 +57,44 @@ def _rollup_ids(rollups: pd.DataFrame) -> pd.Series:
             + "|" + rollups["indicator_code"].astype(str))
 
 
-@dg.multi_asset(specs=[table_spec(tables.FACTS, deps=[tables.REVIEWED_MENTIONS])])
-def fact_indicator_yearly(warehouse: Warehouse):
+def _output(con, table: tables.Table) -> str:
+    """What a mart step leaves in the warehouse: its table and the rows of it it quarantined."""
+    return fingerprint.combined(fingerprint.table_fingerprint(con, table.name), fingerprint.table_fingerprint(
+        con, tables.QUARANTINED_ROWS.name, where=f"source_table = '{table.name}'"))
+
+
+def _unchanged(context: dg.AssetExecutionContext, con, table: tables.Table, inputs: str) -> dg.MaterializeResult | None:
+    """The table's last materialization said again, when its inputs and its rows are what they were then
+    (its metadata says since when; no log line: each is one more write to the instance)."""
+    output = _output(con, table)
+    kept = last_materialization(context.instance, key(table), inputs, output)
+    if kept is None:
+        return None
+    return dg.MaterializeResult(asset_key=key(table), metadata=kept, data_version=dg.DataVersion(output))
+
+
+@dg.multi_asset(specs=[table_spec(tables.FACTS, deps=[tables.REVIEWED_MENTIONS], code_version=PIPELINE_VERSION)])
+def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """One value per province x year x indicator; disagreeing sources are flagged, not hidden.
 
     A fact that fails its model goes to staging.quarantined_rows and stays out of the rollups.
     """
     with warehouse.connect() as con:
+        inputs = inputs_fingerprint(con, [tables.REVIEWED_MENTIONS.name])
+        if (kept := _unchanged(context, con, tables.FACTS, inputs)) is not None:
+            return kept
         facts = facts_from(con, tables.REVIEWED_MENTIONS.name)  # the extractor's reading, analysts' corrections applied
         held_figures = int(con.execute(f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name} WHERE held").fetchall()[0][0])
         traced = facts.assign(article_id=facts["source_mention_id"].str.split(":").str[0])  # the quarantine names it
         screened = screen(FactModel, traced, tables.FACTS, _fact_ids(facts))
         replace_tables(con, {tables.FACTS: screened.valid},
                        quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
+        output = _output(con, tables.FACTS)
     facts = screened.valid[tables.FACTS.column_names]
     return dg.MaterializeResult(
-        asset_key=key(tables.FACTS),
+        asset_key=key(tables.FACTS), data_version=dg.DataVersion(output),
         metadata=table_metadata(tables.FACTS, facts, ["province_name", "year", "indicator_code", "value", "conflict"],
-                                **{"dagster/column_lineage": FACTS_LINEAGE},
+                                **{"dagster/column_lineage": FACTS_LINEAGE, INPUTS: inputs},
                                 conflicts=int(facts["conflict"].astype(bool).sum()),
                                 reviewed_facts=int(facts["reviewed"].astype(bool).sum()),
                                 unreviewed_facts=int((~facts["reviewed"].astype(bool)).sum()),
@@ -80,26 +103,32 @@ def fact_indicator_yearly(warehouse: Warehouse):
     )
 
 
-@dg.multi_asset(specs=[table_spec(tables.ROLLUPS, deps=[tables.FACTS, tables.DIM_PROVINCE, tables.DIM_PROVINCE_2025])])
-def rollup_indicator_yearly(warehouse: Warehouse):
+@dg.multi_asset(specs=[table_spec(tables.ROLLUPS, deps=[tables.FACTS, tables.DIM_PROVINCE, tables.DIM_PROVINCE_2025],
+                                  code_version=PIPELINE_VERSION)])
+def rollup_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Counts summed, shares averaged and weighted, ranks only bounded; across 2022 and 2025."""
     with warehouse.connect() as con:
+        inputs = inputs_fingerprint(con, [tables.FACTS.name, tables.DIM_PROVINCE.name, tables.DIM_PROVINCE_2025.name])
+        if (kept := _unchanged(context, con, tables.ROLLUPS, inputs)) is not None:
+            return kept
         rollups = build_rollups(read_table(con, tables.FACTS))
         screened = screen(RollupModel, rollups, tables.ROLLUPS, _rollup_ids(rollups))
         replace_tables(con, {tables.ROLLUPS: screened.valid},
                        quarantine=(tables.QUARANTINED_ROWS, tables.ROLLUPS, screened.quarantined))
+        output = _output(con, tables.ROLLUPS)
     return dg.MaterializeResult(
-        asset_key=key(tables.ROLLUPS),
+        asset_key=key(tables.ROLLUPS), data_version=dg.DataVersion(output),
         metadata=table_metadata(tables.ROLLUPS, screened.valid, ["year", "indicator_code", "grouping", "group_name",
                                                                   "n_provinces", "value_sum", "value_mean"],
-                                **{"dagster/column_lineage": ROLLUPS_LINEAGE},
+                                **{"dagster/column_lineage": ROLLUPS_LINEAGE, INPUTS: inputs},
                                 quarantined_rollups=int(screened.quarantined["row_id"].nunique())),
     )
 
 
 @dg.multi_asset(specs=[table_spec(tables.QUALITY_FINDINGS, deps=[tables.ARTICLES, tables.REVIEWED_MENTIONS, tables.FACTS,
                                                                   tables.ROLLUPS, tables.EXTRACTION_ERRORS,
-                                                                  tables.QUARANTINED_ROWS, tables.CORRECTIONS_APPLIED])
+                                                                  tables.QUARANTINED_ROWS, tables.CORRECTIONS_APPLIED],
+                                  code_version=PIPELINE_VERSION)
                        .merge_attributes(deps=[ACKNOWLEDGED])])
 def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     """Every failed consistency rule with its articles, acknowledged ones marked, so BI can filter suspect figures."""
@@ -107,6 +136,10 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
     acks = read_acknowledgements(acknowledged_file)
     observe_file(context, ACKNOWLEDGED, acknowledged_file, rows=len(acks))
     with warehouse.connect() as con:
+        inputs = inputs_fingerprint(con, _FINDINGS_INPUTS, fingerprint.table_fingerprint(
+            con, tables.ARTICLES.name, columns=("article_id", "title")), fingerprint.file_fingerprint(_bytes(acknowledged_file)))
+        if (kept := _unchanged(context, con, tables.QUALITY_FINDINGS, inputs)) is not None:
+            return kept
         findings = findings_from(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
         not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
@@ -114,9 +147,10 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
         findings = acknowledge(with_titles(findings, titles), acks)
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
+        output = _output(con, tables.QUALITY_FINDINGS)
     open_findings = findings[~findings["acknowledged"]]
     return dg.MaterializeResult(
-        asset_key=key(tables.QUALITY_FINDINGS),
+        asset_key=key(tables.QUALITY_FINDINGS), data_version=dg.DataVersion(output),
         metadata=table_metadata(tables.QUALITY_FINDINGS, findings,
                                 ["province_name", "year", "rule", "severity", "indicator_codes", "observed", "detail",
                                  "acknowledged"],
@@ -125,8 +159,20 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
                                 acknowledged=int(findings["acknowledged"].sum()),
                                 stale_acknowledgements=int((findings["rule"] == STALE).sum()),
                                 acknowledgement_file=dg.MetadataValue.path(str(acknowledged_file)),
-                                acknowledgement_rows=len(acks)),
+                                acknowledgement_rows=len(acks), **{INPUTS: inputs}),
     )
+
+
+# What the findings are made of besides the articles' titles and the acknowledgements file.
+_FINDINGS_INPUTS = [tables.REVIEWED_MENTIONS.name, tables.FACTS.name, tables.EXTRACTION_ERRORS.name,
+                    tables.QUARANTINED_ROWS.name, tables.CORRECTIONS_APPLIED.name]
+
+
+def _bytes(path) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 @dg.asset(key=["marts", "bi_views"], group_name="marts", kinds={"duckdb"}, owners=["team:indicators"],

@@ -7,9 +7,11 @@ from indicators_pipeline.defs.metadata import preview, shorten, table_value
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
 from indicators_pipeline.quality import acknowledgements, rules, suite_state
-from indicators_pipeline.quality.quarantine import DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK, verdict
+from indicators_pipeline.defs.unchanged import INPUTS, inputs_fingerprint, last_check_result
+from indicators_pipeline.quality.quarantine import (DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK,
+                                                    max_invalid_share, verdict)
 from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
-from indicators_pipeline.warehouse import tables
+from indicators_pipeline.warehouse import fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table
 
 
@@ -24,8 +26,16 @@ def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> 
                                 f"itself is wrong (a column or type) or more than INDICATORS_MAX_INVALID_SHARE "
                                 f"(default {DEFAULT_MAX_INVALID_SHARE:.0%}) of its rows, and over "
                                 f"{MIN_INVALID_ROWS_TO_BLOCK}, were quarantined.")
-    def check(warehouse: Warehouse) -> dg.AssetCheckResult:
+    def check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
+            read = dict.fromkeys([*model_columns(model), *([unique_key] if unique_key else [])])
+            checked = fingerprint.table_fingerprint(con, table.name, columns=tuple(f'"{c}"' for c in read))
+            set_aside = fingerprint.table_fingerprint(con, tables.QUARANTINED_ROWS.name, if_missing=fingerprint.EMPTY,
+                                                      where=f"source_table = '{table.name}'")
+            inputs = inputs_fingerprint(con, [], checked, set_aside, str(unique_key), str(max_invalid_share()))
+            kept = last_check_result(context.instance, context.check_specs[0].key, context.run.run_id, inputs)
+            if kept is not None:
+                return kept
             columns = ", ".join(f'"{c}"' for c in model_columns(model))
             cursor = con.execute(f"SELECT {columns} FROM {table.name}")
             failures, rows = validate_chunks(model, _chunks(cursor))
@@ -39,7 +49,7 @@ def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> 
             passed=not outcome.blocked,
             severity=dg.AssetCheckSeverity.ERROR if outcome.blocked else dg.AssetCheckSeverity.WARN,
             description=outcome.reason,
-            metadata={"rows_checked": rows, "failure_cases": len(failures), "duplicate_keys": int(duplicates),
+            metadata={INPUTS: inputs, "rows_checked": rows, "failure_cases": len(failures), "duplicate_keys": int(duplicates),
                       "quarantined_rows": outcome.quarantined, "quarantined_share": round(outcome.share, 4),
                       "failures": preview(failures.astype(str)) if len(failures) else dg.MetadataValue.md("_none_"),
                       "quarantined": preview(quarantined, ["source_path", "indicator_code", "value", "check_name"])
@@ -83,16 +93,21 @@ FINDING_COLUMNS = {"province_name": "province", "year": "year", "indicator_codes
     specs=[dg.AssetCheckSpec(name=name, asset=key(tables.QUALITY_FINDINGS), description=doc.describe())
            for name, doc in _RULE_DOCS.items()],
 )
-def consistency_rules(warehouse: Warehouse):
+def consistency_rules(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
     """One check per rule: fails when a finding of it is not acknowledged; metadata lists every finding."""
     with warehouse.connect() as con:
-        findings = read_table(con, tables.QUALITY_FINDINGS)
+        inputs = inputs_fingerprint(con, [tables.QUALITY_FINDINGS.name])
+        kept = [last_check_result(context.instance, spec.key, context.run.run_id, inputs) for spec in context.check_specs]
+        findings = read_table(con, tables.QUALITY_FINDINGS) if None in kept else None
+    if None not in kept:  # the findings are those every rule's last result was made from
+        yield from kept
+        return
     for name, doc in _RULE_DOCS.items():
         found = findings[findings["rule"] == name]
         open_findings = found[~found["acknowledged"].fillna(False).astype(bool)]
         severity = dg.AssetCheckSeverity.ERROR if (open_findings["severity"] == rules.ERROR).any() \
             else dg.AssetCheckSeverity.WARN
-        metadata = {"findings": len(found), "acknowledged": len(found) - len(open_findings),
+        metadata = {INPUTS: inputs, "findings": len(found), "acknowledged": len(found) - len(open_findings),
                     "not_acknowledged": len(open_findings), "severity": dg.MetadataValue.text(doc.severity)}
         if len(found):  # open findings first: what needs a look leads the table
             shown = pd.concat([open_findings, found.drop(open_findings.index)])

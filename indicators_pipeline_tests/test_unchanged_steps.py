@@ -1,0 +1,135 @@
+"""A refresh that finds nothing new does not compute the marts, their checks or the publication again (issue 22),
+and anything that did change — an article, the working database's rows, the acknowledgements, the published
+file — is computed again. Real refreshes through one Dagster instance, as `make run` and the schedule share one."""
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from indicators_pipeline.defs.unchanged import COMPUTED_IN, UNCHANGED_SINCE
+from indicators_pipeline.warehouse import fingerprint
+from indicators_pipeline_tests.pipeline_runs import failures, materialization_metadata, materialize_all, query
+
+MARTS = (["marts", "fact_indicator_yearly"], ["marts", "rollup_indicator_yearly"], ["marts", "quality_findings"])
+PUBLISH = ["publish", "indicators_duckdb"]
+# Another province's year, in words of our own: one new fact on top of the seeds.
+NEW_ARTICLE = ("Kon Tum: dịch vụ công năm 2021\n\n12/01/2022\n\nNăm 2021, tỉnh Kon Tum cung cấp 1.204 dịch vụ công "
+               "trực tuyến, trong đó 288 dịch vụ mức độ 3 và 201 dịch vụ mức độ 4.\n")
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: list[str]) -> dict:
+    return {k: getattr(v, "value", v) for k, v in materialization_metadata(result, asset).items()}
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[str, tuple[bool, dict]]:
+    return {f"{e.asset_key.to_user_string()}:{e.check_name}": (e.passed, {k: getattr(v, "value", v)
+                                                                            for k, v in e.metadata.items()})
+            for e in result.get_asset_check_evaluations()}
+
+
+def _refresh(raw_dir, warehouse_file, quality_dir, instance, acknowledged=None) -> dg.ExecuteInProcessResult:
+    result = materialize_all(raw_dir, warehouse_file, quality_dir, instance=instance, acknowledged=acknowledged)
+    assert result.success, failures(result)
+    return result
+
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as shared:
+        yield shared
+
+
+def test_nothing_new_reports_the_last_outcomes_without_computing_them(raw_dir, warehouse_file, quality_dir, instance):
+    first = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    published = warehouse_file.stat()
+    published_at = query(warehouse_file, "SELECT published_at FROM meta.publication").iloc[0, 0]
+
+    again = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+
+    for asset in (*MARTS, PUBLISH):  # materialized (the UI shows the run, freshness holds), from the first run
+        before, after = _metadata(first, asset), _metadata(again, asset)
+        assert after[COMPUTED_IN] == first.run_id and UNCHANGED_SINCE not in before, asset
+        assert {k: v for k, v in after.items() if k not in (COMPUTED_IN, UNCHANGED_SINCE)} == before, asset
+    first_checks, kept_checks = _checks(first), _checks(again)
+    assert kept_checks.keys() == first_checks.keys()
+    reused = {name for name, (_, meta) in kept_checks.items() if meta.get(COMPUTED_IN) == first.run_id}
+    # every schema check and every consistency rule said again (the GE suite keeps its own record: test_suite_reuse)
+    assert {name for name in kept_checks if name.endswith("_schema") or name.startswith("marts/quality_findings:")} \
+        == reused
+    assert all(kept_checks[name][0] == first_checks[name][0] for name in kept_checks)
+    # BI's file was not copied again: same file, same publication time
+    assert (warehouse_file.stat().st_ino, warehouse_file.stat().st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
+    assert query(warehouse_file, "SELECT published_at FROM meta.publication").iloc[0, 0] == published_at
+
+
+def test_a_new_article_computes_and_publishes_again(raw_dir, warehouse_file, quality_dir, instance):
+    _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    facts_before = query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0]
+    (raw_dir / "kon_tum_2021.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+
+    changed = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+
+    for asset in (*MARTS, PUBLISH):
+        assert COMPUTED_IN not in _metadata(changed, asset), asset
+    kon_tum = query(warehouse_file, "SELECT value FROM marts.fact_indicator_yearly WHERE province_name = 'Kon Tum' "
+                                    "AND year = 2021 AND indicator_code = 'online_services_total'")
+    assert kon_tum["value"].tolist() == [1204]
+    assert query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0] > facts_before
+
+
+def test_rows_changed_behind_the_pipeline_are_computed_again(raw_dir, warehouse_file, quality_dir, instance):
+    _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    working = warehouse_file.with_name(f"{warehouse_file.stem}.work{warehouse_file.suffix}")
+    con = duckdb.connect(str(working))
+    expected = con.execute("SELECT count(*) FROM marts.fact_indicator_yearly").fetchall()[0][0]
+    con.execute("DELETE FROM marts.fact_indicator_yearly WHERE rowid = (SELECT min(rowid) FROM marts.fact_indicator_yearly)")
+    con.close()
+    warehouse_file.unlink()  # and the published file is gone
+
+    mended = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+
+    assert COMPUTED_IN not in _metadata(mended, MARTS[0])
+    assert query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0] == expected
+    assert COMPUTED_IN not in _metadata(mended, PUBLISH)
+
+
+def test_a_changed_acknowledgement_file_computes_the_findings_again(raw_dir, warehouse_file, quality_dir, instance,
+                                                                    tmp_path):
+    acknowledged = tmp_path / "acknowledged.csv"
+    first = _refresh(raw_dir, warehouse_file, quality_dir, instance, acknowledged)
+    finding = query(warehouse_file, "SELECT rule, province_name, year FROM marts.quality_findings "
+                                    "WHERE province_name IS NOT NULL ORDER BY rule, province_name, year LIMIT 1")
+    assert len(finding), "the seeds have a finding to acknowledge"
+    rule, province, year = finding.iloc[0]
+    acknowledged.write_text("rule,province,year,indicator,reason,who\n"
+                            f"{rule},{province},{int(year)},,read and fine,analyst\n", encoding="utf-8")
+
+    changed = _refresh(raw_dir, warehouse_file, quality_dir, instance, acknowledged)
+
+    assert COMPUTED_IN not in _metadata(changed, MARTS[2])
+    assert _metadata(changed, MARTS[2])["acknowledged"] > _metadata(first, MARTS[2])["acknowledged"]
+    assert _metadata(changed, MARTS[0])[COMPUTED_IN] == first.run_id  # the facts did not change
+
+
+def test_fingerprints_ignore_row_order_and_see_every_cell():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA s; CREATE TABLE s.a (k INTEGER, v VARCHAR, n DOUBLE); CREATE TABLE s.b AS FROM s.a")
+    rows = [(1, "x", 0.5), (2, None, 1.0), (3, "z", None)]
+    con.executemany("INSERT INTO s.a VALUES (?, ?, ?)", rows)
+    con.executemany("INSERT INTO s.b VALUES (?, ?, ?)", list(reversed(rows)))
+    assert fingerprint.table_fingerprint(con, "s.a") == fingerprint.table_fingerprint(con, "s.b")
+    whole = fingerprint.database_fingerprint(con)
+
+    con.execute("UPDATE s.b SET n = 2.0 WHERE k = 3")
+    assert fingerprint.table_fingerprint(con, "s.a") != fingerprint.table_fingerprint(con, "s.b")
+    assert fingerprint.table_fingerprint(con, "s.a", columns=("k", "v")) == \
+        fingerprint.table_fingerprint(con, "s.b", columns=("k", "v"))
+    assert fingerprint.database_fingerprint(con) != whole
+
+    con.execute("CREATE TABLE s.empty (k INTEGER)")
+    assert fingerprint.table_fingerprint(con, "s.empty") != fingerprint.table_fingerprint(con, "s.missing") \
+        == fingerprint.MISSING
+    assert fingerprint.table_fingerprint(con, "s.empty") == fingerprint.EMPTY == \
+        fingerprint.table_fingerprint(con, "s.missing", if_missing=fingerprint.EMPTY)
+    assert fingerprint.table_fingerprint(con, "s.a", where="k > 1") != fingerprint.table_fingerprint(con, "s.a")
