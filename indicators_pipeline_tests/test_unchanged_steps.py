@@ -133,3 +133,36 @@ def test_fingerprints_ignore_row_order_and_see_every_cell():
     assert fingerprint.table_fingerprint(con, "s.empty") == fingerprint.EMPTY == \
         fingerprint.table_fingerprint(con, "s.missing", if_missing=fingerprint.EMPTY)
     assert fingerprint.table_fingerprint(con, "s.a", where="k > 1") != fingerprint.table_fingerprint(con, "s.a")
+
+
+# Level 3 and level 4 that do not add up to the reported level-3+4 total: a per-article finding, in words of our own.
+DISAGREEING_ARTICLE = ("Lai Châu: kết quả năm 2021\n\n15/01/2022\n\nNăm 2021, tỉnh Lai Châu cung cấp 1.180 dịch vụ công "
+                       "trực tuyến, trong đó có 310 dịch vụ công trực tuyến mức độ 3 và 205 dịch vụ công trực tuyến mức "
+                       "độ 4; tổng số dịch vụ công trực tuyến mức độ 3, 4 là 600 dịch vụ.\n")
+
+
+def _rows(warehouse_file, table: str) -> list[tuple]:
+    return [tuple(row) for row in query(warehouse_file, f"SELECT * FROM {table}").itertuples(index=False)]
+
+
+def test_findings_of_changed_articles_only_equal_a_full_pass(raw_dir, warehouse_file, quality_dir, instance, tmp_path):
+    _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    (raw_dir / "lai_chau_2021.txt").write_text(DISAGREEING_ARTICLE, encoding="utf-8")  # new, with a finding
+    removed = sorted(raw_dir.glob("*.txt"))[0]
+    removed.unlink()  # an article gone: its findings go with it
+
+    changed = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+
+    checked_again = _metadata(changed, MARTS[2])["articles_checked_again"]
+    assert checked_again != "all" and 1 <= checked_again <= 2  # the new article, and the removed one if it had figures
+    fresh_raw = tmp_path / "fresh_raw"
+    fresh_raw.mkdir()
+    for path in raw_dir.iterdir():
+        (fresh_raw / path.name).write_bytes(path.read_bytes())
+    fresh = tmp_path / "fresh" / "indicators.duckdb"
+    full = _refresh(fresh_raw, fresh, tmp_path / "fresh_quality", None)  # another instance: a full pass
+    assert _metadata(full, MARTS[2])["articles_checked_again"] == "all"
+    findings = _rows(warehouse_file, "marts.quality_findings")
+    assert findings == _rows(fresh, "marts.quality_findings")  # the same rows, in the same order
+    assert any(row[0] == "Lai Châu" or "Lai Châu" in map(str, row) for row in findings)
+    assert not any(removed.name in str(cell) for row in findings for cell in row)

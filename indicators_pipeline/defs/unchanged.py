@@ -23,6 +23,7 @@ INPUTS = "inputs_fingerprint"
 COMPUTED_IN = "computed_in_run"
 UNCHANGED_SINCE = "unchanged_since"
 _DATA_VERSION_TAG = "dagster/data_version"
+_CODE_VERSION_TAG = "dagster/code_version"
 _EVALUATED = (AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED)
 _CHECK_HISTORY = 5  # records looked at past this run's own planned one and those of runs that died
 
@@ -60,6 +61,14 @@ def last_materialization(instance: dg.DagsterInstance, asset_key: dg.AssetKey, i
             or (materialization.tags or {}).get(_DATA_VERSION_TAG) != output:
         return None
     return _reported(materialization.metadata, event.timestamp, event.run_id)
+
+
+def holds_last_output(instance: dg.DagsterInstance, asset_key: dg.AssetKey, output: str) -> bool:
+    """Whether the asset's table holds what its last materialization, by this code, wrote: then a step may
+    change only what changed since (its incremental state was written with it)."""
+    event = instance.get_latest_materialization_event(asset_key)
+    tags = (event.asset_materialization.tags or {}) if event and event.asset_materialization else {}
+    return tags.get(_DATA_VERSION_TAG) == output and tags.get(_CODE_VERSION_TAG) == PIPELINE_VERSION
 
 
 def last_check_result(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, run_id: str,

@@ -209,6 +209,7 @@ RULE_DOCS: dict[str, RuleDoc] = {
         "changed): it is not applied and is listed in staging.corrections_applied; the other corrections apply."),
 }
 RULE_NAMES: tuple[str, ...] = tuple(RULE_DOCS)
+ARTICLE_RULE_NAMES: tuple[str, ...] = tuple(rule.doc.name for rule in RULES)  # a function of one article's figures
 
 
 def correction_findings(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -233,7 +234,7 @@ LIST_SEPARATOR = "; "  # several articles in one cell: titles may hold '|' and '
 # figures of one indicator at the same offset: the shorter span, then the smaller value — a total order, issue 22).
 RULE_ROWS_SQL = f"""
 SELECT {", ".join(_ROW_COLUMNS)} FROM {{mentions}}
-WHERE year IS NOT NULL AND province_name IS NOT NULL
+WHERE year IS NOT NULL AND province_name IS NOT NULL {{and_where}}
 ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code,
          char_end, value, qualifier, decimals NULLS FIRST, mention_id
 """
@@ -315,15 +316,30 @@ _FETCH_ROWS = 50_000
 
 def findings_from(con, mentions_table: str, facts: pd.DataFrame) -> pd.DataFrame:
     """Every failed rule over the mentions in a table of `con`, streamed: memory does not grow with them."""
-    cursor = con.execute(RULE_ROWS_SQL.format(mentions=mentions_table))
+    return _frame(article_findings_in(con, mentions_table) + conflict_findings_in(con, mentions_table, facts))
+
+
+def article_findings_in(con, mentions_table: str, only_articles: str | None = None) -> list[dict]:
+    """The per-article rules over the mentions of a table (of the articles listed in the one-column table
+    only_articles, when given), streamed in group order."""
+    and_where = f"AND article_id IN (SELECT * FROM {only_articles})" if only_articles else ""
+    cursor = con.execute(RULE_ROWS_SQL.format(mentions=mentions_table, and_where=and_where))
 
     def rows():
         while batch := cursor.fetchmany(_FETCH_ROWS):
             yield from batch
 
-    found = article_findings(rows())
+    return article_findings(rows())
+
+
+def conflict_findings_in(con, mentions_table: str, facts: pd.DataFrame) -> list[dict]:
     reported = {tuple(r[:4]): list(r[4]) for r in con.execute(REPORTED_SQL.format(mentions=mentions_table)).fetchall()}
-    return _frame(found + conflict_findings(facts, reported))
+    return conflict_findings(facts, reported)
+
+
+def frame_of(rows: list[dict]) -> pd.DataFrame:
+    """Finding rows as a frame of marts.quality_findings' columns."""
+    return _frame(rows)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

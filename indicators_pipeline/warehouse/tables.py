@@ -143,6 +143,14 @@ REVIEW_STATE_CORRECTIONS = _t(
     ("fingerprint", "VARCHAR", "SHA-256 of the row's fields and line"),
     ("targets", "VARCHAR", "article_id of the articles the row names, '|'-joined"),
 )
+FINDINGS_STATE = _t(
+    "staging.findings_state",
+    "The quality findings' incremental state: per article, a hash of the figures the per-article rules read when "
+    "marts.quality_findings was last computed; an article whose hash differs (or that is new or gone) is checked again.",
+    ("article_id", "VARCHAR", "The article"),
+    ("fingerprint", "UBIGINT", "Order-free hash of the article's figures the per-article rules read (every province and "
+                               "year)"),
+)
 TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
 PARSED_ARTICLES = _t(
     "staging.parsed_articles", "Which article was parsed by which extractor version: the incremental state.",
@@ -262,5 +270,5 @@ QUALITY_FINDINGS = _t(
 
 ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, EXTRACTION_ERRORS,
               QUARANTINED_ROWS, REVIEWED_MENTIONS, CORRECTIONS_APPLIED, REVIEW_STATE_ARTICLES,
-              REVIEW_STATE_CORRECTIONS, DIM_PROVINCE,
+              REVIEW_STATE_CORRECTIONS, FINDINGS_STATE, DIM_PROVINCE,
               DIM_PROVINCE_2025, DIM_INDICATOR, FACTS, ROLLUPS, QUALITY_FINDINGS)

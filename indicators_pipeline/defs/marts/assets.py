@@ -12,13 +12,16 @@ from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.sources import REFERENCE_FILES, observe_file
 from indicators_pipeline.reference import REFERENCE_DIR
 from indicators_pipeline.defs.specs import key, table_spec
-from indicators_pipeline.defs.unchanged import INPUTS, PIPELINE_VERSION, inputs_fingerprint, last_materialization
+from indicators_pipeline.defs.unchanged import (INPUTS, PIPELINE_VERSION, holds_last_output, inputs_fingerprint,
+                                                 last_materialization)
 from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
-from indicators_pipeline.quality.rules import correction_findings, findings_from, set_aside_findings, with_titles
+from indicators_pipeline.quality.findings_state import per_article_findings
+from indicators_pipeline.quality.rules import (conflict_findings_in, correction_findings, frame_of, set_aside_findings,
+                                               with_titles)
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
@@ -140,13 +143,16 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
             con, tables.ARTICLES.name, columns=("article_id", "title")), fingerprint.file_fingerprint(_bytes(acknowledged_file)))
         if (kept := _unchanged(context, con, tables.QUALITY_FINDINGS, inputs)) is not None:
             return kept
-        findings = findings_from(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS))
+        incremental = holds_last_output(context.instance, key(tables.QUALITY_FINDINGS),
+                                        _output(con, tables.QUALITY_FINDINGS))
+        per_article, state, checked_again = per_article_findings(con, tables.REVIEWED_MENTIONS.name, incremental)
+        conflicts = frame_of(conflict_findings_in(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS)))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
         not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
-        findings = _rows_of(findings, set_aside, not_applied)
+        findings = _rows_of(per_article, conflicts, set_aside, not_applied)
         titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
         findings = acknowledge(with_titles(findings, titles), acks)
-        replace_tables(con, {tables.QUALITY_FINDINGS: findings})
+        replace_tables(con, {tables.QUALITY_FINDINGS: findings, tables.FINDINGS_STATE: state})
         output = _output(con, tables.QUALITY_FINDINGS)
     open_findings = findings[~findings["acknowledged"]]
     return dg.MaterializeResult(
@@ -159,7 +165,8 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
                                 acknowledged=int(findings["acknowledged"].sum()),
                                 stale_acknowledgements=int((findings["rule"] == STALE).sum()),
                                 acknowledgement_file=dg.MetadataValue.path(str(acknowledged_file)),
-                                acknowledgement_rows=len(acks), **{INPUTS: inputs}),
+                                acknowledgement_rows=len(acks), **{INPUTS: inputs},
+                                articles_checked_again="all" if checked_again is None else checked_again),
     )
 
 
