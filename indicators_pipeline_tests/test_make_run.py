@@ -39,12 +39,17 @@ def readme_seed_checks() -> set[str]:
     return set(re.findall(r"`(\w+)`", found.group(1)))
 
 
+# The tests of seeds_run stay on one worker of a parallel run (pytest-xdist), so its one `make run` serves both.
+ON_SEEDS_RUN_WORKER = pytest.mark.xdist_group("make_run_seeds")
+
+
 @pytest.fixture(scope="module")
 def seeds_run(tmp_path_factory):
     """One `make run` over the shipped seeds with the shipped acknowledgements and corrections."""
     return make_run(tmp_path_factory.mktemp("make_run"))
 
 
+@ON_SEEDS_RUN_WORKER
 def test_make_run_on_the_seeds_prints_the_summary_and_the_checks_the_readme_names(seeds_run):
     out, warehouse = seeds_run
     assert out.returncode == 0, out.stderr[-3000:]
@@ -62,6 +67,7 @@ def test_make_run_on_the_seeds_prints_the_summary_and_the_checks_the_readme_name
     assert failed == readme_seed_checks(), f"README says {readme_seed_checks()}, make run printed {failed}"
 
 
+@ON_SEEDS_RUN_WORKER
 def test_the_shipped_curation_files_settle_the_seeds_findings_as_the_readme_says(seeds_run):
     _, warehouse = seeds_run
     findings = query(warehouse, "SELECT rule, province_name, year, indicator_codes, acknowledged FROM marts.quality_findings "

@@ -20,7 +20,8 @@ from indicators_pipeline_tests.conftest import copy_seeds
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.webserver
+# one worker of a parallel run (pytest-xdist) starts the module's webserver and daemon once and runs all its tests
+pytestmark = [pytest.mark.webserver, pytest.mark.xdist_group("webserver")]
 
 
 def _free_port() -> int:
