@@ -71,16 +71,25 @@ def holds_last_output(instance: dg.DagsterInstance, asset_key: dg.AssetKey, outp
     return tags.get(_DATA_VERSION_TAG) == output and tags.get(_CODE_VERSION_TAG) == PIPELINE_VERSION
 
 
+def _last_evaluation(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, run_id: str):
+    """The check's latest evaluation in an earlier run (not this run's, nor one only planned by a run that died)."""
+    history = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=_CHECK_HISTORY)
+    return next(((r.evaluation, r) for r in history if r.run_id != run_id and r.status in _EVALUATED), (None, None))
+
+
 def last_check_result(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, run_id: str,
                       inputs: str) -> dg.AssetCheckResult | None:
     """The check's last result in an earlier run, when it was evaluated on these inputs; else None."""
-    history = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=_CHECK_HISTORY)
-    # an earlier run's evaluation (not this run's, nor one only planned by a run that died or was queued)
-    evaluation, record = next(((r.evaluation, r) for r in history if r.run_id != run_id and r.status in _EVALUATED),
-                              (None, None))
+    evaluation, record = _last_evaluation(instance, check_key, run_id)
     if evaluation is None or _value(evaluation.metadata.get(INPUTS)) != inputs:
         return None
     return dg.AssetCheckResult(
         asset_key=check_key.asset_key, check_name=check_key.name, passed=evaluation.passed,
         severity=evaluation.severity, description=evaluation.description,
         metadata=_reported(evaluation.metadata, record.create_timestamp, record.run_id))
+
+
+def last_check_metadata(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, run_id: str) -> dict:
+    """The plain values of the metadata of the check's last evaluation in an earlier run ({} when none)."""
+    evaluation, _ = _last_evaluation(instance, check_key, run_id)
+    return {} if evaluation is None else {k: _value(v) for k, v in evaluation.metadata.items()}

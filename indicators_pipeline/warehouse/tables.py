@@ -143,13 +143,14 @@ REVIEW_STATE_CORRECTIONS = _t(
     ("fingerprint", "VARCHAR", "SHA-256 of the row's fields and line"),
     ("targets", "VARCHAR", "article_id of the articles the row names, '|'-joined"),
 )
-FINDINGS_STATE = _t(
-    "staging.findings_state",
-    "The quality findings' incremental state: per article, a hash of the figures the per-article rules read when "
-    "marts.quality_findings was last computed; an article whose hash differs (or that is new or gone) is checked again.",
+ARTICLE_STATE = _t(
+    "staging.article_state",
+    "Incremental state of the steps that work article by article (the per-article consistency rules, the mentions' "
+    "row checks): per step and article, a hash of the rows the step read when it last ran; an article whose hash "
+    "differs (or that is new or gone) is the one the step redoes.",
+    ("step", "VARCHAR", "The step: marts.quality_findings, or check:<name> for a check"),
     ("article_id", "VARCHAR", "The article"),
-    ("fingerprint", "UBIGINT", "Order-free hash of the article's figures the per-article rules read (every province and "
-                               "year)"),
+    ("fingerprint", "UBIGINT", "Order-free hash of the columns the step reads of the article's rows"),
 )
 TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
 PARSED_ARTICLES = _t(
@@ -270,5 +271,5 @@ QUALITY_FINDINGS = _t(
 
 ALL_TABLES = (ARTICLES, REJECTED_FILES, FILE_INVENTORY, MENTIONS, TARGETS, PARSED_ARTICLES, EXTRACTION_ERRORS,
               QUARANTINED_ROWS, REVIEWED_MENTIONS, CORRECTIONS_APPLIED, REVIEW_STATE_ARTICLES,
-              REVIEW_STATE_CORRECTIONS, FINDINGS_STATE, DIM_PROVINCE,
+              REVIEW_STATE_CORRECTIONS, ARTICLE_STATE, DIM_PROVINCE,
               DIM_PROVINCE_2025, DIM_INDICATOR, FACTS, ROLLUPS, QUALITY_FINDINGS)

@@ -19,11 +19,11 @@ from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
-from indicators_pipeline.quality.findings_state import per_article_findings
+from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
 from indicators_pipeline.quality.rules import (conflict_findings_in, correction_findings, frame_of, set_aside_findings,
                                                with_titles)
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
-from indicators_pipeline.warehouse import fingerprint, tables
+from indicators_pipeline.warehouse import article_state, fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
 
 
@@ -152,7 +152,8 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         findings = _rows_of(per_article, conflicts, set_aside, not_applied)
         titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
         findings = acknowledge(with_titles(findings, titles), acks)
-        replace_tables(con, {tables.QUALITY_FINDINGS: findings, tables.FINDINGS_STATE: state})
+        replace_tables(con, {tables.QUALITY_FINDINGS: findings})
+        article_state.store(con, FINDINGS_STEP, state)  # after the findings: a crash between leaves a full pass
         output = _output(con, tables.QUALITY_FINDINGS)
     open_findings = findings[~findings["acknowledged"]]
     return dg.MaterializeResult(

@@ -7,18 +7,22 @@ from indicators_pipeline.defs.metadata import preview, shorten, table_value
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
 from indicators_pipeline.quality import acknowledgements, rules, suite_state
-from indicators_pipeline.defs.unchanged import INPUTS, inputs_fingerprint, last_check_result
+from indicators_pipeline.defs.unchanged import (INPUTS, PIPELINE_VERSION, inputs_fingerprint, last_check_metadata,
+                                                 last_check_result)
 from indicators_pipeline.quality.quarantine import (DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK,
                                                     max_invalid_share, verdict)
 from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
-from indicators_pipeline.warehouse import fingerprint, tables
+from indicators_pipeline.warehouse import article_state, fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table
 
 
 _CHUNK_VECTORS = 100  # ~200,000 rows per chunk: memory stays flat on a large warehouse
 
 
-def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> dg.AssetChecksDefinition:
+def _schema_check(table: tables.Table, model, unique_key: str | None = None,
+                  by_article: bool = False) -> dg.AssetChecksDefinition:
+    """by_article: the rows are validated again only for the articles whose rows changed since a clean last
+    evaluation by this code (`staging.article_state`); the row count, duplicates and quarantine are the table's."""
     @dg.asset_check(asset=key(table), name=f"{table.name.split('.')[1]}_schema", blocking=True,
                     description=f"pandera {model.__name__}: types, ranges by unit, plausible maxima, catalogue and "
                                 f"province membership, uniqueness. Rows that fail are quarantined "
@@ -27,29 +31,38 @@ def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> 
                                 f"(default {DEFAULT_MAX_INVALID_SHARE:.0%}) of its rows, and over "
                                 f"{MIN_INVALID_ROWS_TO_BLOCK}, were quarantined.")
     def check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        check_key, step = context.check_specs[0].key, f"check:{table.name}"
         with warehouse.connect() as con:
-            read = dict.fromkeys([*model_columns(model), *([unique_key] if unique_key else [])])
-            checked = fingerprint.table_fingerprint(con, table.name, columns=tuple(f'"{c}"' for c in read))
+            read = tuple(f'"{c}"' for c in dict.fromkeys([*model_columns(model), *([unique_key] if unique_key else [])]))
             set_aside = fingerprint.table_fingerprint(con, tables.QUARANTINED_ROWS.name, if_missing=fingerprint.EMPTY,
                                                       where=f"source_table = '{table.name}'")
-            inputs = inputs_fingerprint(con, [], checked, set_aside, str(unique_key), str(max_invalid_share()))
-            kept = last_check_result(context.instance, context.check_specs[0].key, context.run.run_id, inputs)
+            inputs = inputs_fingerprint(con, [], fingerprint.table_fingerprint(con, table.name, columns=read), set_aside,
+                                        str(unique_key), str(max_invalid_share()))
+            kept = last_check_result(context.instance, check_key, context.run.run_id, inputs)
             if kept is not None:
                 return kept
+            now = article_state.current(con, step, table.name, read) if by_article else None
+            changes = _changed_since_clean(con, last_check_metadata(context.instance, check_key, context.run.run_id),
+                                           step, now) if by_article else None
             columns = ", ".join(f'"{c}"' for c in model_columns(model))
-            cursor = con.execute(f"SELECT {columns} FROM {table.name}")
-            failures, rows = validate_chunks(model, _chunks(cursor))
+            cursor = con.execute(f"SELECT {columns} FROM {table.name}" + (
+                f" WHERE article_id IN (SELECT article_id FROM {changes.changed})" if changes else ""))
+            failures, validated = validate_chunks(model, _chunks(cursor))
+            rows = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
             duplicates = 0
             if unique_key:
                 duplicates = con.execute(
                     f'SELECT count(*) - count(DISTINCT "{unique_key}") FROM {table.name}').fetchall()[0][0]
             quarantined = read_table(con, tables.QUARANTINED_ROWS, where=f"source_table = '{table.name}'")
+            state = article_state.store(con, step, now) if by_article else None
         outcome = verdict(rows, int(quarantined["row_id"].nunique()), len(failures) + int(duplicates))
         return dg.AssetCheckResult(
             passed=not outcome.blocked,
             severity=dg.AssetCheckSeverity.ERROR if outcome.blocked else dg.AssetCheckSeverity.WARN,
             description=outcome.reason,
-            metadata={INPUTS: inputs, "rows_checked": rows, "failure_cases": len(failures), "duplicate_keys": int(duplicates),
+            metadata={INPUTS: inputs, "code_version": PIPELINE_VERSION, "rows_checked": rows,
+                      "rows_validated": validated, "article_state": state or "", "failure_cases": len(failures),
+                      "duplicate_keys": int(duplicates),
                       "quarantined_rows": outcome.quarantined, "quarantined_share": round(outcome.share, 4),
                       "failures": preview(failures.astype(str)) if len(failures) else dg.MetadataValue.md("_none_"),
                       "quarantined": preview(quarantined, ["source_path", "indicator_code", "value", "check_name"])
@@ -59,13 +72,21 @@ def _schema_check(table: tables.Table, model, unique_key: str | None = None) -> 
     return check
 
 
+def _changed_since_clean(con, last: dict, step: str, now: str) -> article_state.Changes | None:
+    """The articles to validate again: those changed since the last evaluation, when it was by this code, found
+    nothing wrong and stored the state there is now; None (all of them) otherwise."""
+    clean = last.get("code_version") == PIPELINE_VERSION and last.get("failure_cases") == 0 \
+        and last.get("duplicate_keys") == 0 and last.get("article_state") == article_state.stored_fingerprint(con, step)
+    return article_state.changes(con, step, now) if clean else None
+
+
 def _chunks(cursor):
     """The rows of an executed query as frames of ~200,000 rows, until the result is exhausted."""
     while len(chunk := cursor.fetch_df_chunk(_CHUNK_VECTORS)):
         yield chunk
 
 
-mentions_schema = _schema_check(tables.MENTIONS, MentionModel, unique_key="mention_id")
+mentions_schema = _schema_check(tables.MENTIONS, MentionModel, unique_key="mention_id", by_article=True)
 facts_schema = _schema_check(tables.FACTS, FactModel)
 rollups_schema = _schema_check(tables.ROLLUPS, RollupModel)
 
