@@ -97,8 +97,12 @@ def _first_line(text: str, limit: int = 300) -> str:
 
 
 def _metadata_lines(metadata) -> list[str]:
+    from indicators_pipeline.defs.unchanged import BOOKKEEPING
+
     lines = []
     for key, entry in metadata.items():
+        if key in BOOKKEEPING:
+            continue
         value = getattr(entry, "value", entry)
         records = getattr(value, "records", None)
         if records is not None:  # a table of cases (TableMetadataValue): one line per row

@@ -22,6 +22,8 @@ PIPELINE_VERSION = versions.rules_version(("**/*.py", "reference/*.csv"))
 INPUTS = "inputs_fingerprint"
 COMPUTED_IN = "computed_in_run"
 UNCHANGED_SINCE = "unchanged_since"
+# Metadata that is the steps' own bookkeeping (what a step compares next time), not something a person acts on.
+BOOKKEEPING = frozenset({INPUTS, COMPUTED_IN, "code_version", "article_state"})
 _DATA_VERSION_TAG = "dagster/data_version"
 _CODE_VERSION_TAG = "dagster/code_version"
 _EVALUATED = (AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED)
