@@ -208,7 +208,9 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
     emit = on_new_articles or collected.append
     emitted: set[str] = set()
     unchanged: dict[str, list] = {}  # path -> its previous inventory rows, carried over
-    read: dict[str, list[Outcome]] = {}
+    # path -> what the inventory needs of each outcome (source_path, article_id, digest, reason): never the
+    # article itself, whose text went to on_new_articles (100,000 texts held here were ~1 GB)
+    read: dict[str, list[tuple[str, str | None, str | None, str | None]]] = {}
     to_read = []
     for entry in entries:
         old_rows = lines_of.get(entry.source_path) or ([before[entry.source_path]] if entry.source_path in before else [])
@@ -224,7 +226,8 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
     for batch in _batches(to_read, batch_size):
         new_rows = []
         for entry, outcomes in zip(batch, map_ordered(functools.partial(_read, today=today), batch)):
-            read[entry.source_path] = outcomes
+            read[entry.source_path] = [(o.source_path, o.article.article_id if o.article else None, o.digest, o.reason)
+                                       for o in outcomes]
             for outcome in outcomes:
                 article = outcome.article
                 if article is not None and article.article_id not in emitted and (
@@ -251,11 +254,10 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
             continue
         stats["changed" if entry.source_path in before or entry.source_path in lines_of else "new"] += 1
         stats["read"] += 1
-        for outcome in read[entry.source_path]:
-            article_id = outcome.article.article_id if outcome.article else None
-            per_file.append(dict(source_path=outcome.source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
-                                 file_sha256=outcome.digest, article_id=article_id,
-                                 status="ingested" if article_id else "rejected", reason=outcome.reason,
+        for source_path, article_id, digest, reason in read.pop(entry.source_path):
+            per_file.append(dict(source_path=source_path, byte_size=entry.byte_size, mtime_ns=entry.mtime_ns,
+                                 file_sha256=digest, article_id=article_id,
+                                 status="ingested" if article_id else "rejected", reason=reason,
                                  ingest_version=INGEST_VERSION))
 
     # One article per content: the first path (in sorted order) holds it, later ones are duplicates.
