@@ -77,12 +77,16 @@ def remove_stale_temporaries(published: Path) -> list[str]:
 
 
 def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSION,
-            memory_limit: str = "768MB") -> Publication:
-    """Copy working into a fresh file renamed over published. The caller holds the refresh lock."""
+            memory_limit: str = "128MB", temp_directory: Path | None = None) -> Publication:
+    """Copy working into a fresh file renamed over published. The caller holds the refresh lock.
+
+    The copy streams table by table: DuckDB holds at most memory_limit and spills the rest to
+    temp_directory (default: a folder beside the published file, never the current directory)."""
     published.parent.mkdir(parents=True, exist_ok=True)
     leftovers = remove_stale_temporaries(published)
+    spill = temp_directory or published.with_name(f".{published.name}.spill")
     try:
-        return _publish(working, published, storage_version, memory_limit, tuple(leftovers))
+        return _publish(working, published, storage_version, memory_limit, tuple(leftovers), spill)
     except (duckdb.Error, OSError) as error:
         if isinstance(error, DiskFull) or not is_disk_full(error):
             raise
@@ -91,11 +95,12 @@ def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSI
 
 
 def _publish(working: Path, published: Path, storage_version: str, memory_limit: str,
-             leftovers: tuple[str, ...]) -> Publication:
+             leftovers: tuple[str, ...], spill: Path) -> Publication:
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     try:
-        con = duckdb.connect(config={"memory_limit": memory_limit})  # copying streams; it need not hold the file
+        # copying streams; it need not hold the file
+        con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
         try:
             con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
             con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
