@@ -11,6 +11,7 @@ reaching the facts means the row models let it through): the pipeline is not saf
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -238,15 +239,6 @@ WHERE year IS NOT NULL AND province_name IS NOT NULL {{and_where}}
 ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code,
          char_end, value, qualifier, decimals NULLS FIRST, mention_id
 """
-# What each article reported for every fact key that more than one value was reported for.
-REPORTED_SQL = """
-SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year, indicator_code,
-       list(DISTINCT struct_pack(value := value, source_path := source_path, article_id := article_id)
-            ORDER BY struct_pack(value := value, source_path := source_path, article_id := article_id)) AS reports
-FROM {mentions}
-WHERE year IS NOT NULL AND province_name IS NOT NULL
-GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1
-"""
 
 
 def _missing(value) -> bool:
@@ -293,22 +285,42 @@ def conflict_findings(facts: pd.DataFrame, reported: dict[tuple, list[dict]]) ->
 
     reported maps (code or '', name, year, indicator) to reports {value, source_path, article_id}.
     """
-    out = []
-    for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False):
-        reports = sorted(reported.get((fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code), []),
-                         key=lambda r: (r["value"], r["source_path"] or "", r["article_id"] or ""))
-        by_value: dict[str, list[str]] = {}
-        for report in reports:
-            by_value.setdefault(_fmt(report["value"]), []).append(report["source_path"])
-        paths = list(dict.fromkeys(r["source_path"] for r in reports))
-        out.append(finding_row(
-            province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year), rule=SOURCES_AGREE,
-            severity=WARN, expected=_fmt(fact.value), observed=", ".join(by_value), tolerance=_SAME_VALUE,
-            detail=f"{fact.indicator_code}: " + "; ".join(f"{v} in {', '.join(p)}" for v, p in by_value.items())
-                   + f"; kept {_fmt(fact.value)}",
-            article_id=LIST_SEPARATOR.join(dict.fromkeys(r["article_id"] for r in reports)),
-            source_path=LIST_SEPARATOR.join(paths), indicator_codes=fact.indicator_code))
-    return out
+    return [_conflict_finding(fact, reported.get(_fact_key(fact), []))
+            for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False)]
+
+
+def _fact_key(fact) -> tuple:
+    return (fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code)
+
+
+def _conflict_finding(fact, reports: list[dict]) -> dict:
+    """The sources_agree finding of one conflicting fact, from every report {value, source_path, article_id} of its key."""
+    reports = sorted(reports, key=lambda r: (r["value"], r["source_path"] or "", r["article_id"] or ""))
+    by_value: dict[str, list[str]] = {}
+    for report in reports:
+        by_value.setdefault(_fmt(report["value"]), []).append(report["source_path"])
+    paths = list(dict.fromkeys(r["source_path"] for r in reports))
+    return finding_row(
+        province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year), rule=SOURCES_AGREE,
+        severity=WARN, expected=_fmt(fact.value), observed=", ".join(by_value), tolerance=_SAME_VALUE,
+        detail=f"{fact.indicator_code}: " + "; ".join(f"{v} in {', '.join(p)}" for v, p in by_value.items())
+               + f"; kept {_fmt(fact.value)}",
+        article_id=LIST_SEPARATOR.join(dict.fromkeys(r["article_id"] for r in reports)),
+        source_path=LIST_SEPARATOR.join(paths), indicator_codes=fact.indicator_code)
+
+
+# What each article reported for every fact key that more than one value was reported for: distinct (key, value,
+# source_path, article_id) rows, one key after the other, streamed a key at a time (a list per key, fetched at once,
+# held every mention of 100,000 articles: ~1.4 GB, issue 22).
+REPORT_ROWS_SQL = """
+WITH m AS (SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year,
+                  indicator_code, value, source_path, article_id
+           FROM {mentions} WHERE year IS NOT NULL AND province_name IS NOT NULL),
+     k AS (SELECT province_code, province_name, year, indicator_code FROM m
+           GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1)
+SELECT DISTINCT m.* FROM m SEMI JOIN k USING (province_code, province_name, year, indicator_code)
+ORDER BY province_code, province_name, year, indicator_code
+"""
 
 
 _FETCH_ROWS = 50_000
@@ -333,8 +345,24 @@ def article_findings_in(con, mentions_table: str, only_articles: str | None = No
 
 
 def conflict_findings_in(con, mentions_table: str, facts: pd.DataFrame) -> list[dict]:
-    reported = {tuple(r[:4]): list(r[4]) for r in con.execute(REPORTED_SQL.format(mentions=mentions_table)).fetchall()}
-    return conflict_findings(facts, reported)
+    """conflict_findings over the mentions of a table, their reports streamed key by key."""
+    conflicting = list(facts[facts["conflict"].astype(bool)].itertuples(index=False))
+    facts_of: dict[tuple, list[int]] = {}
+    for i, fact in enumerate(conflicting):
+        facts_of.setdefault(_fact_key(fact), []).append(i)
+    found: dict[int, dict] = {}
+    cursor = con.execute(REPORT_ROWS_SQL.format(mentions=mentions_table))
+
+    def rows():
+        while batch := cursor.fetchmany(_FETCH_ROWS):
+            yield from batch
+
+    for key, group in itertools.groupby(rows(), key=lambda r: tuple(r[:4])):
+        if key in facts_of:
+            reports = [dict(value=r[4], source_path=r[5], article_id=r[6]) for r in group]
+            for i in facts_of[key]:
+                found[i] = _conflict_finding(conflicting[i], reports)
+    return [found[i] if i in found else _conflict_finding(fact, []) for i, fact in enumerate(conflicting)]
 
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:
