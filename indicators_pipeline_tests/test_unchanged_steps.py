@@ -13,6 +13,7 @@ from indicators_pipeline_tests.pipeline_runs import failures, materialization_me
 
 MARTS = (["marts", "fact_indicator_yearly"], ["marts", "rollup_indicator_yearly"], ["marts", "quality_findings"])
 PUBLISH = ["publish", "indicators_duckdb"]
+DIMENSIONS = (["marts", "dim_province"], ["marts", "dim_province_2025"], ["marts", "dim_indicator"])
 # Another province's year, in words of our own: one new fact on top of the seeds.
 NEW_ARTICLE = ("Kon Tum: dịch vụ công năm 2021\n\n12/01/2022\n\nNăm 2021, tỉnh Kon Tum cung cấp 1.204 dịch vụ công "
                "trực tuyến, trong đó 288 dịch vụ mức độ 3 và 201 dịch vụ mức độ 4.\n")
@@ -47,7 +48,7 @@ def test_nothing_new_reports_the_last_outcomes_without_computing_them(raw_dir, w
 
     again = _refresh(raw_dir, warehouse_file, quality_dir, instance)
 
-    for asset in (*MARTS, PUBLISH):  # materialized (the UI shows the run, freshness holds), from the first run
+    for asset in (*MARTS, *DIMENSIONS, PUBLISH):  # materialized (the UI shows the run, freshness holds), from the first run
         before, after = _metadata(first, asset), _metadata(again, asset)
         assert after[COMPUTED_IN] == first.run_id and UNCHANGED_SINCE not in before, asset
         assert {k: v for k, v in after.items() if k not in (COMPUTED_IN, UNCHANGED_SINCE)} == before, asset
