@@ -13,7 +13,7 @@ from indicators_pipeline_tests.pipeline_runs import failures, materialization_me
 
 MARTS = (["marts", "fact_indicator_yearly"], ["marts", "rollup_indicator_yearly"], ["marts", "quality_findings"])
 PUBLISH = ["publish", "indicators_duckdb"]
-DIMENSIONS = (["marts", "dim_province"], ["marts", "dim_province_2025"], ["marts", "dim_indicator"])
+DIMENSIONS = (["marts", "dim_province"], ["marts", "dim_province_2025"], ["marts", "dim_indicator"], ["marts", "bi_views"])
 # Another province's year, in words of our own: one new fact on top of the seeds.
 NEW_ARTICLE = ("Kon Tum: dịch vụ công năm 2021\n\n12/01/2022\n\nNăm 2021, tỉnh Kon Tum cung cấp 1.204 dịch vụ công "
                "trực tuyến, trong đó 288 dịch vụ mức độ 3 và 201 dịch vụ mức độ 4.\n")

@@ -195,7 +195,19 @@ def _bytes(path) -> bytes | None:
           deps=[key(tables.FACTS), key(tables.ROLLUPS), key(tables.DIM_INDICATOR), key(tables.DIM_PROVINCE),
                 key(tables.QUALITY_FINDINGS), key(tables.MENTIONS)],
           description="Views BI users want: harmonized taxonomy, latest value, province x year wide table.")
-def bi_views(warehouse: Warehouse) -> dg.MaterializeResult:
+def bi_views(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    inputs = combined_inputs()  # the views are code
     with warehouse.connect() as con:
+        kept = last_materialization(context.instance, context.asset_key, inputs, _view_definitions(con))
+        if kept is not None:  # not created again: a night with nothing new writes nothing
+            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(_view_definitions(con)))
         views.create_views(con)
-    return dg.MaterializeResult(metadata={"views": dg.MetadataValue.md("\n".join(f"- `{v}`" for v in views.VIEW_NAMES))})
+        output = _view_definitions(con)
+    return dg.MaterializeResult(metadata={"views": dg.MetadataValue.md("\n".join(f"- `{v}`" for v in views.VIEW_NAMES)),
+                                          INPUTS: inputs}, data_version=dg.DataVersion(output))
+
+
+def _view_definitions(con) -> str:
+    """A fingerprint of every view's name, SQL and comment."""
+    return fingerprint.combined(*(f"{row}" for row in con.execute(
+        "SELECT schema_name, view_name, sql, comment FROM duckdb_views() WHERE NOT internal ORDER BY 1, 2").fetchall()))
