@@ -149,7 +149,7 @@ def test_every_value_is_a_number_written_in_its_evidence():
     whose value came from elsewhere, or a span that misses its number, fails)."""
     checked = []
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=300, deadline=None, derandomize=True)  # the same draws every run: never flaky on its count
     @given(st.lists(_PIECES, max_size=40).map("".join))
     def every_value(text):
         for mention in extract_mentions(text, GIA_LAI_2021):
