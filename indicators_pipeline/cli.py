@@ -41,7 +41,25 @@ def prepare_dagster_home() -> str:
         temporary.write_text(yaml.safe_dump(updated, sort_keys=False))
         os.replace(temporary, config_file)
     os.environ["DAGSTER_HOME"] = str(home)
+    _create_storage_once(home)
     return str(home)
+
+
+def _create_storage_once(home) -> None:
+    """Dagster creates its SQLite storage on first use, and two processes doing so at once (make run beside the
+    daemon, or beside `dagster job execute`, on a new DAGSTER_HOME) can collide: "table ... already exists".
+    It is created here, once, under a lock."""
+    if (home / "history" / "runs.db").exists():
+        return
+    import fcntl
+
+    import dagster as dg
+
+    with open(home / ".storage.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (home / "history" / "runs.db").exists():
+            with dg.DagsterInstance.from_config(str(home)):
+                pass
 
 
 def _merge_instance_settings(config: dict) -> dict:

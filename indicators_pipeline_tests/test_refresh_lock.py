@@ -163,3 +163,20 @@ def test_dagster_yaml_with_concurrency_runs_gets_the_limit_there(tmp_path, monke
         assert config.max_concurrent_runs == 4
         assert [dict(limit) for limit in config.tag_concurrency_limits] == [
             {"key": "other", "limit": 2}, {"key": "indicators/refresh", "limit": 1}]
+
+
+# Each process prepares the home, then uses the instance as make run does right after.
+PREPARE_AND_USE = ("from indicators_pipeline.cli import prepare_dagster_home; import dagster as dg; prepare_dagster_home(); "
+                   "instance = dg.DagsterInstance.get(); instance.get_runs(limit=1); print('ready')")
+
+
+def test_processes_starting_together_on_a_new_dagster_home_all_get_its_storage(tmp_path):
+    """make run beside the daemon (or the Dagster CLI) on a new DAGSTER_HOME: the storage is created once, under a
+    lock, instead of by each process at once ("table ... already exists")."""
+    env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
+    starters = [subprocess.Popen([sys.executable, "-c", PREPARE_AND_USE], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outcomes = [p.communicate(timeout=120) for p in starters]
+    assert [p.returncode for p in starters] == [0, 0, 0, 0], [err[-2000:] for _, err in outcomes]
+    assert all(out.strip() == "ready" for out, _ in outcomes)
+    assert (tmp_path / "home" / "history" / "runs.db").exists()
