@@ -14,8 +14,6 @@ import json
 from importlib import metadata
 from pathlib import Path
 
-import duckdb
-
 from indicators_pipeline.reference import REFERENCE_DIR
 
 STATE_FILE = "suite_state.json"
@@ -34,14 +32,6 @@ def suite_version() -> str:
     except metadata.PackageNotFoundError:
         pass
     return digest.hexdigest()[:16]
-
-
-def facts_fingerprint(con: duckdb.DuckDBPyConnection, table: str = "marts.fact_indicator_yearly") -> str:
-    """Rows and an order-free hash of every row of the facts: equal fingerprints, equal facts (to hash collisions)."""
-    rows, total, mixed = con.execute(
-        f"SELECT count(*), coalesce(sum(hash(f)::HUGEINT), 0), coalesce(bit_xor(hash(f)), 0) FROM {table} AS f"
-    ).fetchall()[0]
-    return f"{rows}:{total}:{mixed}"
 
 
 def reusable(quality_dir: Path, fingerprint: str) -> dict | None:

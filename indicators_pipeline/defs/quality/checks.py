@@ -158,8 +158,8 @@ def _summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
 def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Runs the suite when the facts (or the suite) changed since its last run; else its last outcome, said so."""
     with warehouse.connect() as con:
-        fingerprint = suite_state.facts_fingerprint(con)
-        kept = suite_state.reusable(warehouse.quality_path, fingerprint)
+        facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
+        kept = suite_state.reusable(warehouse.quality_path, facts_now)
         facts = read_table(con, tables.FACTS) if kept is None else None
     if kept is not None:
         outcome, ran = kept["outcome"], f"not run: the facts are unchanged since its run at {kept['checked_at']}"
@@ -167,7 +167,7 @@ def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
         from indicators_pipeline.quality.expectations import run_fact_suite  # GE costs seconds to import: only here
 
         result = run_fact_suite(facts, warehouse.quality_path)
-        suite_state.remember(warehouse.quality_path, fingerprint, result)
+        suite_state.remember(warehouse.quality_path, facts_now, result)
         outcome, ran = {**result.__dict__, "docs_path": str(result.docs_path) if result.docs_path else None}, "run"
     return dg.AssetCheckResult(
         passed=bool(outcome["success"]),
@@ -176,5 +176,5 @@ def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
                   "failed_expectations": dg.MetadataValue.md("\n".join(f"- {e}" for e in outcome["failed_names"])
                                                              or "_none_"),
                   "data_docs": dg.MetadataValue.path(outcome["docs_path"]) if outcome["docs_path"] else "not written",
-                  "suite": dg.MetadataValue.text(ran), "facts_fingerprint": fingerprint},
+                  "suite": dg.MetadataValue.text(ran), "facts_fingerprint": facts_now},
     )
