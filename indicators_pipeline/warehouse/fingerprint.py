@@ -7,6 +7,7 @@ collisions. A missing table has a fingerprint of its own, never equal to an empt
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import duckdb
 
@@ -49,6 +50,9 @@ def database_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return tables_fingerprint(con, names)
 
 
-def file_fingerprint(data: bytes | None) -> str:
-    """A file's contents (None: no file), for inputs that live beside the warehouse (acknowledgements)."""
-    return MISSING if data is None else hashlib.sha256(data).hexdigest()[:20]
+def file_fingerprint(path: Path) -> str:
+    """A file's contents (MISSING: no file), for inputs that live beside the warehouse (acknowledgements)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+    except FileNotFoundError:
+        return MISSING

@@ -148,7 +148,7 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
     observe_file(context, ACKNOWLEDGED, acknowledged_file, rows=len(acks))
     with warehouse.connect() as con:
         inputs = inputs_fingerprint(con, _FINDINGS_INPUTS, fingerprint.table_fingerprint(
-            con, tables.ARTICLES.name, columns=("article_id", "title")), fingerprint.file_fingerprint(_bytes(acknowledged_file)))
+            con, tables.ARTICLES.name, columns=("article_id", "title")), fingerprint.file_fingerprint(Path(acknowledged_file)))
         if (kept := _unchanged(context, con, tables.QUALITY_FINDINGS, inputs)) is not None:
             return kept
         incremental = holds_last_output(context.instance, key(tables.QUALITY_FINDINGS),
@@ -184,13 +184,6 @@ _FINDINGS_INPUTS = [tables.REVIEWED_MENTIONS.name, tables.FACTS.name, tables.EXT
                     tables.QUARANTINED_ROWS.name, tables.CORRECTIONS_APPLIED.name]
 
 
-def _bytes(path) -> bytes | None:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        return None
-
-
 @dg.asset(key=["marts", "bi_views"], group_name="marts", kinds={"duckdb"}, owners=["team:indicators"],
           deps=[key(tables.FACTS), key(tables.ROLLUPS), key(tables.DIM_INDICATOR), key(tables.DIM_PROVINCE),
                 key(tables.QUALITY_FINDINGS), key(tables.MENTIONS)],
@@ -198,9 +191,10 @@ def _bytes(path) -> bytes | None:
 def bi_views(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     inputs = combined_inputs()  # the views are code
     with warehouse.connect() as con:
-        kept = last_materialization(context.instance, context.asset_key, inputs, _view_definitions(con))
+        existing = _view_definitions(con)
+        kept = last_materialization(context.instance, context.asset_key, inputs, existing)
         if kept is not None:  # not created again: a night with nothing new writes nothing
-            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(_view_definitions(con)))
+            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(existing))
         views.create_views(con)
         output = _view_definitions(con)
     return dg.MaterializeResult(metadata={"views": dg.MetadataValue.md("\n".join(f"- `{v}`" for v in views.VIEW_NAMES)),
