@@ -19,7 +19,7 @@ from indicators_pipeline.warehouse.store import read_table, table_exists
 
 STEP = tables.QUALITY_FINDINGS.name
 # What the per-article rules read of a row, and the columns that order an article's figures (first wins).
-_READ = (*rules._ROW_COLUMNS, "char_start", "char_end", "mention_id")
+_READ = (*rules.RULE_ROW_COLUMNS, "char_start", "char_end", "mention_id")
 _GROUP = ["article_id", "source_path", "province_code", "province_name", "year"]
 
 

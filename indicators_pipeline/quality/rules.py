@@ -228,13 +228,13 @@ def check_figures(figures: Figures) -> list[Finding]:
 
 
 _GROUP_COLUMNS = ("article_id", "source_path", "province_code", "province_name", "year")
-_ROW_COLUMNS = (*_GROUP_COLUMNS, "indicator_code", "value", "qualifier", "decimals")
+RULE_ROW_COLUMNS = (*_GROUP_COLUMNS, "indicator_code", "value", "qualifier", "decimals")
 LIST_SEPARATOR = "; "  # several articles in one cell: titles may hold '|' and ','
 
 # Rows for the per-article rules, in group order and, within a group, in text order (first figure wins; two
 # figures of one indicator at the same offset: the shorter span, then the smaller value — a total order, issue 22).
 RULE_ROWS_SQL = f"""
-SELECT {", ".join(_ROW_COLUMNS)} FROM {{mentions}}
+SELECT {", ".join(RULE_ROW_COLUMNS)} FROM {{mentions}}
 WHERE year IS NOT NULL AND province_name IS NOT NULL {{and_where}}
 ORDER BY article_id, source_path, coalesce(province_code, ''), province_name, year, char_start, indicator_code,
          char_end, value, qualifier, decimals NULLS FIRST, mention_id
@@ -254,7 +254,7 @@ def finding_row(**values) -> dict:
 
 
 def article_findings(rows: Iterable[tuple]) -> list[dict]:
-    """Findings of the per-article rules; rows (of _ROW_COLUMNS) come grouped by article, place and year."""
+    """Findings of the per-article rules; rows (of RULE_ROW_COLUMNS) come grouped by article, place and year."""
     out: list[dict] = []
     current: tuple | None = None
     figures: Figures = {}
@@ -328,7 +328,7 @@ _FETCH_ROWS = 50_000
 
 def findings_from(con, mentions_table: str, facts: pd.DataFrame) -> pd.DataFrame:
     """Every failed rule over the mentions in a table of `con`, streamed: memory does not grow with them."""
-    return _frame(article_findings_in(con, mentions_table) + conflict_findings_in(con, mentions_table, facts))
+    return frame_of(article_findings_in(con, mentions_table) + conflict_findings_in(con, mentions_table, facts))
 
 
 def article_findings_in(con, mentions_table: str, only_articles: str | None = None) -> list[dict]:
@@ -367,10 +367,6 @@ def conflict_findings_in(con, mentions_table: str, facts: pd.DataFrame) -> list[
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:
     """Finding rows as a frame of marts.quality_findings' columns."""
-    return _frame(rows)
-
-
-def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=tables.QUALITY_FINDINGS.column_names)
     frame["acknowledged"] = frame["acknowledged"].fillna(False).astype(bool)
     return frame
@@ -396,7 +392,7 @@ def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.Da
                                tolerance="none", detail=f"{first['source_table']} row {row_id} quarantined: {checks}",
                                article_id=first["article_id"], source_path=first["source_path"],
                                indicator_codes=first["indicator_code"]))
-    return _frame(out)
+    return frame_of(out)
 
 
 def with_titles(findings: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
