@@ -46,6 +46,4 @@ def per_article_findings(con: duckdb.DuckDBPyConnection, mentions_table: str,
     # titles and acknowledgements are applied to every finding afterwards, as on a full pass
     kept = kept.assign(acknowledged=False, acknowledgement=None, source_titles=None)
     fresh = rules.frame_of(rules.article_findings_in(con, mentions_table, only_articles=changes.changed))
-    parts = [frame for frame in (kept, fresh) if len(frame)]
-    together = pd.concat([p.astype(object) for p in parts], ignore_index=True).infer_objects() if parts else fresh
-    return _in_group_order(together), now, changes.count
+    return _in_group_order(rules.rows_of(kept, fresh)), now, changes.count

@@ -372,6 +372,13 @@ def frame_of(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def rows_of(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The rows of frames with the same columns, one after the other. Empty frames are left out and the rest joined as
+    objects, then typed again: pandas no longer lets an empty or all-NULL column decide a column's type."""
+    parts = [f.astype(object) for f in frames if len(f)]
+    return pd.concat(parts, ignore_index=True).infer_objects() if parts else frames[0]
+
+
 def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.DataFrame:
     """One warning per article that could not be read and per quarantined row: the data's fault, named."""
     out = [finding_row(rule=ARTICLE_NOT_READ, severity=WARN, expected="the article is read",

@@ -20,8 +20,8 @@ from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
 from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
-from indicators_pipeline.quality.rules import (conflict_findings_in, correction_findings, frame_of, set_aside_findings,
-                                               with_titles)
+from indicators_pipeline.quality.rules import (conflict_findings_in, correction_findings, frame_of, rows_of,
+                                               set_aside_findings, with_titles)
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
@@ -49,13 +49,6 @@ def dimension_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     for table, frame in frames.items():
         metadata = kept[table] if None not in kept.values() else {**table_metadata(table, frame), INPUTS: inputs}
         yield dg.MaterializeResult(asset_key=key(table), metadata=metadata, data_version=dg.DataVersion(outputs[table]))
-
-
-def _rows_of(*frames: pd.DataFrame) -> pd.DataFrame:
-    """The rows of frames with the same columns, one after the other. Empty frames are left out and the rest joined as
-    objects, then typed again: pandas no longer lets an empty or all-NULL column decide a column's type."""
-    parts = [f.astype(object) for f in frames if len(f)]
-    return pd.concat(parts, ignore_index=True).infer_objects() if parts else frames[0]
 
 
 def _fact_ids(facts: pd.DataFrame) -> pd.Series:
@@ -157,7 +150,7 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         conflicts = frame_of(conflict_findings_in(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS)))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
         not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
-        findings = _rows_of(per_article, conflicts, set_aside, not_applied)
+        findings = rows_of(per_article, conflicts, set_aside, not_applied)
         titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
         findings = acknowledge(with_titles(findings, titles), acks)
         replace_tables(con, {tables.QUALITY_FINDINGS: findings})
