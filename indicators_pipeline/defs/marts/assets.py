@@ -22,6 +22,7 @@ from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, rea
 from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
 from indicators_pipeline.quality.rules import (conflict_findings_in, correction_findings, frame_of, rows_of,
                                                set_aside_findings, with_titles)
+from indicators_pipeline.quality import suite_process, suite_state
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
 from indicators_pipeline.warehouse.store import read_table, replace_tables
@@ -94,6 +95,9 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
         replace_tables(con, {tables.FACTS: screened.valid},
                        quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
         output = _output(con, tables.FACTS)
+        facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
+        if suite_state.reusable(warehouse.quality_path, facts_now) is None:  # facts the suite has not seen:
+            suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path, facts_now)
     facts = screened.valid[tables.FACTS.column_names]
     return dg.MaterializeResult(
         asset_key=key(tables.FACTS), data_version=dg.DataVersion(output),

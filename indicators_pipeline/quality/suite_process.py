@@ -1,0 +1,88 @@
+"""The Great Expectations suite in a process of its own, begun as soon as the facts change (issue 22).
+
+Importing great_expectations costs ~2 s of a refresh (every core expectation, scipy.stats among
+them); the suite itself ~0.5 s. When the facts step has written facts the suite has not seen, it
+exports them (a few thousand rows) and starts this module as a process: the import and the suite
+run on the other core while the rollups, findings and publication go on. The suite's check runs last
+in its run, waits for the process and reads the outcome it kept (`suite_state`). If the process
+failed, the check runs the suite itself, so an error shows in its step's log.
+
+A thread was tried first: it shares the interpreter lock with the steps, and a refresh of ten new
+articles got slower, not faster.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from indicators_pipeline.quality import suite_state
+from indicators_pipeline.warehouse.fingerprint import combined
+
+LOG_FILE = "suite_process.log"
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the child imports the very package its parent runs
+
+_started: dict[tuple[Path, str], subprocess.Popen] = {}
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a suite process ended: exit code, and the end of its log when it failed."""
+    returncode: int
+    log_tail: str = ""
+
+
+def start(con: duckdb.DuckDBPyConnection, facts_table: str, columns: list[str], quality_dir: Path,
+          fingerprint: str) -> None:
+    """Export the facts and start the suite over them in a process of its own (the caller owns `con`)."""
+    quality_dir.mkdir(parents=True, exist_ok=True)
+    for stale in quality_dir.glob(".facts_for_suite.*.parquet"):  # a killed run's export
+        stale.unlink(missing_ok=True)
+    facts_file = quality_dir / f".facts_for_suite.{combined(fingerprint)}.parquet"
+    listed = ", ".join(f'"{c}"' for c in columns)
+    con.execute(f"COPY (SELECT {listed} FROM {facts_table}) TO '{_sql(facts_file)}' (FORMAT parquet)")
+    environment = {**os.environ,
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
+    with open(quality_dir / LOG_FILE, "wb") as log:
+        _started[(quality_dir, fingerprint)] = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(facts_file), str(quality_dir), fingerprint],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment)
+
+
+def wait_for(quality_dir: Path, fingerprint: str) -> Finished | None:
+    """Wait for the process started over these very facts; None when none was (nothing to wait for)."""
+    process = _started.pop((quality_dir, fingerprint), None)
+    if process is None:
+        return None
+    returncode = process.wait()
+    if returncode == 0:
+        return Finished(0)
+    for leftover in quality_dir.glob(f".facts_for_suite.{combined(fingerprint)}.parquet"):
+        leftover.unlink(missing_ok=True)
+    try:
+        tail = (quality_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")[-2000:]
+    except OSError:
+        tail = ""
+    return Finished(returncode, tail)
+
+
+def _sql(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def main(facts_file: str, quality_dir: str, fingerprint: str) -> None:
+    """The process: read the exported facts, run the suite, keep its outcome for the check."""
+    facts = duckdb.connect().execute("SELECT * FROM read_parquet(?)", [facts_file]).df()
+    from indicators_pipeline.quality.expectations import run_fact_suite
+
+    outcome = run_fact_suite(facts, Path(quality_dir))
+    suite_state.remember(Path(quality_dir), fingerprint, outcome)
+    Path(facts_file).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

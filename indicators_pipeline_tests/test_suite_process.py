@@ -1,0 +1,61 @@
+"""The Great Expectations suite in a process of its own gives what running it in the check gives (issue 22)."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from indicators_pipeline.quality import suite_process, suite_state
+from indicators_pipeline.quality.expectations import run_fact_suite
+from indicators_pipeline.warehouse import fingerprint, tables
+from indicators_pipeline.warehouse.store import read_table, replace_tables
+
+
+def _fact(province: str, year: int, code: str, value: float, unit: str) -> dict:
+    return {"province_code": "01", "province_name": province, "province_2025_code": "01", "year": year,
+            "indicator_code": code, "value": value, "unit": unit, "qualifier": "exact", "n_articles": 1,
+            "n_mentions": 1, "n_values": 1, "conflict": False, "source_mention_id": f"a{year}:{code}:0-3",
+            "is_post_merger": False, "reviewed": False, "review_status": "unreviewed"}
+
+
+def _warehouse_with(path, facts: list[dict]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    replace_tables(con, {tables.FACTS: pd.DataFrame(facts, columns=tables.FACTS.column_names)})
+    return con
+
+
+def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path):
+    # a share above 100 % fails the percent range; the same province-year-indicator twice fails uniqueness
+    facts = [_fact("Tỉnh A", 2023, "online_services_total", 412, "count"),
+             _fact("Tỉnh A", 2023, "online_services_level4_pct", 131.5, "percent"),
+             _fact("Tỉnh B", 2022, "online_services_total", 97, "count"),
+             _fact("Tỉnh B", 2022, "online_services_total", 98, "count")]
+    con = _warehouse_with(tmp_path / "w.duckdb", facts)
+    facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
+    here = run_fact_suite(read_table(con, tables.FACTS), tmp_path / "here")
+
+    away_dir = tmp_path / "away"
+    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, away_dir, facts_now)
+    finished = suite_process.wait_for(away_dir, facts_now)
+    assert finished is not None and finished.returncode == 0, finished
+    kept = suite_state.reusable(away_dir, facts_now)
+    assert kept is not None, "the process kept no outcome for these facts"
+    away = kept["outcome"]
+    assert not here.success and away["success"] is False
+    assert (away["evaluated"], away["failed"], sorted(away["failed_names"])) == \
+           (here.evaluated, here.failed, sorted(here.failed_names))
+    assert any("value_percent" in name for name in away["failed_names"])
+    assert (away_dir / "data_docs" / "index.html").exists()
+    assert not list(away_dir.glob(".facts_for_suite.*")), "the exported facts were left behind"
+    assert suite_process.wait_for(away_dir, facts_now) is None  # collected once: nothing left to wait for
+
+
+def test_a_suite_process_that_fails_says_why_and_keeps_no_outcome(tmp_path):
+    con = _warehouse_with(tmp_path / "w.duckdb", [_fact("Tỉnh C", 2024, "online_services_total", 51, "count")])
+    facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
+    without_unit = [c for c in tables.FACTS.column_names if c != "unit"]  # the suite cannot range-check these
+    suite_process.start(con, tables.FACTS.name, without_unit, tmp_path / "q", facts_now)
+    finished = suite_process.wait_for(tmp_path / "q", facts_now)
+    assert finished is not None and finished.returncode != 0
+    assert "unit" in finished.log_tail and "Error" in finished.log_tail
+    assert suite_state.reusable(tmp_path / "q", facts_now) is None
+    assert not list((tmp_path / "q").glob(".facts_for_suite.*"))
