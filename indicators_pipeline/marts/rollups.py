@@ -75,26 +75,31 @@ def build_rollups(facts: pd.DataFrame) -> pd.DataFrame:
     units = {i.code: i.unit for i in reference.indicators().values()}
     sizes = _group_sizes()
     values = {(m, y, i): v for m, y, i, v in zip(members["member"], members["year"], members["indicator_code"], members["value"])}
+    member_of, value_of = members["member"].to_numpy(), members["value"].to_numpy(dtype=float)
+    post_of = members["is_post_merger"].to_numpy(dtype=bool)
     out = []
     for grouping, column in (("national", None), ("region", "region"), ("province_2025", "unit_name")):
         names = [NATIONAL_GROUP] * len(members) if column is None else list(members[column])
-        framed = members.assign(group_name=names)
-        for (group_name, year, indicator), rows in framed.groupby(["group_name", "year", "indicator_code"], sort=True):
-            unit = units[indicator]
-            series = rows["value"].astype(float)
-            post = bool(rows["is_post_merger"].all())
-            size = sizes.get((grouping, group_name, post), len(rows))
+        groups = members.assign(group_name=names).groupby(["group_name", "year", "indicator_code"], sort=True).indices
+        # Each group's rows in table order, as numpy arrays: the sums and means pandas gave per group, bit for bit,
+        # without a frame per group (3,500 groups at 10,000 articles cost ~0.6 s as frames).
+        for group_name, year, indicator in sorted(groups):
+            at = groups[(group_name, year, indicator)]
+            unit, series, group_members = units[indicator], value_of[at], member_of[at]
+            post = bool(post_of[at].all())
+            size = sizes.get((grouping, group_name, post), len(at))
             weighted = None
             if indicator in WEIGHTED_SHARES:
                 numerator, denominator = WEIGHTED_SHARES[indicator]
-                pairs = [(values.get((m, year, numerator)), values.get((m, year, denominator))) for m in rows["member"]]
+                pairs = [(values.get((m, year, numerator)), values.get((m, year, denominator))) for m in group_members]
                 pairs = [(n, d) for n, d in pairs if n is not None and d]
                 if pairs:
                     weighted = 100.0 * sum(n for n, _ in pairs) / sum(d for _, d in pairs)
+            distinct = len(set(group_members))
             out.append(dict(
                 year=int(year), indicator_code=indicator, grouping=grouping, group_name=group_name,
-                n_provinces=int(rows["member"].nunique()), n_group_members=size,
-                coverage=rows["member"].nunique() / size if size else None,
+                n_provinces=distinct, n_group_members=size,
+                coverage=distinct / size if size else None,
                 value_sum=float(series.sum()) if unit in SUMMABLE_UNITS else None,
                 value_mean=None if unit == "rank" else float(series.mean()),
                 value_min=float(series.min()), value_max=float(series.max()),
