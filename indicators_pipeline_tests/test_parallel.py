@@ -16,6 +16,27 @@ def test_large_batches_keep_their_order_across_processes(monkeypatch):
     assert os.getpid() not in pids and len(pids) == 2  # both workers took a share (each item takes 5 ms)
 
 
+def test_batches_of_one_step_share_their_workers_which_end_with_it(monkeypatch):
+    monkeypatch.setenv("INDICATORS_WORKERS", "2")
+    batch = range(parallel.MIN_ITEMS_FOR_PROCESSES)
+    with parallel.batches_share_workers():
+        first = set(parallel.map_ordered(_pid_after_a_pause, batch))
+        second = set(parallel.map_ordered(_pid_after_a_pause, batch))
+    assert len(first) == 2 and second == first  # not started again for the second batch
+    for pid in first:  # and not left running after the block
+        assert not _alive(pid), f"worker {pid} outlived its step"
+    apart = set(parallel.map_ordered(_pid_after_a_pause, batch))
+    assert apart.isdisjoint(first)  # outside a block each call has workers of its own, as before
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_small_batches_stay_in_process(monkeypatch):
     monkeypatch.setenv("INDICATORS_WORKERS", "2")
     pids = parallel.map_ordered(_pid, [1, 2])
