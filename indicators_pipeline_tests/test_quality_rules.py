@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -17,7 +18,7 @@ from indicators_pipeline.quality.rules import (
     check_figures,
     finding_row,
     quality_findings,
-    with_titles,
+    titles_of,
 )
 from indicators_pipeline.quality.tolerance import share_agrees
 
@@ -139,9 +140,15 @@ def test_a_share_finding_states_the_tolerance_of_its_written_precision():
 
 
 def test_titles_follow_the_articles_of_a_finding():
-    findings = pd.DataFrame([finding_row(rule="sources_agree", article_id="a; b"), finding_row(rule="x", article_id=None)])
-    titled = with_titles(findings, {"a": "Title | A, with commas", "b": "B"})
-    assert titled["source_titles"].tolist() == ["Title | A, with commas; B", None]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE articles (article_id VARCHAR, title VARCHAR)")
+    con.executemany("INSERT INTO articles VALUES (?, ?)", [("a", "Title | A, with commas"), ("b", "B"), ("c", ""),
+                                                          ("d", None)])
+    findings = pd.DataFrame([finding_row(rule="sources_agree", article_id="a; b"), finding_row(rule="x", article_id=None),
+                             finding_row(rule="sources_agree", article_id="b; gone; a; c"),
+                             finding_row(rule="x", article_id="d"), finding_row(rule="x", article_id="")])
+    assert titles_of(con, findings["article_id"], "articles") == [
+        "Title | A, with commas; B", None, "B; Title | A, with commas", None, None]
 
 
 def test_the_readme_table_of_rules_names_every_rule_with_its_severity():

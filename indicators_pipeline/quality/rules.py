@@ -309,17 +309,20 @@ def _conflict_finding(fact, reports: list[dict]) -> dict:
         source_path=LIST_SEPARATOR.join(paths), indicator_codes=fact.indicator_code)
 
 
-# What each article reported for every fact key that more than one value was reported for: distinct (key, value,
-# source_path, article_id) rows, one key after the other, streamed a key at a time (a list per key, fetched at once,
-# held every mention of 100,000 articles: ~1.4 GB, issue 22).
+# What each article reported for every conflicting fact whose key more than one value was reported for: distinct
+# (value, source_path, article_id) rows, fact after fact in the facts' order (`fact`: the fact's position among the
+# conflicting ones, a registered frame), streamed a fact at a time (a list per key, fetched at once, held every
+# mention of 100,000 articles: ~1.4 GB; in the facts' order, each finding can be written as soon as it is made).
 REPORT_ROWS_SQL = """
 WITH m AS (SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year,
                   indicator_code, value, source_path, article_id
            FROM {mentions} WHERE year IS NOT NULL AND province_name IS NOT NULL),
      k AS (SELECT province_code, province_name, year, indicator_code FROM m
-           GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1)
-SELECT DISTINCT m.* FROM m SEMI JOIN k USING (province_code, province_name, year, indicator_code)
-ORDER BY province_code, province_name, year, indicator_code
+           GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1),
+     r AS (SELECT DISTINCT m.* FROM m SEMI JOIN k USING (province_code, province_name, year, indicator_code))
+SELECT f.fact, r.value, r.source_path, r.article_id
+FROM r JOIN {facts} AS f USING (province_code, province_name, year, indicator_code)
+ORDER BY f.fact
 """
 
 
@@ -345,24 +348,36 @@ def article_findings_in(con, mentions_table: str, only_articles: str | None = No
 
 
 def conflict_findings_in(con, mentions_table: str, facts: pd.DataFrame) -> list[dict]:
-    """conflict_findings over the mentions of a table, their reports streamed key by key."""
+    """conflict_findings over the mentions of a table, their reports streamed fact by fact."""
+    return list(iter_conflict_findings(con, mentions_table, facts))
+
+
+def iter_conflict_findings(con, mentions_table: str, facts: pd.DataFrame) -> Iterator[dict]:
+    """The sources_agree findings of the conflicting facts, one at a time, in the facts' order: a finding can name
+    hundreds of articles, so a caller that writes them as they come holds a few (issue 22). Reads through a cursor
+    of its own: the caller may write on `con` between findings."""
     conflicting = list(facts[facts["conflict"].astype(bool)].itertuples(index=False))
-    facts_of: dict[tuple, list[int]] = {}
-    for i, fact in enumerate(conflicting):
-        facts_of.setdefault(_fact_key(fact), []).append(i)
-    found: dict[int, dict] = {}
-    cursor = con.execute(REPORT_ROWS_SQL.format(mentions=mentions_table))
+    keys = pd.DataFrame([(i, *_fact_key(fact)) for i, fact in enumerate(conflicting)],
+                        columns=["fact", "province_code", "province_name", "year", "indicator_code"])
+    reader = con.cursor()
+    try:
+        reader.register("_conflicting_facts", keys)
+        reader.execute(REPORT_ROWS_SQL.format(mentions=mentions_table, facts="_conflicting_facts"))
 
-    def rows():
-        while batch := cursor.fetchmany(_FETCH_ROWS):
-            yield from batch
+        def rows():
+            while batch := reader.fetchmany(_FETCH_ROWS):
+                yield from batch
 
-    for key, group in itertools.groupby(rows(), key=lambda r: tuple(r[:4])):
-        if key in facts_of:
-            reports = [dict(value=r[4], source_path=r[5], article_id=r[6]) for r in group]
-            for i in facts_of[key]:
-                found[i] = _conflict_finding(conflicting[i], reports)
-    return [found[i] if i in found else _conflict_finding(fact, []) for i, fact in enumerate(conflicting)]
+        done = 0  # facts before this one have their finding
+        for i, group in itertools.groupby(rows(), key=lambda r: r[0]):
+            for fact in conflicting[done:i]:  # no report of its key found: the finding says what it can
+                yield _conflict_finding(fact, [])
+            yield _conflict_finding(conflicting[i], [dict(value=r[1], source_path=r[2], article_id=r[3]) for r in group])
+            done = i + 1
+        for fact in conflicting[done:]:
+            yield _conflict_finding(fact, [])
+    finally:
+        reader.close()
 
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:
@@ -402,15 +417,31 @@ def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.Da
     return frame_of(out)
 
 
-def with_titles(findings: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
-    """source_titles filled from the articles' headlines (article_id -> title), in source_path's order."""
-    def titles_of(article_ids) -> str | None:
-        if _missing(article_ids) or not article_ids:
-            return None
-        named = [titles.get(a) for a in str(article_ids).split(LIST_SEPARATOR)]
-        return LIST_SEPARATOR.join(t for t in named if t) or None
+# Each finding's articles' headlines (rows of a registered frame {n, article_id}), '; '-joined in the order of its
+# article ids; articles without a headline are left out, and a finding without any gets NULL.
+TITLES_SQL = f"""
+WITH ids AS (SELECT n, string_split(CAST(article_id AS VARCHAR), '{LIST_SEPARATOR}') AS ids FROM {{findings}}
+             WHERE article_id <> ''),
+     named AS (SELECT n, unnest(ids) AS article_id, unnest(range(len(ids))) AS place FROM ids)
+SELECT named.n, string_agg(a.title, '{LIST_SEPARATOR}' ORDER BY named.place) FILTER (WHERE a.title <> '') AS titles
+FROM named LEFT JOIN {{articles}} AS a USING (article_id)
+GROUP BY named.n
+"""
 
-    return findings.assign(source_titles=findings["article_id"].map(titles_of)) if len(findings) else findings
+
+def titles_of(con, article_ids: pd.Series, articles_table: str) -> list[str | None]:
+    """source_titles for findings' article_id cells, from the headlines of a table of `con` (article_id, title):
+    joined in SQL, so the headlines of 100,000 articles are not held in Python."""
+    if not len(article_ids):
+        return []
+    findings = pd.DataFrame({"n": range(len(article_ids)),
+                             "article_id": [None if _missing(a) else str(a) for a in article_ids]})
+    con.register("_finding_articles", findings)
+    try:
+        titled = dict(con.execute(TITLES_SQL.format(findings="_finding_articles", articles=articles_table)).fetchall())
+    finally:
+        con.unregister("_finding_articles")
+    return [titled.get(i) for i in range(len(article_ids))]
 
 
 def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
@@ -419,7 +450,8 @@ def quality_findings(mentions: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFram
 
     con = duckdb.connect()
     try:
-        con.register("mentions_frame", mentions)
+        con.register("mentions_view", mentions)
+        con.execute("CREATE TABLE mentions_frame AS SELECT * FROM mentions_view")  # seen by the findings' own cursor
         return findings_from(con, "mentions_frame", facts)
     finally:
         con.close()

@@ -1,5 +1,6 @@
 """marts: dimensions, yearly facts, rollups, quality findings and the views BI reads."""
 
+import itertools
 from pathlib import Path
 
 import dagster as dg
@@ -7,7 +8,7 @@ import pandas as pd
 
 from indicators_pipeline.defs.curation import ACKNOWLEDGED, Curation
 from indicators_pipeline.defs.lineage import FACTS_LINEAGE, ROLLUPS_LINEAGE
-from indicators_pipeline.defs.metadata import coverage, table_metadata
+from indicators_pipeline.defs.metadata import coverage, stored_table_metadata, table_metadata
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.sources import REFERENCE_FILES, observe_file
 from indicators_pipeline.reference import REFERENCE_DIR
@@ -18,10 +19,10 @@ from indicators_pipeline.marts import dimensions, views
 from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
-from indicators_pipeline.quality.acknowledgements import STALE, acknowledge, read_acknowledgements
+from indicators_pipeline.quality.acknowledgements import read_acknowledgements
+from indicators_pipeline.quality.findings_table import counts as findings_counts, records, write_findings
 from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
-from indicators_pipeline.quality.rules import (conflict_findings_in, correction_findings, frame_of, rows_of,
-                                               set_aside_findings, with_titles)
+from indicators_pipeline.quality.rules import correction_findings, iter_conflict_findings, set_aside_findings
 from indicators_pipeline.quality import suite_process, suite_state
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
@@ -151,29 +152,26 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         incremental = holds_last_output(context.instance, key(tables.QUALITY_FINDINGS),
                                         _output(con, tables.QUALITY_FINDINGS))
         per_article, state, checked_again = per_article_findings(con, tables.REVIEWED_MENTIONS.name, incremental)
-        conflicts = frame_of(conflict_findings_in(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS)))
         set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
         not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
-        findings = rows_of(per_article, conflicts, set_aside, not_applied)
-        titles = dict(read_table(con, tables.ARTICLES, ["article_id", "title"]).itertuples(index=False, name=None))
-        findings = acknowledge(with_titles(findings, titles), acks)
-        replace_tables(con, {tables.QUALITY_FINDINGS: findings})
+        # in the table's order; a sources_agree finding can name hundreds of articles: they are written as they come
+        conflicts = iter_conflict_findings(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS))
+        write_findings(con, itertools.chain(records(per_article), conflicts, records(set_aside), records(not_applied)),
+                       acks)
         article_state.store(con, FINDINGS_STEP, state)  # after the findings: a crash between leaves a full pass
         output = _output(con, tables.QUALITY_FINDINGS)
-    open_findings = findings[~findings["acknowledged"]]
-    return dg.MaterializeResult(
-        asset_key=key(tables.QUALITY_FINDINGS), data_version=dg.DataVersion(output),
-        metadata=table_metadata(tables.QUALITY_FINDINGS, findings,
-                                ["province_name", "year", "rule", "severity", "indicator_codes", "observed", "detail",
-                                 "acknowledged"],
-                                errors=int((open_findings["severity"] == "error").sum()),
-                                warnings=int((open_findings["severity"] == "warn").sum()),
-                                acknowledged=int(findings["acknowledged"].sum()),
-                                stale_acknowledgements=int((findings["rule"] == STALE).sum()),
-                                acknowledgement_file=dg.MetadataValue.path(str(acknowledged_file)),
-                                acknowledgement_rows=len(acks), **{INPUTS: inputs},
-                                articles_checked_again="all" if checked_again is None else checked_again),
-    )
+        counted = findings_counts(con)
+        metadata = stored_table_metadata(con, tables.QUALITY_FINDINGS,
+                                         ["province_name", "year", "rule", "severity", "indicator_codes", "observed",
+                                          "detail", "acknowledged"], order_by="rowid",  # the table's own order
+                                         errors=counted.errors, warnings=counted.warnings,
+                                         acknowledged=counted.acknowledged,
+                                         stale_acknowledgements=counted.stale_acknowledgements,
+                                         acknowledgement_file=dg.MetadataValue.path(str(acknowledged_file)),
+                                         acknowledgement_rows=len(acks), **{INPUTS: inputs},
+                                         articles_checked_again="all" if checked_again is None else checked_again)
+    return dg.MaterializeResult(asset_key=key(tables.QUALITY_FINDINGS), data_version=dg.DataVersion(output),
+                                metadata=metadata)
 
 
 # What the findings are made of besides the articles' titles and the acknowledgements file.

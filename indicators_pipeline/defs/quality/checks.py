@@ -13,7 +13,7 @@ from indicators_pipeline.quality.quarantine import (DEFAULT_MAX_INVALID_SHARE, M
                                                     max_invalid_share, verdict)
 from indicators_pipeline.quality.schemas import FactModel, MentionModel, RollupModel, model_columns, validate_chunks
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
-from indicators_pipeline.warehouse.store import read_table
+from indicators_pipeline.warehouse.store import read_table, table_exists
 
 
 _CHUNK_VECTORS = 100  # ~200,000 rows per chunk: memory stays flat on a large warehouse
@@ -115,41 +115,69 @@ FINDING_COLUMNS = {"province_name": "province", "year": "year", "indicator_codes
            for name, doc in _RULE_DOCS.items()],
 )
 def consistency_rules(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-    """One check per rule: fails when a finding of it is not acknowledged; metadata lists every finding."""
+    """One check per rule: fails when a finding of it is not acknowledged; metadata shows its first findings and
+    counts the rest. Each rule's counts and first rows are read in SQL: a rule's findings can be hundreds of MB."""
     with warehouse.connect() as con:
         inputs = inputs_fingerprint(con, [tables.QUALITY_FINDINGS.name])
         kept = [last_check_result(context.instance, spec.key, context.run.run_id, inputs) for spec in context.check_specs]
-        findings = read_table(con, tables.QUALITY_FINDINGS) if None in kept else None
+        if None in kept:
+            counts = _counts(con)
+            shown = {name: _first_findings(con, name, opened) for name, (_, opened, _) in counts.items()}
     if None not in kept:  # the findings are those every rule's last result was made from
         yield from kept
         return
     for name, doc in _RULE_DOCS.items():
-        found = findings[findings["rule"] == name]
-        open_findings = found[~found["acknowledged"].fillna(False).astype(bool)]
-        severity = dg.AssetCheckSeverity.ERROR if (open_findings["severity"] == rules.ERROR).any() \
-            else dg.AssetCheckSeverity.WARN
-        metadata = {INPUTS: inputs, "findings": len(found), "acknowledged": len(found) - len(open_findings),
-                    "not_acknowledged": len(open_findings), "severity": dg.MetadataValue.text(doc.severity)}
-        if len(found):  # open findings first: what needs a look leads the table
-            shown = pd.concat([open_findings, found.drop(open_findings.index)])
-            metadata["findings_table"] = _findings_table(shown)
-            if len(found) > _FINDINGS_SHOWN:
+        found, opened, open_errors = counts.get(name, (0, 0, 0))
+        severity = dg.AssetCheckSeverity.ERROR if open_errors else dg.AssetCheckSeverity.WARN
+        metadata = {INPUTS: inputs, "findings": found, "acknowledged": found - opened,
+                    "not_acknowledged": opened, "severity": dg.MetadataValue.text(doc.severity)}
+        if found:
+            metadata["findings_table"] = _findings_table(shown[name])
+            if found > _FINDINGS_SHOWN:
                 metadata["not_shown"] = dg.MetadataValue.text(
-                    f"{len(found) - _FINDINGS_SHOWN} more in marts.quality_findings WHERE rule = '{name}'")
+                    f"{found - _FINDINGS_SHOWN} more in marts.quality_findings WHERE rule = '{name}'")
+        first_open = shown[name].head(opened) if found else None
         yield dg.AssetCheckResult(
-            check_name=name, asset_key=key(tables.QUALITY_FINDINGS), passed=open_findings.empty, severity=severity,
-            description=_summary(open_findings, len(found) - len(open_findings)), metadata=metadata)
+            check_name=name, asset_key=key(tables.QUALITY_FINDINGS), passed=not opened, severity=severity,
+            description=_summary(first_open, opened, found - opened), metadata=metadata)
 
 
-def _summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
+_OPEN = "NOT coalesce(acknowledged, false)"
+
+
+def _counts(con) -> dict[str, tuple[int, int, int]]:
+    """rule -> (findings, open ones, open errors), for the rules that have findings."""
+    if not table_exists(con, tables.QUALITY_FINDINGS):
+        return {}
+    return {rule: (int(found), int(opened), int(errors)) for rule, found, opened, errors in con.execute(
+        f"SELECT rule, count(*), count(*) FILTER ({_OPEN}), count(*) FILTER ({_OPEN} AND severity = ?) "
+        f"FROM {tables.QUALITY_FINDINGS.name} GROUP BY rule", [rules.ERROR]).fetchall()}
+
+
+def _first_findings(con, rule: str, opened: int) -> pd.DataFrame:
+    """The first _FINDINGS_SHOWN findings of a rule in the table's order, open ones first: what needs a look leads."""
+    listed = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+
+    def first(where: str, limit: int) -> pd.DataFrame:
+        return con.execute(f"SELECT {listed} FROM {tables.QUALITY_FINDINGS.name} WHERE rule = ? AND {where} "
+                           f"ORDER BY rowid LIMIT {limit}", [rule]).df()
+
+    shown = first(_OPEN, _FINDINGS_SHOWN)
+    if opened < _FINDINGS_SHOWN:  # acknowledged ones after them
+        acknowledged = first(f"NOT ({_OPEN})", _FINDINGS_SHOWN - len(shown))
+        shown = pd.concat([shown, acknowledged], ignore_index=True) if len(shown) and len(acknowledged)             else shown if len(shown) else acknowledged
+    return shown
+
+
+def _summary(first_open: pd.DataFrame | None, opened: int, acknowledged: int) -> str:
     """The first line an engineer reads: how many, where, and what was acknowledged."""
     said = f"; {acknowledged} acknowledged" if acknowledged else ""
-    if open_findings.empty:
+    if not opened:
         return f"no open finding{said}"
     places = ", ".join(dict.fromkeys(
         f"{r.province_name or r.source_path} {'' if pd.isna(r.year) else int(r.year)}".strip()
-        for r in open_findings.head(5).itertuples(index=False)))
-    return f"{len(open_findings)} open: {places}{' …' if len(open_findings) > 5 else ''}{said}"
+        for r in first_open.head(5).itertuples(index=False)))
+    return f"{opened} open: {places}{' …' if opened > 5 else ''}{said}"
 
 
 @dg.asset_check(asset=key(tables.FACTS), name="great_expectations_suite",

@@ -1,0 +1,132 @@
+"""marts.quality_findings written a batch at a time and the consistency checks' first rows read in SQL (issue 22):
+the same table, and the same tables in the checks, as when both were built from the whole table in pandas."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, _counts, _findings_table, _first_findings, _summary
+from indicators_pipeline.quality.acknowledgements import acknowledge, read_acknowledgements
+from indicators_pipeline.quality.findings_table import BUILDING, Counts, counts, write_findings
+from indicators_pipeline.quality.rules import finding_row
+from indicators_pipeline.warehouse import tables
+from indicators_pipeline.warehouse.store import replace_tables, table_exists
+
+TITLES = {"a": "Hà Nội: dịch vụ công | năm 2021", "b": "B, with a comma", "c": ""}
+
+
+def _warehouse() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.articles (article_id VARCHAR, title VARCHAR)")
+    con.executemany("INSERT INTO raw.articles VALUES (?, ?)", list(TITLES.items()))
+    return con
+
+
+def _findings() -> list[dict]:
+    """Findings of three rules, in the order the step makes them; some name several articles, one none."""
+    out = []
+    for i in range(12):
+        out.append(finding_row(rule="full_share_matches", severity="warn", province_code="01", province_name="Hà Nội",
+                               year=2019 + i % 3, indicator_codes="online_services_full|online_services_full_pct",
+                               detail=f"finding {i}", article_id="a", source_path="a.txt"))
+        out.append(finding_row(rule="sources_agree", severity="warn", province_code=None, province_name="Cà Mau",
+                               year=2020 + i % 2, indicator_codes="dossiers_online", detail=f"conflict {i} " + "x" * 50,
+                               article_id="b; gone; a; c", source_path="b.txt; gone.txt; a.txt; c.txt"))
+    out.append(finding_row(rule="correction_not_applied", severity="warn", detail="corrections.csv line 2"))
+    return out
+
+
+def _acks(tmp_path):
+    path = tmp_path / "acknowledged.csv"
+    path.write_text("rule,province,year,indicator,reason,who\n"
+                    "sources_agree,cà mau,2021,,two moments of the year,analyst A\n"
+                    "full_share_matches,01,,online_services_full_pct,rounded differently,analyst B\n"
+                    "full_share_matches,Hà Nội,2019,,also this one,analyst C\n"
+                    "sources_agree,Nowhere,2020,,a province that is not there,analyst D\n"
+                    "no_such_rule,,,,typo,analyst E\n", encoding="utf-8")
+    return read_acknowledgements(path)
+
+
+def _rows(con) -> list[tuple]:
+    return con.execute(f"SELECT * FROM {tables.QUALITY_FINDINGS.name}").fetchall()
+
+
+@pytest.mark.parametrize("batch_chars", [1, 200, 10_000_000])  # a row a batch, a few rows, all at once
+def test_findings_written_in_batches_are_the_findings_titled_and_acknowledged_whole(tmp_path, batch_chars):
+    acks = _acks(tmp_path)
+    con = _warehouse()
+    write_findings(con, _findings(), acks, articles_table="raw.articles", batch_chars=batch_chars)
+
+    whole = pd.DataFrame(_findings())  # what the step did before: titles mapped, acknowledge() over every finding
+    whole["source_titles"] = whole["article_id"].map(
+        lambda ids: "; ".join(t for t in (TITLES.get(a) for a in ids.split("; ")) if t) or None if ids else None)
+    expected = duckdb.connect()
+    replace_tables(expected, {tables.QUALITY_FINDINGS: acknowledge(whole, acks)})
+    assert _rows(con) == _rows(expected)
+
+    written = con.execute(f"SELECT rule, acknowledged, source_titles, observed FROM {tables.QUALITY_FINDINGS.name}").df()
+    assert written["source_titles"].iloc[1] == "B, with a comma; Hà Nội: dịch vụ công | năm 2021"
+    assert written["acknowledged"].sum() == 12 + 6  # every Hà Nội one by its indicator; Cà Mau 2021 (6 of 12)
+    assert written["rule"].iloc[-2:].tolist() == ["acknowledgement_matches"] * 2  # Nowhere and the unknown rule, last
+    assert counts(con) == Counts(errors=0, warnings=6 + 1 + 2, acknowledged=18, stale_acknowledgements=2)
+    assert not table_exists(con, BUILDING)
+    assert con.execute(f"SELECT comment FROM duckdb_tables() WHERE schema_name = 'marts' "
+                       f"AND table_name = 'quality_findings'").fetchall() == [(tables.QUALITY_FINDINGS.description,)]
+
+
+def test_a_failure_while_writing_leaves_the_old_findings(tmp_path):
+    con = _warehouse()
+    write_findings(con, _findings(), [], articles_table="raw.articles")
+    before = _rows(con)
+
+    def failing():
+        yield from _findings()[:5]
+        raise RuntimeError("the mentions could not be read")
+
+    with pytest.raises(RuntimeError, match="could not be read"):
+        write_findings(con, failing(), [], articles_table="raw.articles", batch_chars=1)
+    assert _rows(con) == before and not table_exists(con, BUILDING)
+
+
+def test_each_check_shows_its_first_findings_open_ones_first_as_from_the_whole_table(tmp_path):
+    con = _warehouse()
+    findings = [finding_row(rule="sources_agree", severity="warn", province_name=f"P{i}", year=2000 + i,
+                            article_id="a", source_path=f"{i}.txt", detail=f"d{i}") for i in range(_FINDINGS_SHOWN + 8)]
+    findings += [finding_row(rule="full_share_matches", severity="warn", province_name=f"Q{i}", year=2010 + i,
+                             article_id="b", source_path=f"q{i}.txt", detail=f"e{i}") for i in range(7)]
+    findings.insert(3, finding_row(rule="percent_in_range", severity="error", province_name="R", year=None,
+                                   source_path="r.txt", detail="140% is not a share"))
+    path = tmp_path / "acknowledged.csv"
+    path.write_text("rule,province,year,indicator,reason,who\n"
+                    + "".join(f"sources_agree,P{i},,,seen,analyst\n" for i in (0, 2, 55))
+                    + "".join(f"full_share_matches,Q{i},,,seen,analyst\n" for i in (0, 1, 4, 6)), encoding="utf-8")
+    write_findings(con, findings, read_acknowledgements(path), articles_table="raw.articles")
+    whole = con.execute(f"SELECT * FROM {tables.QUALITY_FINDINGS.name}").df()
+
+    found_counts = _counts(con)
+    assert found_counts == {"sources_agree": (58, 55, 0), "full_share_matches": (7, 3, 0), "percent_in_range": (1, 1, 1)}
+    for rule, (found, opened, _) in found_counts.items():
+        rows = whole[whole["rule"] == rule]  # what the check did with the whole table
+        open_rows = rows[~rows["acknowledged"].fillna(False).astype(bool)]
+        shown = _first_findings(con, rule, opened)
+        assert _findings_table(shown) == _findings_table(pd.concat([open_rows, rows.drop(open_rows.index)]))
+        assert len(shown) == min(found, _FINDINGS_SHOWN)
+        assert _summary(shown.head(opened), opened, found - opened) == _old_summary(open_rows, found - opened)
+    assert [r.data["province"] for r in _findings_table(_first_findings(con, "full_share_matches", 3)).records] == \
+        ["Q2", "Q3", "Q5", "Q0", "Q1", "Q4", "Q6"]
+    assert _summary(_first_findings(con, "sources_agree", 55), 55, 3) == "55 open: P1 2001, P3 2003, P4 2004, P5 2005, " \
+                                                                         "P6 2006 …; 3 acknowledged"
+    assert _summary(_first_findings(con, "percent_in_range", 1), 1, 0) == "1 open: R"
+
+
+def _old_summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
+    """The check's description as it was made from the whole table."""
+    said = f"; {acknowledged} acknowledged" if acknowledged else ""
+    if open_findings.empty:
+        return f"no open finding{said}"
+    places = ", ".join(dict.fromkeys(
+        f"{r.province_name or r.source_path} {'' if pd.isna(r.year) else int(r.year)}".strip()
+        for r in open_findings.head(5).itertuples(index=False)))
+    return f"{len(open_findings)} open: {places}{' …' if len(open_findings) > 5 else ''}{said}"
