@@ -165,7 +165,8 @@ def _first_findings(con, rule: str, opened: int) -> pd.DataFrame:
     shown = first(_OPEN, _FINDINGS_SHOWN)
     if opened < _FINDINGS_SHOWN:  # acknowledged ones after them
         acknowledged = first(f"NOT ({_OPEN})", _FINDINGS_SHOWN - len(shown))
-        shown = pd.concat([shown, acknowledged], ignore_index=True) if len(shown) and len(acknowledged)             else shown if len(shown) else acknowledged
+        shown = pd.concat([shown, acknowledged], ignore_index=True) if len(shown) and len(acknowledged) \
+            else shown if len(shown) else acknowledged
     return shown
 
 
