@@ -120,7 +120,8 @@ def refreshes(size: int, folder: Path) -> dict:
     figures = {"naive_regex_pass_s": naive["wall"], "cheapest_pass_s": scan["wall"], "noop_dagster_s": noop["wall"]}
     for name, run in (("full_refresh", full), ("no_change", unchanged), ("ten_new", ten_new)):
         figures |= {f"{name}_s": run["wall"], f"{name}_vs_naive": run["wall"] / naive["wall"],
-                    f"{name}_vs_cheapest": run["wall"] / scan["wall"], f"{name}_peak_mb": run["peak_mb"]}
+                    f"{name}_vs_cheapest": run["wall"] / scan["wall"], f"{name}_peak_mb": run["peak_mb"],
+                    f"{name}_peak_with_children_mb": run["peak_with_children_mb"]}
     figures |= {"ten_new_vs_no_change": ten_new["wall"] / unchanged["wall"], "ten_new_parsed": ten_new["articles_parsed"],
                 "peak_mb_noop": noop["peak_mb"], "peak_full_vs_noop": full["peak_mb"] / noop["peak_mb"]}
     return {key: round(value, 2) if isinstance(value, float) else value for key, value in figures.items()}
