@@ -24,6 +24,10 @@ _KEY = "province_code, province_name, province_2025_code, year, indicator_code"
 CHOICE_ORDER = ("qualifier_rank, published_date DESC NULLS LAST, same_value DESC, source_path, char_start, char_end, "
                 "value, mention_id, qualifier, unit, review_status, article_id")
 
+_SAME_KEY = " AND ".join(f"u.{c} IS NOT DISTINCT FROM k.{c}" for c in _KEY.split(", "))
+
+# Counts per key and per key and value are grouped once and joined back: the same numbers as count(DISTINCT)
+# over windows, which DuckDB computes row by row (0.8 s -> 0.5 s for 106,000 mentions).
 FACTS_SQL = f"""
 WITH usable AS (
     SELECT *, round(value, 4) AS value_key,
@@ -31,26 +35,26 @@ WITH usable AS (
                           WHEN 'about' THEN 2 ELSE 3 END AS qualifier_rank
     FROM {{mentions}}
     WHERE year IS NOT NULL AND province_name IS NOT NULL AND NOT coalesce(held, false)
-), counted AS (
-    SELECT *,
-           count(DISTINCT article_id) OVER (PARTITION BY {_KEY}) AS n_articles,
-           count(*) OVER (PARTITION BY {_KEY}) AS n_mentions,
-           count(DISTINCT value_key) OVER (PARTITION BY {_KEY}) AS n_values,
-           count(DISTINCT article_id) OVER (PARTITION BY {_KEY}, value_key) AS same_value,
-           bool_and(coalesce(review_status, 'unreviewed') <> 'unreviewed') OVER (PARTITION BY {_KEY}) AS reviewed
-    FROM usable
+), per_key AS (
+    SELECT {_KEY}, count(DISTINCT article_id) AS n_articles, count(*) AS n_mentions,
+           count(DISTINCT value_key) AS n_values,
+           bool_and(coalesce(review_status, 'unreviewed') <> 'unreviewed') AS reviewed
+    FROM usable GROUP BY {_KEY}
+), per_value AS (
+    SELECT {_KEY}, value_key, count(DISTINCT article_id) AS same_value FROM usable GROUP BY {_KEY}, value_key
 ), ranked AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY {_KEY}
+    SELECT u.*, k.same_value, row_number() OVER (
+        PARTITION BY {", ".join(f"u.{c}" for c in _KEY.split(", "))}
         ORDER BY {CHOICE_ORDER}) AS rank
-    FROM counted
+    FROM usable AS u JOIN per_value AS k ON {_SAME_KEY} AND u.value_key IS NOT DISTINCT FROM k.value_key
 )
-SELECT province_code, province_name, province_2025_code, CAST(year AS INTEGER) AS year, indicator_code, value, unit,
-       qualifier, n_articles, n_mentions, n_values, n_values > 1 AS conflict, mention_id AS source_mention_id,
-       (year > {MERGER_DATE.year} OR (year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'))
+SELECT u.province_code, u.province_name, u.province_2025_code, CAST(u.year AS INTEGER) AS year, u.indicator_code,
+       value, unit, qualifier, n_articles, n_mentions, n_values, n_values > 1 AS conflict, mention_id AS source_mention_id,
+       (u.year > {MERGER_DATE.year} OR (u.year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'))
            AS is_post_merger,
        reviewed, coalesce(review_status, 'unreviewed') AS review_status
-FROM ranked WHERE rank = 1
+FROM ranked AS u JOIN per_key AS k ON {_SAME_KEY}
+WHERE rank = 1
 ORDER BY province_name, year, indicator_code, is_post_merger, province_code, province_2025_code
 """
 
