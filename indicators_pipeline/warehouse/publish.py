@@ -5,11 +5,19 @@ write a file at a time, so the pipeline never writes it in place: the assets bui
 database, and publishing writes a new file beside the published one and renames it over it
 (`os.replace`, atomic on one file system). A reader keeps the snapshot it opened; a new
 connection sees the new one; nobody ever sees half a refresh.
+
+The new file is either a full copy of the working database (COPY FROM DATABASE, seconds at 10,000
+articles) or, when the published file is the one the last publication wrote and nothing of the
+catalogue changed, a file-level copy of it into which only the rows that differ are written
+(publish_rows.py, tenths of a second when ten articles arrived). A record beside the published file
+(`.<name>.publication.json`) says what the last publication wrote; anything unexpected means a full copy.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
+import json
 import os
 import shutil
 import uuid
@@ -18,8 +26,23 @@ from pathlib import Path
 
 import duckdb
 
+from indicators_pipeline.warehouse.publish_rows import RowsChanged, RowsDiffer, bring_up_to_date, catalogue_fingerprint
+
 # Readable by DuckDB 1.0 and later, which the BI drivers in use still bundle (spec/WAREHOUSE.md).
 STORAGE_VERSION = "v1.0.0"
+
+FULL_COPY = "full copy"
+ROWS_CHANGED = "rows changed"
+# Rows rewritten in place leave the blocks they replaced free, and a checkpoint writes before it frees: the
+# file grows with each publication of rows. Past this share of its size at the last full copy, the next
+# publication copies the whole database again (BENCHMARKS.md, seventh session: what twenty publications did).
+GROWTH_LIMIT = 1.25
+GROWTH_ALLOWANCE = 16 * 2**20  # bytes a small file may grow by whatever its share: 64 blocks of DuckDB's 256 kB
+# When more of the working rows than this differ, writing them into the old file is no quicker than a copy
+# (unless they are few: a small database is published in tenths of a second either way).
+MOST_ROWS_SHARE = 0.3
+FEW_ROWS = 20_000
+_RECORD_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +53,25 @@ class Publication:
     tables: int
     storage_version: str
     leftovers_removed: tuple[str, ...] = field(default=())
+    method: str = FULL_COPY  # FULL_COPY or ROWS_CHANGED
+    full_copy_reason: str | None = None  # why the rows could not be written into a copy of the published file
+    rows_changed: RowsChanged | None = None  # what was written, for ROWS_CHANGED
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    """What the last publication wrote, kept beside the published file: the file's identity (inode, size,
+    modification and change times: a file written or replaced since has others), its published_at and storage
+    version, the two catalogues' fingerprints, and its size at the last full copy (how much it has grown)."""
+    file: tuple[int, int, int, int]
+    published_at: float
+    storage_version: str
+    storage_tag: str
+    working_catalogue: str
+    published_catalogue: str
+    full_copy_bytes: int
+    publications_since_full_copy: int
+    format: int = _RECORD_FORMAT
 
 
 class DiskFull(OSError):
@@ -77,16 +119,21 @@ def remove_stale_temporaries(published: Path) -> list[str]:
 
 
 def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSION,
-            memory_limit: str = "128MB", temp_directory: Path | None = None) -> Publication:
-    """Copy working into a fresh file renamed over published. The caller holds the refresh lock.
+            memory_limit: str = "128MB", temp_directory: Path | None = None, rows_only: bool = True,
+            growth_limit: float = GROWTH_LIMIT, growth_allowance: int = GROWTH_ALLOWANCE) -> Publication:
+    """Write working's content into a fresh file renamed over published. The caller holds the refresh lock.
 
-    The copy streams table by table: DuckDB holds at most memory_limit and spills the rest to
-    temp_directory (default: a folder beside the published file, never the current directory)."""
+    rows_only: start from a copy of the published file and write only the rows that differ, when it is the
+    file the last publication wrote and has grown to at most growth_limit times its size at the last full copy
+    or by at most growth_allowance bytes (else, or with False, a full copy). A full copy streams table by table:
+    DuckDB holds at most memory_limit and spills the rest to temp_directory (default: a folder beside the
+    published file, never the current directory)."""
     published.parent.mkdir(parents=True, exist_ok=True)
     leftovers = remove_stale_temporaries(published)
     spill = temp_directory or published.with_name(f".{published.name}.spill")
     try:
-        return _publish(working, published, storage_version, memory_limit, tuple(leftovers), spill)
+        return _publish(working, published, storage_version, memory_limit, tuple(leftovers), spill,
+                        (growth_limit, growth_allowance) if rows_only else None)
     except (duckdb.Error, OSError) as error:
         if isinstance(error, DiskFull) or not is_disk_full(error):
             raise
@@ -95,38 +142,164 @@ def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSI
 
 
 def _publish(working: Path, published: Path, storage_version: str, memory_limit: str,
-             leftovers: tuple[str, ...], spill: Path) -> Publication:
+             leftovers: tuple[str, ...], spill: Path, growth: tuple[float, int] | None) -> Publication:
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    config = {"memory_limit": memory_limit, "temp_directory": str(spill)}
     try:
-        # copying streams; it need not hold the file
-        con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
-        try:
-            con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
-            con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
-            con.execute("COPY FROM DATABASE work TO pub")
-            con.execute("CREATE SCHEMA IF NOT EXISTS pub.meta")
-            con.execute(
-                "CREATE OR REPLACE TABLE pub.meta.publication AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS storage_version",
-                [published_at, storage_version],
-            )
-            for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
-                con.execute(f"COMMENT ON {target} IS '{comment}'")
-            n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
-            con.execute("DETACH pub")
-            con.execute("DETACH work")
-        finally:
-            con.close()
+        last = last_publication(published)
+        why_full = (why_not_rows_only(last, published, storage_version, *growth) if growth is not None
+                    else "asked for a full copy")
+        written = None
+        if why_full is None:
+            try:
+                written = _write_changed_rows(working, published, temporary, last, published_at, storage_version, config)
+            except (RowsDiffer, duckdb.Error, OSError) as error:
+                if is_disk_full(error):
+                    raise
+                why_full = str(error) if isinstance(error, RowsDiffer) else f"writing the rows failed: {error}"
+                _remove_temporary(temporary)
+        if written is None:
+            written = _copy_database(working, temporary, published_at, storage_version, config)
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
+        record_path(published).unlink(missing_ok=True)  # it describes the file about to be replaced
         os.replace(temporary, published)
     finally:
-        if temporary.exists():
-            temporary.unlink()
-        wal = temporary.with_name(temporary.name + ".wal")
-        if wal.exists():
-            wal.unlink()
-    return Publication(published, published_at, published.stat().st_size, n_tables, storage_version, leftovers)
+        _remove_temporary(temporary)
+    n_tables, rows_changed, storage_tag, catalogues = written
+    full = rows_changed is None
+    stat = published.stat()
+    _save_record(published, PublishedRecord(
+        file=_identity(stat), published_at=published_at.timestamp(), storage_version=storage_version,
+        storage_tag=storage_tag, working_catalogue=catalogues[0], published_catalogue=catalogues[1],
+        full_copy_bytes=stat.st_size if full else last.full_copy_bytes,
+        publications_since_full_copy=0 if full else last.publications_since_full_copy + 1))
+    return Publication(published, published_at, stat.st_size, n_tables, storage_version, leftovers,
+                       FULL_COPY if full else ROWS_CHANGED, why_full if full else None, rows_changed)
+
+
+def _copy_database(working: Path, temporary: Path, published_at: dt.datetime, storage_version: str, config: dict):
+    """The whole working database into a new file at storage_version (COPY FROM DATABASE), with meta.publication."""
+    con = duckdb.connect(config=config)  # copying streams; it need not hold the file
+    try:
+        con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
+        con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
+        con.execute("COPY FROM DATABASE work TO pub")
+        con.execute("CREATE SCHEMA IF NOT EXISTS pub.meta")
+        con.execute(
+            "CREATE OR REPLACE TABLE pub.meta.publication AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS storage_version",
+            [published_at, storage_version],
+        )
+        for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
+            con.execute(f"COMMENT ON {target} IS '{comment}'")
+        con.execute("DETACH pub")
+        written = _what_was_written(con, temporary, None)
+        con.execute("DETACH work")
+    finally:
+        con.close()
+    return written
+
+
+def _write_changed_rows(working: Path, published: Path, temporary: Path, last: PublishedRecord,
+                        published_at: dt.datetime, storage_version: str, config: dict):
+    """A file-level copy of published, checked to be what the last publication wrote, with the rows that differ
+    from working written into it (publish_rows.py) and a new published_at. Raises RowsDiffer when it cannot be."""
+    shutil.copyfile(published, temporary)
+    con = duckdb.connect(config=config)
+    try:
+        con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
+        con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub")  # an existing file keeps its storage version
+        if _storage_tag(con) != last.storage_tag:
+            raise RowsDiffer(f"the published file's storage version is {_storage_tag(con)}, not {last.storage_tag}")
+        stamp = con.execute("SELECT epoch(published_at), storage_version FROM pub.meta.publication").fetchall()
+        if stamp != [(last.published_at, storage_version)]:
+            raise RowsDiffer(f"the published file's meta.publication is not the last publication's: {stamp}")
+        if catalogue_fingerprint(con, "work") != last.working_catalogue:
+            raise RowsDiffer("the working database's catalogue changed (tables, columns, views, comments, ...)")
+        if catalogue_fingerprint(con, "pub") != last.published_catalogue:
+            raise RowsDiffer("the published file's catalogue is not the one the last publication wrote")
+        rows_changed = bring_up_to_date(con, MOST_ROWS_SHARE, FEW_ROWS)
+        con.execute("UPDATE pub.meta.publication SET published_at = ?::TIMESTAMPTZ", [published_at])
+        con.execute("CHECKPOINT pub")
+        con.execute("DETACH pub")
+        written = _what_was_written(con, temporary, rows_changed)
+        con.execute("DETACH work")
+    finally:
+        con.close()
+    return written
+
+
+def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path, rows_changed: RowsChanged | None):
+    """Tables, storage version and catalogues of the written file as the next publication will see them: opened
+    again (a view's SQL reads differently in the session that copied it)."""
+    con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (READ_ONLY)")
+    try:
+        n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
+        catalogues = catalogue_fingerprint(con, "work"), catalogue_fingerprint(con, "pub")
+        return n_tables, rows_changed, _storage_tag(con), catalogues
+    finally:
+        con.execute("DETACH pub")
+
+
+def why_not_rows_only(last: PublishedRecord | None, published: Path, storage_version: str,
+                      growth_limit: float = GROWTH_LIMIT, growth_allowance: int = GROWTH_ALLOWANCE) -> str | None:
+    """Why the published file cannot be the start of this publication (None: it can, as far as its record and its
+    identity on disk say; the copy's own meta.publication and catalogue are checked next)."""
+    if last is None:
+        return "no record of the last publication beside the published file"
+    if last.storage_version != storage_version:
+        return f"storage version {storage_version} asked, the published file has {last.storage_version}"
+    try:
+        stat = published.stat()
+    except FileNotFoundError:
+        return "no published file"
+    if _identity(stat) != last.file:
+        return "the published file was written or replaced since the last publication"
+    if published.with_name(published.name + ".wal").exists():
+        return "the published file has a write-ahead log: something wrote to it"
+    if stat.st_size > max(growth_limit * last.full_copy_bytes, last.full_copy_bytes + growth_allowance):
+        return (f"the file grew to {stat.st_size / last.full_copy_bytes:.2f}x its size at the last full copy "
+                f"(limit {growth_limit}x, or {_mb(growth_allowance)}): copied whole again, compact")
+    return None
+
+
+def record_path(published: Path) -> Path:
+    return published.with_name(f".{published.name}.publication.json")
+
+
+def last_publication(published: Path) -> PublishedRecord | None:
+    """The record the last publication left beside the published file; None when missing or unreadable."""
+    try:
+        fields = json.loads(record_path(published).read_text(encoding="utf-8"))
+        record = PublishedRecord(**{**fields, "file": tuple(fields["file"])})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return record if record.format == _RECORD_FORMAT else None
+
+
+def _save_record(published: Path, record: PublishedRecord) -> None:
+    """Written beside the file, then renamed (a killed run leaves a stale temporary, removed next time)."""
+    target = record_path(published)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(dataclasses.asdict(record)), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _storage_tag(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage version DuckDB reads in the file's header ('v1.0.0+': DuckDB 1.0 and later open it)."""
+    tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = 'pub'").fetchall()[0][0]
+    return str((tags or {}).get("storage_version", ""))
+
+
+def _remove_temporary(temporary: Path) -> None:
+    for path in (temporary, temporary.with_name(temporary.name + ".wal")):
+        if path.exists() or path.is_symlink():
+            path.unlink()
 
 
 def publication_time(published: Path) -> float | None:

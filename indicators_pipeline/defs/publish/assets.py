@@ -7,7 +7,7 @@ from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import MARTS_FRESHNESS, OWNERS, key
 from indicators_pipeline.defs.unchanged import INPUTS, combined_inputs, last_materialization
 from indicators_pipeline.warehouse import fingerprint, tables
-from indicators_pipeline.warehouse.publish import publication_time, remove_stale_temporaries
+from indicators_pipeline.warehouse.publish import Publication, publication_time, remove_stale_temporaries
 
 # The assets nothing else reads: every table is upstream of one of them (a test says so), so the
 # publication still runs last, and the graph shows one edge from each branch instead of one per table.
@@ -20,8 +20,9 @@ _LAST_OF_EACH_BRANCH = [key(tables.TARGETS), key(tables.QUALITY_FINDINGS), dg.As
     kinds={"duckdb"},
     owners=OWNERS,
     deps=_LAST_OF_EACH_BRANCH,
-    description="Copies the working database to a new file (explicit storage version) and renames it over "
-                "INDICATORS_WAREHOUSE: readers never see a half-written refresh, nor a lock error.",
+    description="Writes the working database's content to a new file (explicit storage version) and renames it over "
+                "INDICATORS_WAREHOUSE: readers never see a half-written refresh, nor a lock error. The new file is "
+                "a copy of the published one with only the changed rows rewritten when it can be, else a full copy.",
     freshness_policy=MARTS_FRESHNESS,  # what BI reads is what must not be a night late
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -39,7 +40,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
         removed = remove_stale_temporaries(warehouse.published_path)
         return dg.MaterializeResult(metadata={**kept, **_this_run(warehouse, removed)}, data_version=dg.DataVersion(content))
     publication = warehouse.publish()
-    context.log.info(f"published {publication.path} ({publication.byte_size} bytes)")
+    context.log.info(f"published {publication.path} ({publication.byte_size} bytes, {publication.method}"
+                     + (f": {publication.full_copy_reason})" if publication.full_copy_reason else ")"))
     metadata = {
         "path": dg.MetadataValue.path(str(publication.path)),
         "published_at": dg.MetadataValue.timestamp(publication.published_at),
@@ -49,12 +51,26 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
         "byte_size": publication.byte_size,
         "tables": publication.tables,
         "storage_version": publication.storage_version,
+        **_how_written(publication),
         INPUTS: content,
     }
     if publication.leftovers_removed:
         context.log.warning(f"removed temp files of a killed publication: {', '.join(publication.leftovers_removed)}")
     return dg.MaterializeResult(metadata={**metadata, **_this_run(warehouse, publication.leftovers_removed)},
                                 data_version=dg.DataVersion(content))
+
+
+def _how_written(publication: Publication) -> dict:
+    """Full copy or rows changed, and what was written: the engineer's first question about a slow or odd night."""
+    metadata = {"publication_method": publication.method}
+    if publication.rows_changed is None:
+        metadata["full_copy_reason"] = dg.MetadataValue.text(publication.full_copy_reason or "")
+        return metadata
+    changed = publication.rows_changed
+    return {**metadata, "tables_rewritten": changed.tables_touched, "articles_rewritten": changed.articles,
+            "rows_written": changed.rows_written,
+            "rewritten": dg.MetadataValue.json({**{table: f"{n} articles" for table, n in changed.articles_by_table.items()},
+                                               **{table: "whole table" for table in changed.tables_replaced}})}
 
 
 def _this_run(warehouse: Warehouse, leftovers_removed) -> dict:
