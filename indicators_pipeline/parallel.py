@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from indicators_pipeline import progress
 
+B = TypeVar("B")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -33,7 +34,7 @@ _kept = threading.local()  # the pool a `batches_share_workers` block keeps for 
 
 @contextlib.contextmanager
 def batches_share_workers() -> Iterator[None]:
-    """Every map_ordered call inside uses one set of worker processes, started at the first batch large
+    """Every map_ordered and map_batches call inside uses one set of worker processes, started at the first batch large
     enough to need them and ended here. A worker's start imports the package (~0.5 s a worker, on
     both cores): a pool per 2,000-article batch paid that five times a step at 10,000 articles."""
     if getattr(_kept, "slot", None) is not None:  # already inside one: its pool serves
@@ -45,8 +46,8 @@ def batches_share_workers() -> Iterator[None]:
     finally:
         pool = _kept.slot.pop("pool", None)
         _kept.slot = None
-        if pool is not None:
-            pool.shutdown()
+        if pool is not None:  # a batch handed ahead to a caller that failed is not waited for
+            pool.shutdown(cancel_futures=True)
 
 
 def map_ordered(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -54,23 +55,41 @@ def map_ordered(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
 
     Each item done counts in the stage of work the caller opened (progress.tracking), if any.
     """
-    items = list(items)
+    with batches_share_workers():  # outside a block: workers of its own, ended on return
+        return list(_results(function, list(items)))
+
+
+def map_batches(function: Callable[[T], R], batches: Iterable[B],
+                items: Callable[[B], list[T]] = list) -> Iterator[tuple[B, list[T], list[R]]]:
+    """Each batch with its items and function over each, in order. In worker processes the next batch is
+    handed to the workers before the caller gets this one's results: they parse it while the caller stores
+    this one, instead of waiting for it (the caller's work between batches left both cores idle)."""
+    with batches_share_workers():
+        ahead = None
+        for batch in batches:
+            listed = items(batch)
+            pending = _results(function, listed)  # in worker processes: submitted now
+            if ahead is not None:
+                yield ahead[0], ahead[1], list(ahead[2])
+            ahead = (batch, listed, pending)
+        if ahead is not None:
+            yield ahead[0], ahead[1], list(ahead[2])
+
+
+def _results(function: Callable[[T], R], items: list[T]) -> Iterator[R]:
+    """function over items, as an iterator; large batches go to the block's workers at once."""
     stage = progress.current()
     if stage is not None:
         stage.queue(len(items))
     count = workers()
     if count == 1 or len(items) < MIN_ITEMS_FOR_PROCESSES:
-        return list(_counted((function(item) for item in items), stage))
-    chunk = max(1, len(items) // (count * 8))
-    slot = getattr(_kept, "slot", None)
-    if slot is None:
-        with _pool(count) as pool:
-            return list(_counted(pool.map(function, items, chunksize=chunk), stage))
+        return _counted((function(item) for item in items), stage)
+    slot = _kept.slot
     if slot.get("count") != count:  # INDICATORS_WORKERS changed within the block: workers of the new count
         if (old := slot.pop("pool", None)) is not None:
             old.shutdown()
         slot.update(pool=_pool(count), count=count)
-    return list(_counted(slot["pool"].map(function, items, chunksize=chunk), stage))
+    return _counted(slot["pool"].map(function, items, chunksize=max(1, len(items) // (count * 8))), stage)
 
 
 def _pool(count: int) -> ProcessPoolExecutor:

@@ -29,6 +29,34 @@ def test_batches_of_one_step_share_their_workers_which_end_with_it(monkeypatch):
     assert apart.isdisjoint(first)  # outside a block each call has workers of its own, as before
 
 
+def test_the_next_batch_is_worked_on_while_the_caller_holds_this_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("INDICATORS_WORKERS", "2")
+    size = parallel.MIN_ITEMS_FOR_PROCESSES
+    batches = [[(tmp_path, n) for n in range(start, start + size)] for start in (0, size, 2 * size)]
+    seen = []
+    for batch, items, results in parallel.map_batches(_touch, batches):
+        assert items == batch and results == [n * 2 for _, n in batch]  # in order, each with its own results
+        if not seen:  # holding the first batch: the workers are already on the second
+            assert _appears(tmp_path / str(size), within=30.0), "the second batch was not handed ahead"
+        seen.append(batch[0][1])
+    assert seen == [0, size, 2 * size]
+
+
+def _touch(item) -> int:
+    folder, n = item
+    (folder / str(n)).touch()
+    return n * 2
+
+
+def _appears(path, within: float) -> bool:
+    deadline = time.monotonic() + within  # a bound for a failure, not a speed: it passes as soon as the file is there
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -12,7 +12,7 @@ from indicators_pipeline.confidence import confidence
 from indicators_pipeline.extraction.dates import as_date
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION, ArticleContext, extract_mentions
 from indicators_pipeline.ingest.folder import PARSER_FAILURE
-from indicators_pipeline.parallel import batches_share_workers, map_ordered
+from indicators_pipeline.parallel import batches_share_workers, map_batches
 from indicators_pipeline.warehouse import tables
 
 
@@ -162,12 +162,12 @@ def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
     collected: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     parsed_rows: list[dict] = []
     counts = dict(new_mentions=0, new_targets=0, errors=0)
-    for batch in (load_articles(to_parse) if to_parse else []):
-        articles = batch.to_dict("records")
+    batches = load_articles(to_parse) if to_parse else []
+    for batch, articles, results in map_batches(rows_or_error, batches, items=lambda b: b.to_dict("records")):
         batch_ids = [a["article_id"] for a in articles]
         new_rows: list[dict] = []
         error_rows: list[dict] = []
-        for article, signature, (rows, error) in zip(articles, input_signatures(batch), map_ordered(rows_or_error, articles)):
+        for article, signature, (rows, error) in zip(articles, input_signatures(batch), results):
             new_rows.extend(rows)
             if error is not None:
                 error_rows.append(error)

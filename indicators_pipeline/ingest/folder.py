@@ -23,7 +23,7 @@ from indicators_pipeline import progress
 from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
 from indicators_pipeline.ingest.feed import feed_lines, feed_of, is_feed, line_path, read_line
-from indicators_pipeline.parallel import batches_share_workers, map_ordered
+from indicators_pipeline.parallel import batches_share_workers, map_batches
 from indicators_pipeline.warehouse import tables
 
 PARSER_FAILURE = "could not be parsed"  # the reason's opening when reading a file raised: an extraction error too
@@ -224,9 +224,9 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
             to_read.append(entry)
     if (stage := progress.current()) is not None:
         stage.expect(len(to_read))  # the files to read are known now: the progress shows their whole count
-    for batch in _batches(to_read, batch_size):
+    for batch, _, results in map_batches(functools.partial(_read, today=today), _batches(to_read, batch_size)):
         new_rows = []
-        for entry, outcomes in zip(batch, map_ordered(functools.partial(_read, today=today), batch)):
+        for entry, outcomes in zip(batch, results):
             read[entry.source_path] = [(o.source_path, o.article.article_id if o.article else None, o.digest, o.reason)
                                        for o in outcomes]
             for outcome in outcomes:
