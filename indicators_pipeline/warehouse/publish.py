@@ -26,7 +26,8 @@ from pathlib import Path
 
 import duckdb
 
-from indicators_pipeline.warehouse.publish_rows import RowsChanged, RowsDiffer, bring_up_to_date, catalogue_fingerprint
+from indicators_pipeline.warehouse.publish_rows import (RowsChanged, RowsDiffer, catalogue_fingerprint, differences,
+                                                        write_differences)
 
 # Readable by DuckDB 1.0 and later, which the BI drivers in use still bundle (spec/WAREHOUSE.md).
 STORAGE_VERSION = "v1.0.0"
@@ -206,7 +207,9 @@ def _write_changed_rows(working: Path, published: Path, temporary: Path, last: P
     """A file-level copy of published, checked to be what the last publication wrote, with the rows that differ
     from working written into it (publish_rows.py) and a new published_at. Raises RowsDiffer when it cannot be."""
     shutil.copyfile(published, temporary)
-    con = duckdb.connect(config=config)
+    # one transaction whose commit writes the blocks directly (a threshold of 0): no write-ahead log of the rows
+    # first, no checkpoint in the middle; the file is fsynced before it is published
+    con = duckdb.connect(config={**config, "checkpoint_threshold": "0b"})
     try:
         con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
         con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub")  # an existing file keeps its storage version
@@ -219,15 +222,19 @@ def _write_changed_rows(working: Path, published: Path, temporary: Path, last: P
             raise RowsDiffer("the working database's catalogue changed (tables, columns, views, comments, ...)")
         if catalogue_fingerprint(con, "pub") != last.published_catalogue:
             raise RowsDiffer("the published file's catalogue is not the one the last publication wrote")
-        rows_changed = bring_up_to_date(con, MOST_ROWS_SHARE, FEW_ROWS)
+        found = differences(con, MOST_ROWS_SHARE, FEW_ROWS)
+        con.execute("BEGIN TRANSACTION")
+        rows_changed = write_differences(con, found)
         con.execute("UPDATE pub.meta.publication SET published_at = ?::TIMESTAMPTZ", [published_at])
+        con.execute("COMMIT")
         con.execute("CHECKPOINT pub")
+        n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
         con.execute("DETACH pub")
-        written = _what_was_written(con, temporary, rows_changed)
         con.execute("DETACH work")
     finally:
         con.close()
-    return written
+    # rows only: both catalogues are the ones checked above
+    return n_tables, rows_changed, last.storage_tag, (last.working_catalogue, last.published_catalogue)
 
 
 def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path, rows_changed: RowsChanged | None):

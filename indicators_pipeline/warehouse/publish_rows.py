@@ -67,26 +67,48 @@ def catalogue_fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> str:
     a copied view's SQL is printed differently from the original's."""
     parts = []
     for function, own in _CATALOGUE.items():
-        columns = [name for name, *_ in con.execute(f"DESCRIBE SELECT * FROM {function}()").fetchall()
-                   if not name.endswith("oid") and name not in _NOT_CATALOGUE]
-        rows = con.execute(f"SELECT {', '.join(_quoted(c) for c in columns)} FROM {function}() "
+        rows = con.execute(f"SELECT {_catalogue_columns(con, function)} FROM {function}() "
                            f"WHERE database_name = ? AND {own}", [database]).fetchall()
         parts.append(f"{function}:{sorted(repr(row) for row in rows)}")
     return combined(*parts)
 
 
-def tables_of(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
-    return con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT internal "
-                       "ORDER BY 1, 2", [database]).fetchall()
+_CATALOGUE_COLUMNS: dict[str, str] = {}
+
+
+def _catalogue_columns(con: duckdb.DuckDBPyConnection, function: str) -> str:
+    """The columns of a catalogue function that describe the catalogue (looked up once: they depend on DuckDB's
+    version only)."""
+    if function not in _CATALOGUE_COLUMNS:
+        _CATALOGUE_COLUMNS[function] = ", ".join(
+            _quoted(name) for name, *_ in con.execute(f"DESCRIBE SELECT * FROM {function}()").fetchall()
+            if not name.endswith("oid") and name not in _NOT_CATALOGUE)
+    return _CATALOGUE_COLUMNS[function]
+
+
+@dataclass
+class Differences:
+    """What differs between work and pub, table by table (found by differences(), written by write_differences())."""
+    sizes: dict[str, int]  # working rows of every table
+    tables: list[tuple[str, bool, int, tuple | None]]  # (table, by article, number, the working fingerprint)
+    changed: RowsChanged
 
 
 def bring_up_to_date(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0) -> RowsChanged:
-    """Write into `pub` the rows by which its tables differ from `work`'s (same catalogue, checked by the caller).
+    """Write into `pub` the rows by which its tables differ from `work`'s, in one transaction."""
+    found = differences(con, most_rows_share, few_rows)
+    con.execute("BEGIN TRANSACTION")
+    changed = write_differences(con, found)
+    con.execute("COMMIT")
+    return changed
+
+
+def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0) -> Differences:
+    """The tables of `pub` that differ from `work`'s (same catalogue, checked by the caller) and, in tables keyed
+    by article, the articles whose rows differ (temp tables differing_<number>).
 
     Raises RowsDiffer as soon as more than most_rows_share of the working rows, and more than few_rows, would be
-    written (a full copy is then smaller and as quick: the largest tables are compared first), or when a table
-    written does not hold the working table's rows afterwards."""
-    changed = RowsChanged()
+    written: a full copy is then smaller and as quick (the largest tables are compared first)."""
     sizes, keyed = {}, {}
     for schema, name, by_article in con.execute(
             "SELECT schema_name, table_name, bool_or(column_name = ?) FROM duckdb_columns() "
@@ -99,71 +121,94 @@ def bring_up_to_date(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.
         sizes[table] = con.execute(f"SELECT count(*) FROM work.{table}").fetchall()[0][0]
         keyed[table] = by_article and schema not in WRITTEN_WHOLE_SCHEMAS
     rows_total, rows_to_write = sum(sizes.values()), 0
-    pending = []  # (table, keyed by article, number, the working table's fingerprint)
-    con.execute("CREATE OR REPLACE TEMP TABLE changed_articles (article_id VARCHAR)")
+    found = Differences(sizes, [], RowsChanged())
     for number, table in enumerate(sorted(sizes, key=lambda t: (-sizes[t], t))):
         if keyed[table]:
             articles, rows = _differing_articles(con, table, number)
             if articles:
-                pending.append((table, True, number, None))
+                found.tables.append((table, True, number, None))
+                found.changed.articles_by_table[_plain(table)] = articles
         else:
             work_print = _fingerprint(con, f"work.{table}")
             differs = work_print != _fingerprint(con, f"pub.{table}")
             rows = work_print[0] if differs else 0
             if differs:
-                pending.append((table, False, number, work_print))
+                found.tables.append((table, False, number, work_print))
+                found.changed.tables_replaced.append(_plain(table))
         rows_to_write += rows
         if rows_to_write > max(most_rows_share * rows_total, few_rows):
             raise RowsDiffer(f"more than {most_rows_share:.0%} of the {rows_total:,} working rows differ "
                              f"({_plain(table)} and larger tables: {rows_to_write:,}): a full copy is as quick and smaller")
-    changed.tables_unchanged = len(sizes) - len(pending)
-    for table, by_article, number, work_print in pending:
+    found.changed.tables_unchanged = len(sizes) - len(found.tables)
+    found.changed.rows_written = rows_to_write
+    by_article = [f"SELECT article_id FROM differing_{number}" for _, keyed_, number, _ in found.tables if keyed_]
+    if by_article:
+        found.changed.articles = con.execute(f"SELECT count(DISTINCT coalesce(article_id::VARCHAR, '')) FROM "
+                                             f"({' UNION ALL '.join(by_article)})").fetchall()[0][0]
+    return found
+
+
+def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> RowsChanged:
+    """Write into `pub` what differences() found, inside the caller's transaction (which writes to pub only):
+    the differing articles' rows deleted and inserted, the other differing tables replaced whole. Raises
+    RowsDiffer when a table written does not hold the working table's rows afterwards."""
+    for table, by_article, number, work_print in found.tables:
         if by_article:
-            changed.articles_by_table[_plain(table)] = _rewrite_articles(con, table, number)
-            still, _ = _differing_articles(con, table, number, again=True)
-            if still:
-                raise RowsDiffer(f"{_plain(table)}: {still} articles differ from the working table after their rows were rewritten")
+            con.execute(f"DELETE FROM pub.{table} WHERE {_in_differing(number)}")
+            con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} WHERE {_in_differing(number)}")
+            still = _rewritten_articles_differing(con, table, number)
+            rows_now = con.execute(f"SELECT count(*) FROM pub.{table}").fetchall()[0][0]
+            if still or rows_now != found.sizes[table]:
+                raise RowsDiffer(f"{_plain(table)} differs from the working table after its articles' rows were "
+                                 f"rewritten ({still} articles differ; {rows_now:,} rows, {found.sizes[table]:,} working)")
         else:
             con.execute(f"DELETE FROM pub.{table}")
             con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table}")
-            changed.tables_replaced.append(_plain(table))
             if _fingerprint(con, f"pub.{table}") != work_print:
                 raise RowsDiffer(f"{_plain(table)} differs from the working table after it was rewritten")
-    changed.rows_written = rows_to_write
-    changed.articles = con.execute("SELECT count(DISTINCT coalesce(article_id, '')) FROM changed_articles").fetchall()[0][0]
-    return changed
+    return found.changed
 
 
-def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int, again: bool = False) -> tuple[int, int]:
-    """The articles whose rows differ between work and pub into temp table differing_<number>: each article's
-    rows hashed on both sides (count, sum and xor of the row hashes, as fingerprint.py hashes a table; a NULL
-    article_id is one more article). Returns how many differ and how many working rows they have. again:
-    the working side's hashes of the first call are reused (the check after the rewrite)."""
-    hashed = (f"SELECT {ARTICLE_KEY} AS article_id, count(*) AS n, sum(hash(f)::HUGEINT) AS total, "
-              f"bit_xor(hash(f)) AS mixed FROM {{side}}.{table} AS f GROUP BY {ARTICLE_KEY}")
-    if not again:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {hashed.format(side='work')}")
+def _article_hashes(side: str, table: str, where: str = "true") -> str:
+    """Each article's rows hashed: count, sum and xor of the row hashes (as fingerprint.py hashes a table)."""
+    return (f"SELECT {ARTICLE_KEY} AS article_id, count(*) AS n, sum(hash(f)::HUGEINT) AS total, "
+            f"bit_xor(hash(f)) AS mixed FROM {side}.{table} AS f WHERE {where} GROUP BY {ARTICLE_KEY}")
+
+
+_DIFFERENT = "w.n IS DISTINCT FROM p.n OR w.total IS DISTINCT FROM p.total OR w.mixed IS DISTINCT FROM p.mixed"
+
+
+def _in_differing(number: int, column: str = ARTICLE_KEY) -> str:
+    """The rows of the articles in temp table differing_<number>; a NULL article_id is one more article."""
+    return (f"({column} IN (SELECT article_id FROM differing_{number} WHERE article_id IS NOT NULL) OR "
+            f"({column} IS NULL AND EXISTS (SELECT 1 FROM differing_{number} WHERE article_id IS NULL)))")
+
+
+def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int) -> tuple[int, int]:
+    """The articles whose rows differ between work and pub, hashed on both sides, into temp table
+    differing_<number> (the working side's hashes stay in work_articles_<number> for the check after the
+    rewrite). Returns how many articles differ and how many working rows they have."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table)}")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {'still_' if again else ''}differing_{number} AS
-        WITH p AS ({hashed.format(side='pub')})
+        CREATE OR REPLACE TEMP TABLE differing_{number} AS
+        WITH p AS ({_article_hashes('pub', table)})
         SELECT CASE WHEN w.n IS NOT NULL THEN w.article_id ELSE p.article_id END AS article_id,
                coalesce(w.n, 0) AS working_rows
         FROM work_articles_{number} AS w FULL OUTER JOIN p ON w.article_id IS NOT DISTINCT FROM p.article_id
-        WHERE w.n IS DISTINCT FROM p.n OR w.total IS DISTINCT FROM p.total OR w.mixed IS DISTINCT FROM p.mixed""")
-    articles, rows = con.execute(f"SELECT count(*), coalesce(sum(working_rows), 0) FROM "
-                                 f"{'still_' if again else ''}differing_{number}").fetchall()[0]
+        WHERE {_DIFFERENT}""")
+    articles, rows = con.execute(f"SELECT count(*), coalesce(sum(working_rows), 0) FROM differing_{number}").fetchall()[0]
     return int(articles), int(rows)
 
 
-def _rewrite_articles(con: duckdb.DuckDBPyConnection, table: str, number: int) -> int:
-    """Delete the differing articles' rows from the copy and insert the working ones (the rows of a NULL
-    article_id together, as one more article)."""
-    differing = (f"({ARTICLE_KEY} IN (SELECT article_id FROM differing_{number} WHERE article_id IS NOT NULL) OR "
-                 f"({ARTICLE_KEY} IS NULL AND EXISTS (SELECT 1 FROM differing_{number} WHERE article_id IS NULL)))")
-    con.execute(f"DELETE FROM pub.{table} WHERE {differing}")
-    con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} WHERE {differing}")
-    con.execute(f"INSERT INTO changed_articles SELECT article_id::VARCHAR FROM differing_{number}")
-    return con.execute(f"SELECT count(*) FROM differing_{number}").fetchall()[0][0]
+def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, number: int) -> int:
+    """How many of the rewritten articles still differ from the working ones. Only theirs are hashed again: the
+    other articles' rows were equal and the rewrite's statements select rows of differing articles only (and
+    the caller checks both tables have as many rows, which a row deleted or inserted beside them would change)."""
+    return con.execute(f"""
+        WITH p AS ({_article_hashes('pub', table, _in_differing(number))}),
+             w AS (SELECT * FROM work_articles_{number} WHERE {_in_differing(number, 'article_id')})
+        SELECT count(*) FROM w FULL OUTER JOIN p ON w.article_id IS NOT DISTINCT FROM p.article_id
+        WHERE {_DIFFERENT}""").fetchall()[0][0]
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
