@@ -2,16 +2,19 @@
 the same table, and the same tables in the checks, as when both were built from the whole table in pandas."""
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
+from indicators_pipeline.defs.unchanged import COMPUTED_IN
 from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, _counts, _findings_table, _first_findings, _summary
 from indicators_pipeline.quality.acknowledgements import acknowledge, read_acknowledgements
 from indicators_pipeline.quality.findings_table import BUILDING, Counts, counts, write_findings
 from indicators_pipeline.quality.rules import finding_row
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import replace_tables, table_exists
+from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all, query
 
 TITLES = {"a": "Hà Nội: dịch vụ công | năm 2021", "b": "B, with a comma", "c": ""}
 
@@ -130,3 +133,18 @@ def _old_summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
         f"{r.province_name or r.source_path} {'' if pd.isna(r.year) else int(r.year)}".strip()
         for r in open_findings.head(5).itertuples(index=False)))
     return f"{len(open_findings)} open: {places}{' …' if len(open_findings) > 5 else ''}{said}"
+
+
+def test_a_table_left_by_a_killed_write_goes_even_on_a_night_that_keeps_the_findings(raw_dir, warehouse_file):
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert materialize_all(raw_dir, warehouse_file, instance=instance).success
+        working = warehouse_file.with_name(f"{warehouse_file.stem}.work{warehouse_file.suffix}")
+        con = duckdb.connect(str(working))
+        con.execute(f"CREATE TABLE {BUILDING.name} AS SELECT * FROM {tables.QUALITY_FINDINGS.name} LIMIT 3")
+        con.close()
+        again = materialize_all(raw_dir, warehouse_file, instance=instance)
+    assert again.success
+    assert COMPUTED_IN in materialization_metadata(again, ["marts", "quality_findings"])  # the findings were kept
+    for database in (working, warehouse_file):
+        tables_there = query(database, "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables()")["t"]
+        assert BUILDING.name not in set(tables_there) and tables.QUALITY_FINDINGS.name in set(tables_there)

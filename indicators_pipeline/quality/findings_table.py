@@ -61,8 +61,7 @@ def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[dict], ack
         if not ack.problem:
             usable.setdefault(ack.rule, []).append(ack)
     with transaction(con):
-        if table_exists(con, BUILDING):  # a run killed while writing it
-            con.execute(f"DROP TABLE {BUILDING.name}")
+        drop_leftover(con)
         apply_changes(con, [], replaced={BUILDING: empty_frame(BUILDING)})
     try:
         for batch in _batches(findings, batch_chars, batch_rows):
@@ -82,6 +81,14 @@ def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[dict], ack
     except BaseException:
         con.execute(f"DROP TABLE IF EXISTS {BUILDING.name}")
         raise
+
+
+def drop_leftover(con: duckdb.DuckDBPyConnection) -> bool:
+    """Drop the table a run killed while writing the findings left (a publication would copy it); whether one was."""
+    if not table_exists(con, BUILDING):
+        return False
+    con.execute(f"DROP TABLE {BUILDING.name}")
+    return True
 
 
 @dataclass(frozen=True)

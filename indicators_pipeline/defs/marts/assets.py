@@ -20,7 +20,7 @@ from indicators_pipeline.marts.facts import facts_from
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import screen
 from indicators_pipeline.quality.acknowledgements import read_acknowledgements
-from indicators_pipeline.quality.findings_table import counts as findings_counts, records, write_findings
+from indicators_pipeline.quality.findings_table import counts as findings_counts, drop_leftover, records, write_findings
 from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
 from indicators_pipeline.quality.rules import correction_findings, iter_conflict_findings, set_aside_findings
 from indicators_pipeline.quality import suite_process, suite_state
@@ -145,6 +145,7 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
     acks = read_acknowledgements(acknowledged_file)
     observe_file(context, ACKNOWLEDGED, acknowledged_file, rows=len(acks))
     with warehouse.connect() as con:
+        drop_leftover(con)  # of a run killed while writing the findings, also on a night that keeps them
         inputs = inputs_fingerprint(con, _FINDINGS_INPUTS, fingerprint.table_fingerprint(
             con, tables.ARTICLES.name, columns=("article_id", "title")), fingerprint.file_fingerprint(Path(acknowledged_file)))
         if (kept := _unchanged(context, con, tables.QUALITY_FINDINGS, inputs)) is not None:
