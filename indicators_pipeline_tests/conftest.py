@@ -19,6 +19,11 @@ NO_CORRECTIONS = str(Path(__file__).parent / "no_corrections.csv")
 os.environ.setdefault("INDICATORS_ACKNOWLEDGED", NO_ACKNOWLEDGEMENTS)
 os.environ.setdefault("INDICATORS_CORRECTIONS", NO_CORRECTIONS)  # likewise
 
+# great_expectations loaded once per test process: each materialization then runs the suite in its own process
+# instead of starting one that imports it again (~2.5 s of CPU each, a hundred times a test session), as a
+# long-lived process does (quality/suite_process.py: worth_a_process). `make run` tests the other way.
+import indicators_pipeline.quality.expectations  # noqa: E402,F401
+
 
 # The corrections file's header as data/curation/README.md writes it (a test's own copy of the contract).
 CORRECTIONS_HEADER = ("article_id,title,source_path,indicator,value,evidence,action,new_value,new_indicator,"

@@ -86,6 +86,23 @@ def test_the_shipped_curation_files_settle_the_seeds_findings_as_the_readme_says
     assert "100% and 60%" in README.read_text(encoding="utf-8") and "190" in README.read_text(encoding="utf-8")
 
 
+@ON_SEEDS_RUN_WORKER
+def test_make_run_gets_the_great_expectations_suite_from_a_process_of_its_own(seeds_run):
+    """make run's process does not load great_expectations: the facts step begins the suite beside the other steps."""
+    _, warehouse = seeds_run
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(warehouse.parent.parent / "dagster_home")) as instance:
+        [run] = instance.get_runs(limit=1)
+        [suite] = [r.dagster_event.event_specific_data for r in instance.all_logs(run.run_id)
+                   if r.dagster_event and r.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
+                   and r.dagster_event.event_specific_data.check_name == "great_expectations_suite"]
+    metadata = {k: getattr(v, "value", v) for k, v in suite.metadata.items()}
+    assert metadata["ran_in"].startswith("a process of its own") and "suite_process_failed" not in metadata
+    assert metadata["evaluated"] > 0 and Path(metadata["data_docs"]).exists()
+    assert not list((warehouse.parent.parent / "quality").glob(".facts_for_suite.*"))
+
+
 OLD_YEARS = ("Kết quả cải cách hành chính các tỉnh\n\n20/01/2024\n\n"
              + " ".join(f"Năm 1890, tỉnh {p} có {n} dịch vụ công trực tuyến mức độ 4." for p, n in (
                  ("Cao Bằng", 101), ("Bắc Kạn", 102), ("Tuyên Quang", 103), ("Lào Cai", 104), ("Điện Biên", 105),

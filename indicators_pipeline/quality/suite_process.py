@@ -7,6 +7,10 @@ run on the other core while the rollups, findings and publication go on. The sui
 in its run, waits for the process and reads the outcome it kept (`suite_state`). If the process
 failed, the check runs the suite itself, so an error shows in its step's log.
 
+A process of its own saves only the import: a process that has great_expectations loaded already (one that
+ran the suite before, like a test session's) runs the suite itself (`worth_a_process`). A refresh's own
+process (`make run`, a run launched from the UI) has not.
+
 A thread was tried first: it shares the interpreter lock with the steps, and a refresh of ten new
 articles got slower, not faster.
 """
@@ -34,6 +38,11 @@ class Finished:
     """How a suite process ended: exit code, and the end of its log when it failed."""
     returncode: int
     log_tail: str = ""
+
+
+def worth_a_process() -> bool:
+    """Whether a process of its own would save anything: not when this one has great_expectations loaded."""
+    return "great_expectations" not in sys.modules
 
 
 def start(con: duckdb.DuckDBPyConnection, facts_table: str, columns: list[str], quality_dir: Path,

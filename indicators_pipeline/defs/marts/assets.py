@@ -97,7 +97,8 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
                        quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
         output = _output(con, tables.FACTS)
         facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
-        if suite_state.reusable(warehouse.quality_path, facts_now) is None:  # facts the suite has not seen:
+        # facts the suite has not seen, in a process that would import great_expectations for them: begin it beside us
+        if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
             suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path, facts_now)
     facts = screened.valid[tables.FACTS.column_names]
     return dg.MaterializeResult(
