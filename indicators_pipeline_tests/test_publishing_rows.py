@@ -138,7 +138,7 @@ def test_rows_publications_in_a_row_publish_exactly_the_working_database(working
     edit(working, *(f"INSERT INTO {t} SELECT * REPLACE ('new-' || article_id AS article_id) FROM {t} "
                     f"WHERE article_id IN {in_list(new)}" for t in article_tables(working)))
     added = published_now(working, published)
-    assert added.method == ROWS_CHANGED and added.rows_changed.articles == 3
+    assert added.method == ROWS_CHANGED and added.rows_changed.articles == 3 and added.since_full_copy == 2
     assert added.rows_changed.articles_by_table["raw.articles"] == 3
     assert added.rows_changed.tables_replaced == ["marts.quality_findings"]  # a mart: whole, in its own order
 
@@ -329,6 +329,7 @@ def test_a_refresh_with_a_new_article_publishes_its_rows_and_says_so(raw_dir: Pa
     said = materialization_metadata(second, ["publish", "indicators_duckdb"])
     assert said["publication_method"].value == ROWS_CHANGED
     assert said["articles_rewritten"].value >= 1 and said["tables_rewritten"].value >= 1
+    assert said["publications_since_full_copy"].value == 1
     assert "raw.articles" in said["rewritten"].value
     working = warehouse_file.with_name("indicators.work.duckdb")
     published_at = duckdb.connect(str(warehouse_file), read_only=True)

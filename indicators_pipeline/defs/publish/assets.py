@@ -68,7 +68,7 @@ def _how_written(publication: Publication) -> dict:
         return metadata
     changed = publication.rows_changed
     return {**metadata, "tables_rewritten": changed.tables_touched, "articles_rewritten": changed.articles,
-            "rows_written": changed.rows_written,
+            "rows_written": changed.rows_written, "publications_since_full_copy": publication.since_full_copy,
             "rewritten": dg.MetadataValue.json({**{table: f"{n} articles" for table, n in changed.articles_by_table.items()},
                                                **{table: "whole table" for table in changed.tables_replaced}})}
 
