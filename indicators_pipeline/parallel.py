@@ -34,9 +34,9 @@ _kept = threading.local()  # the pool a `batches_share_workers` block keeps for 
 
 @contextlib.contextmanager
 def batches_share_workers() -> Iterator[None]:
-    """Every map_ordered and map_batches call inside uses one set of worker processes, started at the first batch large
-    enough to need them and ended here. A worker's start imports the package (~0.5 s a worker, on
-    both cores): a pool per 2,000-article batch paid that five times a step at 10,000 articles."""
+    """Every map_ordered and map_batches call inside uses one set of worker processes, started at the
+    first batch large enough to need them and ended here. A worker's start imports the package (~0.5 s
+    a worker, on both cores): a pool per 2,000-article batch paid that five times a step at 10,000 articles."""
     if getattr(_kept, "slot", None) is not None:  # already inside one: its pool serves
         yield
         return
