@@ -46,7 +46,7 @@ def batches_share_workers() -> Iterator[None]:
     finally:
         pool = _kept.slot.pop("pool", None)
         _kept.slot = None
-        if pool is not None:  # a batch handed ahead to a caller that failed is not waited for
+        if pool is not None:  # a caller that failed: batches handed ahead are cancelled (running chunks end first)
             pool.shutdown(cancel_futures=True)
 
 
@@ -65,9 +65,17 @@ def map_batches(function: Callable[[T], R], batches: Iterable[B],
     handed to the workers before the caller gets this one's results: they parse it while the caller stores
     this one, instead of waiting for it (the caller's work between batches left both cores idle)."""
     with batches_share_workers():
-        ahead = None
-        for batch in batches:
-            listed = items(batch)
+        ahead, source = None, iter(batches)
+        while True:
+            try:
+                batch = next(source)
+                listed = items(batch)
+            except StopIteration:
+                break
+            except Exception:  # the next batch could not be had: this one is still the caller's to store
+                if ahead is not None:
+                    yield ahead[0], ahead[1], list(ahead[2])
+                raise
             pending = _results(function, listed)  # in worker processes: submitted now
             if ahead is not None:
                 yield ahead[0], ahead[1], list(ahead[2])

@@ -42,6 +42,29 @@ def test_the_next_batch_is_worked_on_while_the_caller_holds_this_one(monkeypatch
     assert seen == [0, size, 2 * size]
 
 
+def test_a_batch_already_done_reaches_the_caller_when_the_next_cannot_be_read(monkeypatch):
+    monkeypatch.setenv("INDICATORS_WORKERS", "2")
+    first = list(range(parallel.MIN_ITEMS_FOR_PROCESSES))
+
+    def batches():
+        yield first
+        raise OSError("the next batch could not be read")
+
+    stored = []
+    try:
+        for batch, _, results in parallel.map_batches(_double, batches()):
+            stored.append(results)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the failure to read the next batch was swallowed")
+    assert stored == [[n * 2 for n in first]]  # stored before the error goes on: a resumed refresh need not redo it
+
+
+def _double(n: int) -> int:
+    return n * 2
+
+
 def _touch(item) -> int:
     folder, n = item
     (folder / str(n)).touch()

@@ -28,6 +28,9 @@ from indicators_pipeline.quality import suite_state
 from indicators_pipeline.warehouse.fingerprint import combined
 
 LOG_FILE = "suite_process.log"
+# The suite takes seconds; a process still at it after this long is stuck (a hung file system, a stopped
+# process): it is ended and the check runs the suite itself, rather than the refresh waiting for ever.
+WAIT_SECONDS = 600
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the child imports the very package its parent runs
 
 _started: dict[tuple[Path, str], subprocess.Popen] = {}
@@ -67,7 +70,12 @@ def wait_for(quality_dir: Path, fingerprint: str) -> Finished | None:
     process = _started.pop((quality_dir, fingerprint), None)
     if process is None:
         return None
-    returncode = process.wait()
+    try:
+        returncode = process.wait(timeout=WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        returncode = -9
     if returncode == 0:
         return Finished(0)
     for leftover in quality_dir.glob(f".facts_for_suite.{combined(fingerprint)}.parquet"):

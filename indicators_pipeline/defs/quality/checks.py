@@ -208,7 +208,7 @@ def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
         suite_state.remember(warehouse.quality_path, facts_now, result)
         outcome, ran = {**result.__dict__, "docs_path": str(result.docs_path) if result.docs_path else None}, "run"
         ran_in["ran_in"] = dg.MetadataValue.text("this step")
-        if process is not None:  # its own process failed: said, with the end of its log
+        if process is not None and process.returncode != 0:  # its own process failed: said, with its log's end
             ran_in["suite_process_failed"] = dg.MetadataValue.text(
                 f"exit {process.returncode}: {process.log_tail[-1000:]}")
     return dg.AssetCheckResult(
