@@ -7,8 +7,8 @@ otherwise: logs and pipes stay clean), and every INDICATORS_PROGRESS_SECONDS (5 
 the run's log in the UI. This module knows nothing of Dagster.
 
 The code doing the work does not take a Progress argument: the caller opens one with `tracking(...)`,
-and `parallel.map_ordered`, which reads and parses every batch, reports each item done to the one
-open (`current()`), if any.
+and `parallel.map_batches` (or `map_ordered`), which reads and parses every batch, reports each item
+done to the one open (`current()`), if any.
 """
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ _CURRENT: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("indi
 
 
 def current() -> Progress | None:
-    """The stage of work open in this thread, if any (parallel.map_ordered reports to it)."""
+    """The stage of work open in this thread, if any (parallel.map_batches and map_ordered report to it)."""
     return _CURRENT.get()
 
 

@@ -12,7 +12,7 @@ from indicators_pipeline.confidence import confidence
 from indicators_pipeline.extraction.dates import as_date
 from indicators_pipeline.extraction.mentions import EXTRACTOR_VERSION, ArticleContext, extract_mentions
 from indicators_pipeline.ingest.folder import PARSER_FAILURE
-from indicators_pipeline.parallel import batches_share_workers, map_batches
+from indicators_pipeline.parallel import map_batches
 from indicators_pipeline.warehouse import tables
 
 
@@ -137,7 +137,6 @@ def input_signatures(articles: pd.DataFrame) -> list[str]:
             for values in articles[SIGNATURE_COLUMNS[1:]].itertuples(index=False)]
 
 
-@batches_share_workers()  # one set of worker processes for all the batches
 def extract(article_index: pd.DataFrame, previous_parsed: pd.DataFrame,
             load_articles: Callable[[list[str]], Iterable[pd.DataFrame]],
             on_rows: Callable[[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame], None] | None = None,

@@ -23,7 +23,7 @@ from indicators_pipeline import progress
 from indicators_pipeline.ingest.article import INGEST_VERSION, Article, content_hash, parse_article
 from indicators_pipeline.ingest.decoding import NotText
 from indicators_pipeline.ingest.feed import feed_lines, feed_of, is_feed, line_path, read_line
-from indicators_pipeline.parallel import batches_share_workers, map_batches
+from indicators_pipeline.parallel import map_batches
 from indicators_pipeline.warehouse import tables
 
 PARSER_FAILURE = "could not be parsed"  # the reason's opening when reading a file raised: an extraction error too
@@ -179,7 +179,6 @@ def _batches(items: list, size: int):
         yield items[start : start + size]
 
 
-@batches_share_workers()  # one set of worker processes for all the batches
 def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict[str, str | None] | set[str],
            today: dt.date | None = None, on_new_articles: Callable[[pd.DataFrame], None] | None = None,
            batch_size: int = BATCH_SIZE, link_targets: tuple[Path, ...] = ()) -> IngestResult:
