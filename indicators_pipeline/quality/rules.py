@@ -280,21 +280,13 @@ def article_findings(rows: Iterable[tuple]) -> list[dict]:
     return out
 
 
-def conflict_findings(facts: pd.DataFrame, reported: dict[tuple, list[dict]]) -> list[dict]:
-    """One finding per fact whose sources disagree, naming each value and the articles that report it.
-
-    reported maps (code or '', name, year, indicator) to reports {value, source_path, article_id}.
-    """
-    return [_conflict_finding(fact, reported.get(_fact_key(fact), []))
-            for fact in facts[facts["conflict"].astype(bool)].itertuples(index=False)]
-
-
 def _fact_key(fact) -> tuple:
     return (fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code)
 
 
 def _conflict_finding(fact, reports: list[dict]) -> dict:
-    """The sources_agree finding of one conflicting fact, from every report {value, source_path, article_id} of its key."""
+    """The sources_agree finding of one fact whose sources disagree, naming each value and the articles that report
+    it, from every report {value, source_path, article_id} of its key."""
     reports = sorted(reports, key=lambda r: (r["value"], r["source_path"] or "", r["article_id"] or ""))
     by_value: dict[str, list[str]] = {}
     for report in reports:
@@ -331,25 +323,20 @@ _FETCH_ROWS = 50_000
 
 def findings_from(con, mentions_table: str, facts: pd.DataFrame) -> pd.DataFrame:
     """Every failed rule over the mentions in a table of `con`, streamed: memory does not grow with them."""
-    return frame_of(article_findings_in(con, mentions_table) + conflict_findings_in(con, mentions_table, facts))
+    return frame_of(article_findings_in(con, mentions_table) + list(iter_conflict_findings(con, mentions_table, facts)))
 
 
 def article_findings_in(con, mentions_table: str, only_articles: str | None = None) -> list[dict]:
     """The per-article rules over the mentions of a table (of the articles listed in the one-column table
     only_articles, when given), streamed in group order."""
     and_where = f"AND article_id IN (SELECT * FROM {only_articles})" if only_articles else ""
-    cursor = con.execute(RULE_ROWS_SQL.format(mentions=mentions_table, and_where=and_where))
-
-    def rows():
-        while batch := cursor.fetchmany(_FETCH_ROWS):
-            yield from batch
-
-    return article_findings(rows())
+    return article_findings(_fetched(con.execute(RULE_ROWS_SQL.format(mentions=mentions_table, and_where=and_where))))
 
 
-def conflict_findings_in(con, mentions_table: str, facts: pd.DataFrame) -> list[dict]:
-    """conflict_findings over the mentions of a table, their reports streamed fact by fact."""
-    return list(iter_conflict_findings(con, mentions_table, facts))
+def _fetched(cursor) -> Iterator[tuple]:
+    """The rows of an executed query, fetched _FETCH_ROWS at a time."""
+    while batch := cursor.fetchmany(_FETCH_ROWS):
+        yield from batch
 
 
 def iter_conflict_findings(con, mentions_table: str, facts: pd.DataFrame) -> Iterator[dict]:
@@ -363,13 +350,8 @@ def iter_conflict_findings(con, mentions_table: str, facts: pd.DataFrame) -> Ite
     try:
         reader.register("_conflicting_facts", keys)
         reader.execute(REPORT_ROWS_SQL.format(mentions=mentions_table, facts="_conflicting_facts"))
-
-        def rows():
-            while batch := reader.fetchmany(_FETCH_ROWS):
-                yield from batch
-
         done = 0  # facts before this one have their finding
-        for i, group in itertools.groupby(rows(), key=lambda r: r[0]):
+        for i, group in itertools.groupby(_fetched(reader), key=lambda r: r[0]):
             for fact in conflicting[done:i]:  # no report of its key found: the finding says what it can
                 yield _conflict_finding(fact, [])
             yield _conflict_finding(conflicting[i], [dict(value=r[1], source_path=r[2], article_id=r[3]) for r in group])
