@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from indicators_pipeline.warehouse import publish as publish_module
-from indicators_pipeline.warehouse.publish_rows import RowsDiffer, bring_up_to_date
+from indicators_pipeline.warehouse.publish_rows import RowsDiffer, differences
 from indicators_pipeline.warehouse.publish import (FULL_COPY, PUBLICATION_COMMENTS, ROWS_CHANGED, STORAGE_VERSION,
                                                    DiskFull, Publication, publish, record_path)
 from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all
@@ -240,7 +240,7 @@ def test_a_grown_file_a_changed_storage_version_and_mostly_changed_rows_publish_
     con.execute(f"ATTACH '{working}' AS work (READ_ONLY)")
     con.execute(f"ATTACH '{published}' AS pub (READ_ONLY)")  # what the publication would write into a copy of
     with pytest.raises(RowsDiffer, match="working rows differ"):
-        bring_up_to_date(con, most_rows_share=0.3, few_rows=100)
+        differences(con, most_rows_share=0.3, few_rows=100)
     con.close()
     assert published_now(working, published).method == ROWS_CHANGED  # the seeds' few rows: quick either way
 

@@ -15,6 +15,12 @@ MISSING = "missing"
 EMPTY = "0:0:0"
 
 
+def hash_sums(row: str = "hash(f)") -> str:
+    """The SQL of a fingerprint's three numbers over rows aliased f (row: the hash of one row): rows, the sum and
+    the xor of the row hashes (n, total, mixed). Grouped, the same numbers per group (publish_rows.py)."""
+    return f"count(*) AS n, coalesce(sum({row}::HUGEINT), 0) AS total, coalesce(bit_xor({row}), 0) AS mixed"
+
+
 def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str, where: str | None = None,
                       columns: tuple[str, ...] = (), if_missing: str = MISSING) -> str:
     """'rows:sum:xor' of the table's rows (those matching where, when given; only columns, when named).
@@ -22,9 +28,8 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str, where: str | N
     if_missing=EMPTY where no table and no rows mean the same (the quarantine before anything was set aside)."""
     row = f"hash({', '.join(f'f.{c}' for c in columns)})" if columns else "hash(f)"
     try:
-        rows, total, mixed = con.execute(
-            f"SELECT count(*), coalesce(sum({row}::HUGEINT), 0), coalesce(bit_xor({row}), 0) FROM {table} AS f"
-            + (f" WHERE {where}" if where else "")).fetchall()[0]
+        rows, total, mixed = con.execute(f"SELECT {hash_sums(row)} FROM {table} AS f"
+                                         + (f" WHERE {where}" if where else "")).fetchall()[0]
     except duckdb.CatalogException:
         return if_missing
     return f"{rows}:{total}:{mixed}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from indicators_pipeline.warehouse.fingerprint import combined
+from indicators_pipeline.warehouse.fingerprint import combined, hash_sums
 
 ARTICLE_KEY = "article_id"
 # BI's tables: their steps write them whole, in an order of their own (the quality findings most important
@@ -49,7 +49,7 @@ class RowsDiffer(Exception):
 
 @dataclass
 class RowsChanged:
-    """What bring_up_to_date wrote into the copy."""
+    """What write_differences wrote into the copy."""
     tables_replaced: list[str] = field(default_factory=list)  # changed tables without article_id, rewritten whole
     articles_by_table: dict[str, int] = field(default_factory=dict)  # article-keyed tables: articles rewritten
     articles: int = 0  # distinct articles whose rows were rewritten, over all tables
@@ -92,15 +92,6 @@ class Differences:
     sizes: dict[str, int]  # working rows of every table
     tables: list[tuple[str, bool, int, tuple | None]]  # (table, by article, number, the working fingerprint)
     changed: RowsChanged
-
-
-def bring_up_to_date(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0) -> RowsChanged:
-    """Write into `pub` the rows by which its tables differ from `work`'s, in one transaction."""
-    found = differences(con, most_rows_share, few_rows)
-    con.execute("BEGIN TRANSACTION")
-    changed = write_differences(con, found)
-    con.execute("COMMIT")
-    return changed
 
 
 def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0) -> Differences:
@@ -171,8 +162,8 @@ def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> Row
 
 def _article_hashes(side: str, table: str, where: str = "true") -> str:
     """Each article's rows hashed: count, sum and xor of the row hashes (as fingerprint.py hashes a table)."""
-    return (f"SELECT {ARTICLE_KEY} AS article_id, count(*) AS n, sum(hash(f)::HUGEINT) AS total, "
-            f"bit_xor(hash(f)) AS mixed FROM {side}.{table} AS f WHERE {where} GROUP BY {ARTICLE_KEY}")
+    return (f"SELECT {ARTICLE_KEY} AS article_id, {hash_sums()} FROM {side}.{table} AS f WHERE {where} "
+            f"GROUP BY {ARTICLE_KEY}")
 
 
 _DIFFERENT = "w.n IS DISTINCT FROM p.n OR w.total IS DISTINCT FROM p.total OR w.mixed IS DISTINCT FROM p.mixed"
@@ -213,8 +204,7 @@ def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, nu
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     """(rows, sum, xor) of the row hashes: fingerprint.table_fingerprint's numbers, comparable with the per-article sums."""
-    rows, total, mixed = con.execute(f"SELECT count(*), coalesce(sum(hash(f)::HUGEINT), 0), coalesce(bit_xor(hash(f)), 0) "
-                                     f"FROM {table} AS f").fetchall()[0]
+    rows, total, mixed = con.execute(f"SELECT {hash_sums()} FROM {table} AS f").fetchall()[0]
     return int(rows), int(total), int(mixed)
 
 
