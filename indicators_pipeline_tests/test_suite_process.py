@@ -1,8 +1,14 @@
 """The Great Expectations suite in a process of its own gives what running it in the check gives (issue 22)."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import duckdb
 import pandas as pd
+import pytest
 
 from indicators_pipeline.quality import suite_process, suite_state
 from indicators_pipeline.quality.expectations import run_fact_suite
@@ -23,7 +29,8 @@ def _warehouse_with(path, facts: list[dict]) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path):
+@pytest.mark.parametrize("begun_early", [False, True], ids=["begun by the facts", "begun by the raw step"])
+def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path, begun_early):
     # a share above 100 % fails the percent range; the same province-year-indicator twice fails uniqueness
     facts = [_fact("Tỉnh A", 2023, "online_services_total", 412, "count"),
              _fact("Tỉnh A", 2023, "online_services_level4_pct", 131.5, "percent"),
@@ -34,6 +41,8 @@ def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path
     here = run_fact_suite(read_table(con, tables.FACTS), tmp_path / "here")
 
     away_dir = tmp_path / "away"
+    if begun_early:  # importing while the other steps run, then handed the facts
+        suite_process.begin(away_dir)
     suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, away_dir, facts_now)
     finished = suite_process.wait_for(away_dir, facts_now)
     assert finished is not None and finished.returncode == 0, finished
@@ -59,3 +68,32 @@ def test_a_suite_process_that_fails_says_why_and_keeps_no_outcome(tmp_path):
     assert "unit" in finished.log_tail and "Error" in finished.log_tail
     assert suite_state.reusable(tmp_path / "q", facts_now) is None
     assert not list((tmp_path / "q").glob(".facts_for_suite.*"))
+
+
+def test_a_begun_process_let_go_runs_nothing_and_ends(tmp_path):
+    suite_process.begin(tmp_path / "q")
+    process = suite_process._waiting[tmp_path / "q"]
+    suite_process.release(tmp_path / "q")
+    assert process.wait(timeout=60) == 0
+    assert suite_state.reusable(tmp_path / "q", "any") is None and not (tmp_path / "q" / suite_state.STATE_FILE).exists()
+    suite_process.release(tmp_path / "q")  # nothing left to let go: no error
+
+
+def test_a_begun_process_ends_with_the_refresh_that_began_it(tmp_path):
+    """A refresh that fails before its facts step (or is killed) leaves no suite process behind."""
+    refresh = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from indicators_pipeline.quality import "
+         "suite_process as s; s.begin(Path(sys.argv[1])); print(s._waiting[Path(sys.argv[1])].pid)", str(tmp_path)],
+        capture_output=True, text=True, check=True)
+    pid = int(refresh.stdout)
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), "the suite process outlived its refresh"
+
+
+def _state(pid: int) -> str:
+    try:
+        return next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return "Z"

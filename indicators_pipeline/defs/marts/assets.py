@@ -88,6 +88,7 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
     with warehouse.connect() as con:
         inputs = inputs_fingerprint(con, [tables.REVIEWED_MENTIONS.name])
         if (kept := _unchanged(context, con, tables.FACTS, inputs)) is not None:
+            suite_process.release(warehouse.quality_path)  # begun by the raw step: no facts for it to check
             return kept
         facts = facts_from(con, tables.REVIEWED_MENTIONS.name)  # the extractor's reading, analysts' corrections applied
         held_figures = int(con.execute(f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name} WHERE held").fetchall()[0][0])
@@ -100,6 +101,8 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
         # facts the suite has not seen, in a process that would import great_expectations for them: begin it beside us
         if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
             suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path, facts_now)
+        else:
+            suite_process.release(warehouse.quality_path)
     facts = screened.valid[tables.FACTS.column_names]
     return dg.MaterializeResult(
         asset_key=key(tables.FACTS), data_version=dg.DataVersion(output),

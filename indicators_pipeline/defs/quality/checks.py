@@ -184,10 +184,10 @@ def _summary(first_open: pd.DataFrame | None, opened: int, acknowledged: int) ->
 @dg.asset_check(asset=key(tables.FACTS), name="great_expectations_suite",
                 description="Great Expectations suite over the yearly facts (ranges by unit, not-null, catalogue codes, "
                             "uniqueness); Data Docs under INDICATORS_QUALITY_DIR.",
-                # last of its run: the suite's own process, begun by the facts step, works meanwhile
+                # last of its run: the suite's own process (begun by the raw or the facts step) works meanwhile
                 op_tags={"dagster/priority": "-1"})
 def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """The outcome of the suite over these facts: from its process begun by the facts step, from its last run
+    """The outcome of the suite over these facts: from its own process, from its last run
     when the facts are unchanged (said so), else run here."""
     with warehouse.connect() as con:
         facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
@@ -196,7 +196,7 @@ def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
     ran_in = {}
     if kept is not None and process is not None and process.returncode == 0:
         outcome, ran = kept["outcome"], "run"
-        ran_in["ran_in"] = dg.MetadataValue.text("a process of its own, begun when the facts step wrote these facts")
+        ran_in["ran_in"] = dg.MetadataValue.text("a process of its own, handed these facts by the facts step")
     elif kept is not None:
         outcome, ran = kept["outcome"], f"not run: the facts are unchanged since its run at {kept['checked_at']}"
     else:

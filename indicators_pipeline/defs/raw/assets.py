@@ -8,6 +8,7 @@ from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.ingest.article import INGEST_VERSION
 from indicators_pipeline.ingest.folder import ingest
 from indicators_pipeline.progress import Progress, tracking
+from indicators_pipeline.quality import suite_process
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import (
     RowChanges,
@@ -42,6 +43,9 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
                     replaced={tables.REJECTED_FILES: result.rejected, tables.FILE_INVENTORY: result.inventory},
                 )
         stats = result.stats
+        if result.changed and stats["read"] <= suite_process.BEGIN_EARLY_UP_TO \
+                and suite_process.worth_a_process():
+            suite_process.begin(warehouse.quality_path)  # the facts may change: the suite imports meanwhile
         provinces = con.execute("SELECT count(DISTINCT province_name) FROM raw.articles").fetchall()[0][0]
         articles_metadata = stored_table_metadata(
             con, tables.ARTICLES, ["article_id", "source_path", "published_date", "province_name", "title"], "source_path",
