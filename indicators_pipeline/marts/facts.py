@@ -10,6 +10,10 @@ the same mentions give the same facts whatever order they are stored in, whateve
 The query runs where the mentions are (a warehouse table, or a frame in an in-memory database for
 tests), so a warehouse of millions of mentions never passes through pandas. Held mentions (below
 INDICATORS_MIN_CONFIDENCE and unreviewed) wait in the review queue and make no fact.
+
+A fact is a function of the usable mentions of its key alone, so a night with a few new articles
+computes again only the facts of the keys whose mentions changed (`key_state`, `merged_facts`) and
+keeps the others' rows: the same table, in the same order, as computing every fact.
 """
 from __future__ import annotations
 
@@ -17,12 +21,21 @@ import duckdb
 import pandas as pd
 
 from indicators_pipeline.merger import MERGER_DATE
-from indicators_pipeline.warehouse import tables
+from indicators_pipeline.warehouse import article_state, tables
 
 _KEY = "province_code, province_name, province_2025_code, year, indicator_code"
 # Which mention a fact keeps: the documented preferences, then ties broken down to the mention id (a total order).
 CHOICE_ORDER = ("qualifier_rank, published_date DESC NULLS LAST, same_value DESC, source_path, char_start, char_end, "
                 "value, mention_id, qualifier, unit, review_status, article_id")
+
+_USABLE = "year IS NOT NULL AND province_name IS NOT NULL AND NOT coalesce(held, false)"
+# A fact's key written out, NULLs told apart from text: the unit of the facts step's incremental state.
+KEY_ID = "to_json([province_code, province_name, province_2025_code, CAST(year AS VARCHAR), indicator_code])"
+STEP = tables.FACTS.name
+# Every column of a mention the query reads.
+_READ = (*_KEY.split(", "), "value", "unit", "qualifier", "published_date", "source_path", "char_start", "char_end",
+         "mention_id", "review_status", "article_id")
+_FACT_ORDER = "province_name, year, indicator_code, is_post_merger, province_code, province_2025_code"
 
 _SAME_KEY = " AND ".join(f"u.{c} IS NOT DISTINCT FROM k.{c}" for c in _KEY.split(", "))
 
@@ -34,7 +47,7 @@ WITH usable AS (
            CASE qualifier WHEN 'exact' THEN 0 WHEN 'at_least' THEN 1 WHEN 'more_than' THEN 1
                           WHEN 'about' THEN 2 ELSE 3 END AS qualifier_rank
     FROM {{mentions}}
-    WHERE year IS NOT NULL AND province_name IS NOT NULL AND NOT coalesce(held, false)
+    WHERE {_USABLE}
 ), per_key AS (
     SELECT {_KEY}, count(DISTINCT article_id) AS n_articles, count(*) AS n_mentions,
            count(DISTINCT value_key) AS n_values,
@@ -55,16 +68,42 @@ SELECT u.province_code, u.province_name, u.province_2025_code, CAST(u.year AS IN
        reviewed, coalesce(review_status, 'unreviewed') AS review_status
 FROM ranked AS u JOIN per_key AS k ON {_SAME_KEY}
 WHERE rank = 1
-ORDER BY province_name, year, indicator_code, is_post_merger, province_code, province_2025_code
+ORDER BY {_FACT_ORDER}
 """
 
 
-def facts_from(con: duckdb.DuckDBPyConnection, mentions_table: str) -> pd.DataFrame:
-    """The yearly facts of the mentions in a table of `con`."""
-    facts = con.execute(FACTS_SQL.format(mentions=mentions_table)).df()
+def facts_from(con: duckdb.DuckDBPyConnection, mentions_table: str, only_keys: str | None = None) -> pd.DataFrame:
+    """The yearly facts of the mentions in a table of `con` (of the keys listed in the one-column table
+    only_keys, when given)."""
+    mentions = (f"(SELECT * FROM {mentions_table} WHERE {KEY_ID} IN (SELECT * FROM {only_keys})) AS m" if only_keys
+                else mentions_table)
+    return _typed(con.execute(FACTS_SQL.format(mentions=mentions)).df())
+
+
+def _typed(facts: pd.DataFrame) -> pd.DataFrame:
     facts["is_post_merger"] = facts["is_post_merger"].fillna(False).astype(bool)
     facts["reviewed"] = facts["reviewed"].fillna(False).astype(bool)
     return facts[tables.FACTS.column_names]
+
+
+def key_state(con: duckdb.DuckDBPyConnection, mentions_table: str) -> str:
+    """A temp table of each fact key's fingerprint over its usable mentions (article_state.current's form)."""
+    return article_state.current(con, STEP, mentions_table, _READ, _USABLE, unit=KEY_ID)
+
+
+def merged_facts(con: duckdb.DuckDBPyConnection, facts_table: str, fresh: pd.DataFrame, changed: str) -> pd.DataFrame:
+    """The facts of a full pass from the stored facts of the keys not in `changed` and `fresh`, the facts computed
+    again for those keys: one sort in the query's order, which is total (a key has one fact)."""
+    columns = ", ".join(f'"{c}"' for c in tables.FACTS.column_names)
+    con.register("_fresh_facts", fresh[tables.FACTS.column_names])
+    try:
+        return _typed(con.execute(f"""
+            SELECT {columns} FROM (
+                SELECT {columns} FROM {facts_table} WHERE {KEY_ID} NOT IN (SELECT * FROM {changed})
+                UNION ALL SELECT {columns} FROM _fresh_facts)
+            ORDER BY {_FACT_ORDER}""").df())
+    finally:
+        con.unregister("_fresh_facts")
 
 
 def build_facts(mentions: pd.DataFrame) -> pd.DataFrame:

@@ -29,11 +29,15 @@ def _temp(step: str, what: str) -> str:
     return "_state_" + "".join(c if c.isalnum() else "_" for c in step) + "_" + what
 
 
-def current(con: duckdb.DuckDBPyConnection, step: str, source: str, columns: tuple[str, ...], where: str = "") -> str:
-    """A temp table of each article's fingerprint over columns of the rows of source (matching where)."""
+def current(con: duckdb.DuckDBPyConnection, step: str, source: str, columns: tuple[str, ...], where: str = "",
+            unit: str = "article_id") -> str:
+    """A temp table of each article's fingerprint over columns of the rows of source (matching where).
+
+    unit: what a fingerprint is of, when a step's unit of work is not the article (an expression; the facts
+    step's is a fact's key): stored in the same column."""
     now = _temp(step, "now")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {now} AS SELECT article_id, bit_xor(hash({', '.join(columns)})) AS "
-                f"fingerprint FROM {source} {'WHERE ' + where if where else ''} GROUP BY ALL")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {now} AS SELECT {unit} AS article_id, bit_xor(hash({', '.join(columns)})) "
+                f"AS fingerprint FROM {source} {'WHERE ' + where if where else ''} GROUP BY ALL")
     return now
 
 

@@ -146,11 +146,13 @@ REVIEW_STATE_CORRECTIONS = _t(
 ARTICLE_STATE = _t(
     "staging.article_state",
     "Incremental state of the steps that work article by article (the per-article consistency rules, the mentions' "
-    "row checks): per step and article, a hash of the rows the step read when it last ran; an article whose hash "
-    "differs (or that is new or gone) is the one the step redoes.",
-    ("step", "VARCHAR", "The step: marts.quality_findings, or check:<name> for a check"),
-    ("article_id", "VARCHAR", "The article"),
-    ("fingerprint", "UBIGINT", "Order-free hash of the columns the step reads of the article's rows"),
+    "row checks) or fact by fact (the yearly facts): per step and article or fact key, a hash of the rows the step "
+    "read when it last ran; an article or key whose hash differs (or that is new or gone) is the one the step redoes.",
+    ("step", "VARCHAR", "The step: marts.quality_findings, marts.fact_indicator_yearly, or check:<name> for "
+                       "a check"),
+    ("article_id", "VARCHAR", "The article; for marts.fact_indicator_yearly, a fact's key (province codes and name, "
+                              "year, indicator) as a JSON array"),
+    ("fingerprint", "UBIGINT", "Order-free hash of the columns the step reads of the article's (or the key's) rows"),
 )
 TARGETS = _t("staging.indicator_targets", "Goal and plan figures (phấn đấu, mục tiêu, kế hoạch ...): never facts.", *_MENTION_COLUMNS)
 PARSED_ARTICLES = _t(

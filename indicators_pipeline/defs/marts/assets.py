@@ -16,9 +16,9 @@ from indicators_pipeline.defs.specs import key, table_spec
 from indicators_pipeline.defs.unchanged import (INPUTS, PIPELINE_VERSION, combined_inputs, holds_last_output,
                                                  inputs_fingerprint, last_materialization)
 from indicators_pipeline.marts import dimensions, views
-from indicators_pipeline.marts.facts import facts_from
+from indicators_pipeline.marts.facts import STEP as FACTS_STEP, facts_from, key_state, merged_facts
 from indicators_pipeline.marts.rollups import build_rollups
-from indicators_pipeline.quality.quarantine import screen
+from indicators_pipeline.quality.quarantine import Screened, screen
 from indicators_pipeline.quality.acknowledgements import read_acknowledgements
 from indicators_pipeline.quality.findings_table import counts as findings_counts, drop_leftover, records, write_findings
 from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
@@ -26,7 +26,7 @@ from indicators_pipeline.quality.rules import correction_findings, iter_conflict
 from indicators_pipeline.quality import suite_process, suite_state
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
-from indicators_pipeline.warehouse.store import read_table, replace_tables
+from indicators_pipeline.warehouse.store import read_table, replace_tables, table_exists
 
 
 @dg.multi_asset(specs=[table_spec(tables.DIM_PROVINCE).merge_attributes(deps=[REFERENCE_FILES["provinces"]]),
@@ -90,12 +90,12 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
         if (kept := _unchanged(context, con, tables.FACTS, inputs)) is not None:
             suite_process.release(warehouse.quality_path)  # begun by the raw step: no facts for it to check
             return kept
-        facts = facts_from(con, tables.REVIEWED_MENTIONS.name)  # the extractor's reading, analysts' corrections applied
         held_figures = int(con.execute(f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name} WHERE held").fetchall()[0][0])
-        traced = facts.assign(article_id=facts["source_mention_id"].str.split(":").str[0])  # the quarantine names it
-        screened = screen(FactModel, traced, tables.FACTS, _fact_ids(facts))
+        incremental = holds_last_output(context.instance, key(tables.FACTS), _output(con, tables.FACTS))
+        screened, state, keys_computed = _screened_facts(con, incremental)
         replace_tables(con, {tables.FACTS: screened.valid},
                        quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
+        article_state.store(con, FACTS_STEP, state)  # with the facts it describes, before the step ends
         output = _output(con, tables.FACTS)
         facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
         # facts the suite has not seen, in a process that would import great_expectations for them: begin it beside us
@@ -112,8 +112,34 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
                                 reviewed_facts=int(facts["reviewed"].astype(bool).sum()),
                                 unreviewed_facts=int((~facts["reviewed"].astype(bool)).sum()),
                                 figures_waiting_for_review=held_figures,
-                                quarantined_facts=int(screened.quarantined["row_id"].nunique()), **coverage(facts)),
+                                quarantined_facts=int(screened.quarantined["row_id"].nunique()),
+                                fact_keys_computed_again="all" if keys_computed is None else keys_computed,
+                                **coverage(facts)),
     )
+
+
+def _screened_facts(con, incremental: bool) -> tuple[Screened, str, int | None]:
+    """(the facts screened by their model, the temp table of the key state to store with them, the keys computed
+    again: None for all). incremental: the facts table holds what the last computation by this code wrote; then
+    only the keys whose mentions changed are computed, when nothing of the facts was set aside (a full pass would
+    set aside exactly what it did then)."""
+    state = key_state(con, tables.REVIEWED_MENTIONS.name)
+    set_aside = con.execute(f"SELECT count(*) FROM {tables.QUARANTINED_ROWS.name} WHERE source_table = ?",
+                            [tables.FACTS.name]).fetchall()[0][0] if table_exists(con, tables.QUARANTINED_ROWS) else 0
+    changes = article_state.changes(con, FACTS_STEP, state) if incremental and not set_aside else None
+    if changes is not None:
+        fresh = _screened(facts_from(con, tables.REVIEWED_MENTIONS.name, only_keys=changes.changed))
+        if fresh.quarantined.empty and fresh.table_failures.empty:
+            merged = merged_facts(con, tables.FACTS.name, fresh.valid, changes.changed)
+            if not merged.duplicated(FactModel.Config.unique).any():  # else the full pass quarantines them
+                return Screened(merged, fresh.quarantined, fresh.table_failures), state, changes.count
+    return _screened(facts_from(con, tables.REVIEWED_MENTIONS.name)), state, None
+
+
+def _screened(facts: pd.DataFrame) -> Screened:
+    """Facts through their model; a set-aside fact names the article of its chosen mention."""
+    traced = facts.assign(article_id=facts["source_mention_id"].str.split(":").str[0])
+    return screen(FactModel, traced, tables.FACTS, _fact_ids(facts))
 
 
 @dg.multi_asset(specs=[table_spec(tables.ROLLUPS, deps=[tables.FACTS, tables.DIM_PROVINCE, tables.DIM_PROVINCE_2025],
