@@ -152,9 +152,11 @@ def apply_changes(con: duckdb.DuckDBPyConnection, changes: list[RowChanges],
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
+    """Whether the connection's database has the table (duckdb_tables(): information_schema.tables, a view over
+    every catalogue entry of every attached database, took 4-13 ms a call, ~70 calls a refresh)."""
     return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        table.name.split("."),
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = ?", table.name.split("."),
     ).fetchall()[0][0])
 
 
