@@ -10,7 +10,8 @@ import pytest
 from indicators_pipeline.defs.unchanged import COMPUTED_IN
 from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, _counts, _findings_table, _first_findings, _summary
 from indicators_pipeline.quality.acknowledgements import acknowledge, read_acknowledgements
-from indicators_pipeline.quality.findings_table import BUILDING, Counts, counts, write_findings
+from indicators_pipeline.quality import findings_table
+from indicators_pipeline.quality.findings_table import BUILDING, COMPUTED, SOURCES_AGREE, Counts, counts, placed, write_findings
 from indicators_pipeline.quality.rules import finding_row
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.store import replace_tables, table_exists
@@ -41,6 +42,11 @@ def _findings() -> list[dict]:
     return out
 
 
+def _as_given(findings) -> list[tuple[int, int, dict]]:
+    """Findings placed in one section, in the order given (any section but the per-article one, ordered by group)."""
+    return list(placed(SOURCES_AGREE, findings))
+
+
 def _acks(tmp_path):
     path = tmp_path / "acknowledged.csv"
     path.write_text("rule,province,year,indicator,reason,who\n"
@@ -57,10 +63,11 @@ def _rows(con) -> list[tuple]:
 
 
 @pytest.mark.parametrize("batch_chars", [1, 200, 10_000_000])  # a row a batch, a few rows, all at once
-def test_findings_written_in_batches_are_the_findings_titled_and_acknowledged_whole(tmp_path, batch_chars):
+def test_findings_written_in_batches_are_the_findings_titled_and_acknowledged_whole(tmp_path, batch_chars, monkeypatch):
     acks = _acks(tmp_path)
     con = _warehouse()
-    write_findings(con, _findings(), acks, articles_table="raw.articles", batch_chars=batch_chars)
+    monkeypatch.setattr(findings_table, "_SLICE_CHARS", batch_chars)  # and merged in slices of that size
+    write_findings(con, _as_given(_findings()), acks, articles_table="raw.articles", batch_chars=batch_chars)
 
     whole = pd.DataFrame(_findings())  # what the step did before: titles mapped, acknowledge() over every finding
     whole["source_titles"] = whole["article_id"].map(
@@ -74,23 +81,23 @@ def test_findings_written_in_batches_are_the_findings_titled_and_acknowledged_wh
     assert written["acknowledged"].sum() == 12 + 6  # every Hà Nội one by its indicator; Cà Mau 2021 (6 of 12)
     assert written["rule"].iloc[-2:].tolist() == ["acknowledgement_matches"] * 2  # Nowhere and the unknown rule, last
     assert counts(con) == Counts(errors=0, warnings=6 + 1 + 2, acknowledged=18, stale_acknowledgements=2)
-    assert not table_exists(con, BUILDING)
+    assert not table_exists(con, BUILDING) and not table_exists(con, COMPUTED)
     assert con.execute(f"SELECT comment FROM duckdb_tables() WHERE schema_name = 'marts' "
                        f"AND table_name = 'quality_findings'").fetchall() == [(tables.QUALITY_FINDINGS.description,)]
 
 
 def test_a_failure_while_writing_leaves_the_old_findings(tmp_path):
     con = _warehouse()
-    write_findings(con, _findings(), [], articles_table="raw.articles")
+    write_findings(con, _as_given(_findings()), [], articles_table="raw.articles")
     before = _rows(con)
 
     def failing():
-        yield from _findings()[:5]
+        yield from _as_given(_findings()[:5])
         raise RuntimeError("the mentions could not be read")
 
     with pytest.raises(RuntimeError, match="could not be read"):
         write_findings(con, failing(), [], articles_table="raw.articles", batch_chars=1)
-    assert _rows(con) == before and not table_exists(con, BUILDING)
+    assert _rows(con) == before and not table_exists(con, BUILDING) and not table_exists(con, COMPUTED)
 
 
 def test_each_check_shows_its_first_findings_open_ones_first_as_from_the_whole_table(tmp_path):
@@ -105,7 +112,7 @@ def test_each_check_shows_its_first_findings_open_ones_first_as_from_the_whole_t
     path.write_text("rule,province,year,indicator,reason,who\n"
                     + "".join(f"sources_agree,P{i},,,seen,analyst\n" for i in (0, 2, 55))
                     + "".join(f"full_share_matches,Q{i},,,seen,analyst\n" for i in (0, 1, 4, 6)), encoding="utf-8")
-    write_findings(con, findings, read_acknowledgements(path), articles_table="raw.articles")
+    write_findings(con, _as_given(findings), read_acknowledgements(path), articles_table="raw.articles")
     whole = con.execute(f"SELECT * FROM {tables.QUALITY_FINDINGS.name}").df()
 
     found_counts = _counts(con)
@@ -135,16 +142,18 @@ def _old_summary(open_findings: pd.DataFrame, acknowledged: int) -> str:
     return f"{len(open_findings)} open: {places}{' …' if len(open_findings) > 5 else ''}{said}"
 
 
-def test_a_table_left_by_a_killed_write_goes_even_on_a_night_that_keeps_the_findings(raw_dir, warehouse_file):
+def test_the_tables_left_by_a_killed_write_go_even_on_a_night_that_keeps_the_findings(raw_dir, warehouse_file):
     with dg.DagsterInstance.ephemeral() as instance:
         assert materialize_all(raw_dir, warehouse_file, instance=instance).success
         working = warehouse_file.with_name(f"{warehouse_file.stem}.work{warehouse_file.suffix}")
         con = duckdb.connect(str(working))
         con.execute(f"CREATE TABLE {BUILDING.name} AS SELECT * FROM {tables.QUALITY_FINDINGS.name} LIMIT 3")
+        con.execute(f"CREATE TABLE {COMPUTED.name} AS SELECT *, 0 AS section, 0 AS position "
+                    f"FROM {tables.QUALITY_FINDINGS.name} LIMIT 3")
         con.close()
         again = materialize_all(raw_dir, warehouse_file, instance=instance)
     assert again.success
     assert COMPUTED_IN in materialization_metadata(again, ["marts", "quality_findings"])  # the findings were kept
     for database in (working, warehouse_file):
         tables_there = query(database, "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables()")["t"]
-        assert BUILDING.name not in set(tables_there) and tables.QUALITY_FINDINGS.name in set(tables_there)
+        assert {BUILDING.name, COMPUTED.name}.isdisjoint(tables_there) and tables.QUALITY_FINDINGS.name in set(tables_there)

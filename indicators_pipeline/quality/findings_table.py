@@ -1,14 +1,17 @@
-"""marts.quality_findings written a batch at a time (issue 22).
+"""marts.quality_findings written a batch at a time, the rows still true kept from the last table (issue 22).
 
 Where every fact of 100,000 articles conflicts, each sources_agree finding names ~200 articles and the table
 holds ~200 M characters (article ids, paths, every source's headline). Built whole in pandas it was held four
 or five times over (finding dicts, a joined copy, the headlines, the acknowledged records, the insert: 1.2 GB).
-Here the findings come one at a time in the table's order and go in by batches: the headlines are joined in
-SQL, the acknowledgements applied to each batch, so Python holds one batch of findings.
+Here the findings computed come one at a time and go in by batches, their headlines joined in SQL, so Python
+holds one batch of findings. The rows of the last table that still hold (a night with ten new articles: all but
+a few) do not pass through Python: SQL merges them with the computed ones in the table's order, a bounded
+slice of that order at a time (DuckDB sorts a 300 MB table of long strings only with more than 256 MB).
 """
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -18,14 +21,35 @@ import pandas as pd
 from indicators_pipeline.quality.acknowledgements import STALE, Acknowledgement, acknowledge, matches
 from indicators_pipeline.quality.rules import ERROR, WARN, frame_of, titles_of
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline.warehouse.store import apply_changes, empty_frame, replace_rows, table_exists, transaction
+from indicators_pipeline.warehouse.store import apply_changes, empty_frame, replace_rows, transaction
 
 # A batch ends at this many characters of its long cells (at 100,000 articles where every fact conflicts, ~100
 # sources_agree findings of ~40,000: ~10 MB of Python strings) or this many rows; each batch costs a few queries.
 _BATCH_CHARS = 4_000_000
 _BATCH_ROWS = 10_000
-_LONG = ("article_id", "source_path", "detail")
+# The characters of the rows merged into the table by one statement: DuckDB sorts a statement's rows whole in
+# memory (60 MB of strings sorted within its memory_limit of 256 MB, 300 MB did not), and a statement costs ~30 ms.
+_SLICE_CHARS = 16_000_000
+_LONG = ("article_id", "source_path", "detail", "source_titles")
+FINDINGS = tables.QUALITY_FINDINGS.name
 BUILDING = dataclasses.replace(tables.QUALITY_FINDINGS, name="marts._quality_findings_building")  # comments and all
+# The table's sections, in its order: per-article findings in group order (article, file, place, year; a group's
+# own order kept), sources_agree in the facts' order, set-aside rows, corrections not applied; then the
+# acknowledgements that matched nothing.
+PER_ARTICLE, SOURCES_AGREE, SET_ASIDE, NOT_APPLIED = range(4)
+# The findings computed this run, with their place: section and position in it.
+COMPUTED = dataclasses.replace(
+    tables.QUALITY_FINDINGS, name="marts._quality_findings_computed",
+    columns=(*tables.QUALITY_FINDINGS.columns, tables.Column("section", "INTEGER", "The table's section"),
+             tables.Column("position", "BIGINT", "Place in the section")))
+# The table's order over rows placed by section and position, the per-article ones by group first (rules.py
+# reads their figures in group order; an article's kept rows keep their old order, its computed ones their own).
+_GROUP = ("article_id", "source_path", "coalesce(province_code, '')", "province_name", "year")
+_ORDER = ", ".join(["section", *(f"CASE WHEN section = {PER_ARTICLE} THEN {c} END" for c in _GROUP), "position"])
+_COMBO = ("rule", "province_code", "province_name", "year", "indicator_codes")  # what an acknowledgement matches on
+_CHARS = " + ".join(f"coalesce(length({c}), 0)" for c in _LONG)
+_COLUMNS = ", ".join(f"f.{c}" for c in tables.QUALITY_FINDINGS.column_names)
+_TYPES = {c.name: c.type for c in tables.QUALITY_FINDINGS.columns}
 
 
 def records(frame: pd.DataFrame, slice_rows: int = 1_000) -> Iterator[dict]:
@@ -34,11 +58,17 @@ def records(frame: pd.DataFrame, slice_rows: int = 1_000) -> Iterator[dict]:
         yield from frame.iloc[start:start + slice_rows].to_dict("records")
 
 
-def _batches(findings: Iterable[dict], chars: int, rows: int) -> Iterator[list[dict]]:
+def placed(section: int, findings: Iterable[dict]) -> Iterator[tuple[int, int, dict]]:
+    """Findings of one section, in its order: (section, position, finding)."""
+    for position, finding in enumerate(findings):
+        yield section, position, finding
+
+
+def _batches(findings: Iterable[tuple[int, int, dict]], chars: int, rows: int) -> Iterator[list[tuple[int, int, dict]]]:
     batch, size = [], 0
-    for finding in findings:
-        batch.append(finding)
-        size += sum(len(finding[c]) for c in _LONG if isinstance(finding[c], str))
+    for item in findings:
+        batch.append(item)
+        size += sum(len(item[2][c]) for c in _LONG if isinstance(item[2][c], str))
         if size >= chars or len(batch) >= rows:
             yield batch
             batch, size = [], 0
@@ -46,49 +76,107 @@ def _batches(findings: Iterable[dict], chars: int, rows: int) -> Iterator[list[d
         yield batch
 
 
-def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[dict], acks: list[Acknowledgement],
+def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[tuple[int, int, dict]],
+                   acks: list[Acknowledgement], kept: str | None = None,
                    articles_table: str = tables.ARTICLES.name, batch_chars: int = _BATCH_CHARS,
                    batch_rows: int = _BATCH_ROWS) -> None:
-    """marts.quality_findings replaced by findings (rows in the table's order) with their articles' headlines and
-    their acknowledgements, as acknowledge() fills them, then one finding per acknowledgement that matched none.
+    """marts.quality_findings replaced by the findings computed, (section, position, finding), with their articles'
+    headlines, and the rows of the old table that kept names (a table of old_rowid, section, position; None: none
+    is kept), in the table's order, acknowledged as acknowledge() does it; then one finding per acknowledgement
+    that matched none.
 
-    The rows go into a table of their own, a batch a transaction, which takes the table's place at the end in one
+    The rows go into tables of their own, a batch a transaction, the last of which takes the table's place in one
     transaction: a failure leaves the old table. (Written inside that one transaction, every row waited uncommitted
     in memory, outside DuckDB's memory_limit: +300 MB at 100,000 articles.)"""
-    used: set[int] = set()
+    with transaction(con):
+        drop_leftover(con)
+        apply_changes(con, [], replaced={COMPUTED: empty_frame(COMPUTED), BUILDING: empty_frame(BUILDING)})
+    try:
+        for batch in _batches(findings, batch_chars, batch_rows):
+            frame = frame_of([finding for _, _, finding in batch])
+            frame["source_titles"] = titles_of(con, frame["article_id"], articles_table)
+            frame["section"] = [section for section, _, _ in batch]
+            frame["position"] = [position for _, position, _ in batch]
+            replace_rows(con, COMPUTED, "rule", [], frame)
+        sources = _sources(kept)
+        used = _acknowledgements(con, _rows(sources), acks)
+        _merge(con, sources)
+        # acknowledge() of no findings: a finding for each acknowledgement no row used, as it makes them
+        replace_rows(con, BUILDING, "rule", [], acknowledge(frame_of([]), [a for a in acks if a.line not in used]))
+        with transaction(con):
+            con.execute(f"DROP TABLE {COMPUTED.name}")
+            con.execute(f"DROP TABLE IF EXISTS {FINDINGS}")
+            con.execute(f"ALTER TABLE {BUILDING.name} RENAME TO {FINDINGS.split('.')[1]}")
+    except BaseException:
+        drop_leftover(con)
+        raise
+
+
+def _sources(kept: str | None) -> dict[str, tuple[str, str, str]]:
+    """Where the rows come from: name -> (FROM clause, its findings table as f; section; position)."""
+    sources = {"computed": (f"{COMPUTED.name} AS f", "f.section", "f.position")}
+    if kept is not None:
+        sources["kept"] = (f"{FINDINGS} AS f JOIN {kept} AS k ON f.rowid = k.old_rowid", "k.section", "k.position")
+    return sources
+
+
+def _rows(sources: dict[str, tuple[str, str, str]]) -> str:
+    """SQL of every row the table will hold but the stale acknowledgements: (source, ref: its rowid there, section,
+    position, the table's columns)."""
+    return " UNION ALL ".join(f"SELECT '{name}' AS source, f.rowid AS ref, {section} AS section, {position} AS position, "
+                              f"{_COLUMNS} FROM {from_}" for name, (from_, section, position) in sources.items())
+
+
+def _acknowledgements(con: duckdb.DuckDBPyConnection, rows: str, acks: list[Acknowledgement]) -> set[int]:
+    """The temp table _acknowledged: acknowledge()'s acknowledgement for each combination of the columns an
+    acknowledgement matches on that some acknowledgement covers; returns the lines of the acknowledgements used.
+    Matched per combination, not per row: kept rows stay in SQL, and 10,000 findings have a few thousand."""
     usable: dict[str, list[Acknowledgement]] = {}  # an acknowledgement matches only findings of its rule
     for ack in acks:
         if not ack.problem:
             usable.setdefault(ack.rule, []).append(ack)
-    with transaction(con):
-        drop_leftover(con)
-        apply_changes(con, [], replaced={BUILDING: empty_frame(BUILDING)})
-    try:
-        for batch in _batches(findings, batch_chars, batch_rows):
-            for row in batch:
-                covering = [a for a in usable.get(row["rule"], ()) if matches(a, row)]
-                row["acknowledged"] = bool(covering)
-                row["acknowledgement"] = "; ".join(f"{a.reason} ({a.who})" for a in covering) or None
+    acknowledged, used = [], set()
+    if usable:
+        rules = ", ".join(f"'{rule}'" for rule in usable)
+        for combo in con.execute(f"SELECT DISTINCT {', '.join(_COMBO)} FROM ({rows}) WHERE rule IN ({rules})").fetchall():
+            row = dict(zip(_COMBO, combo))
+            covering = [a for a in usable[row["rule"]] if matches(a, row)]
+            if covering:
+                acknowledged.append((*combo, "; ".join(f"{a.reason} ({a.who})" for a in covering)))
                 used.update(a.line for a in covering)
-            frame = frame_of(batch)
-            frame["source_titles"] = titles_of(con, frame["article_id"], articles_table)
-            replace_rows(con, BUILDING, "rule", [], frame)
-        # acknowledge() of no findings: a finding for each acknowledgement no batch used, as it makes them
-        replace_rows(con, BUILDING, "rule", [], acknowledge(frame_of([]), [a for a in acks if a.line not in used]))
-        with transaction(con):
-            con.execute(f"DROP TABLE IF EXISTS {tables.QUALITY_FINDINGS.name}")
-            con.execute(f"ALTER TABLE {BUILDING.name} RENAME TO {tables.QUALITY_FINDINGS.name.split('.')[1]}")
-    except BaseException:
-        con.execute(f"DROP TABLE IF EXISTS {BUILDING.name}")
-        raise
+    con.register("_acknowledged_frame", pd.DataFrame(acknowledged, columns=[*_COMBO, "acknowledgement"], dtype=object))
+    con.execute("CREATE OR REPLACE TEMP TABLE _acknowledged AS SELECT "
+                + ", ".join(f"CAST({c} AS {_TYPES[c]}) AS {c}" for c in (*_COMBO, "acknowledgement"))
+                + " FROM _acknowledged_frame")
+    con.unregister("_acknowledged_frame")
+    return used
 
 
-def drop_leftover(con: duckdb.DuckDBPyConnection) -> bool:
-    """Drop the table a run killed while writing the findings left (a publication would copy it); whether one was."""
-    if not table_exists(con, BUILDING):
-        return False
-    con.execute(f"DROP TABLE {BUILDING.name}")
-    return True
+def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, str]]) -> None:
+    """The rows into BUILDING in the table's order, acknowledged, about _SLICE_CHARS characters a statement: the
+    order is computed over keys alone, the long cells are read and sorted a slice at a time (a slice's rows lie
+    in a range of rowids of each source, which the scans skip to)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _findings_order AS
+        SELECT source, ref, rank, (sum(chars) OVER (ORDER BY rank) - chars) // {_SLICE_CHARS} AS slice
+        FROM (SELECT source, ref, {_CHARS} AS chars, row_number() OVER (ORDER BY {_ORDER}) AS rank
+              FROM ({_rows(sources)}))""")
+    ranges = con.execute("SELECT slice, source, min(ref), max(ref) FROM _findings_order GROUP BY ALL ORDER BY ALL")
+    same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM a.{c}" for c in _COMBO)
+    for part, slices in itertools.groupby(ranges.fetchall(), key=lambda r: r[0]):
+        rows = " UNION ALL ".join(
+            f"SELECT o.rank, {_COLUMNS} FROM {sources[name][0]} JOIN _findings_order AS o ON o.source = '{name}' "
+            f"AND o.ref = f.rowid WHERE o.slice = {part} AND f.rowid BETWEEN {low} AND {high}"
+            for _, name, low, high in slices)
+        con.execute(f"""INSERT INTO {BUILDING.name} BY NAME
+            SELECT r.* EXCLUDE (rank, acknowledged, acknowledgement), a.acknowledgement IS NOT NULL AS acknowledged,
+                   a.acknowledgement
+            FROM ({rows}) AS r LEFT JOIN _acknowledged AS a ON {same} ORDER BY r.rank""")
+
+
+def drop_leftover(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the tables a run killed while writing the findings left (a publication would copy them)."""
+    for table in (COMPUTED, BUILDING):
+        con.execute(f"DROP TABLE IF EXISTS {table.name}")
 
 
 @dataclass(frozen=True)

@@ -284,6 +284,13 @@ def _fact_key(fact) -> tuple:
     return (fact.province_code or "", fact.province_name, int(fact.year), fact.indicator_code)
 
 
+def of_fact(fact) -> dict:
+    """The columns a sources_agree finding takes from its fact (the rest comes from the reports of its key): a
+    finding of the last table whose columns are these of a fact now holds for it while the reports are the same."""
+    return dict(province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year),
+                indicator_codes=fact.indicator_code, expected=_fmt(fact.value))
+
+
 def _conflict_finding(fact, reports: list[dict]) -> dict:
     """The sources_agree finding of one fact whose sources disagree, naming each value and the articles that report
     it, from every report {value, source_path, article_id} of its key."""
@@ -293,27 +300,28 @@ def _conflict_finding(fact, reports: list[dict]) -> dict:
         by_value.setdefault(_fmt(report["value"]), []).append(report["source_path"])
     paths = list(dict.fromkeys(r["source_path"] for r in reports))
     return finding_row(
-        province_code=fact.province_code, province_name=fact.province_name, year=int(fact.year), rule=SOURCES_AGREE,
-        severity=WARN, expected=_fmt(fact.value), observed=", ".join(by_value), tolerance=_SAME_VALUE,
+        **of_fact(fact), rule=SOURCES_AGREE, severity=WARN, observed=", ".join(by_value), tolerance=_SAME_VALUE,
         detail=f"{fact.indicator_code}: " + "; ".join(f"{v} in {', '.join(p)}" for v, p in by_value.items())
                + f"; kept {_fmt(fact.value)}",
         article_id=LIST_SEPARATOR.join(dict.fromkeys(r["article_id"] for r in reports)),
-        source_path=LIST_SEPARATOR.join(paths), indicator_codes=fact.indicator_code)
+        source_path=LIST_SEPARATOR.join(paths))
 
 
 # What each article reported for every conflicting fact whose key more than one value was reported for: distinct
 # (value, source_path, article_id) rows, fact after fact in the facts' order (`fact`: the fact's position among the
 # conflicting ones, a registered frame), streamed a fact at a time (a list per key, fetched at once, held every
 # mention of 100,000 articles: ~1.4 GB; in the facts' order, each finding can be written as soon as it is made).
+# Only the facts' keys are grouped: a night that computes a few findings again reads the mentions of a few keys.
 REPORT_ROWS_SQL = """
 WITH m AS (SELECT coalesce(province_code, '') AS province_code, province_name, CAST(year AS INTEGER) AS year,
                   indicator_code, value, source_path, article_id
            FROM {mentions} WHERE year IS NOT NULL AND province_name IS NOT NULL),
-     k AS (SELECT province_code, province_name, year, indicator_code FROM m
-           GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1),
-     r AS (SELECT DISTINCT m.* FROM m SEMI JOIN k USING (province_code, province_name, year, indicator_code))
+     r AS (SELECT DISTINCT m.* FROM m SEMI JOIN {facts} USING (province_code, province_name, year, indicator_code)),
+     k AS (SELECT province_code, province_name, year, indicator_code FROM r
+           GROUP BY ALL HAVING count(DISTINCT round(value, 4)) > 1)
 SELECT f.fact, r.value, r.source_path, r.article_id
-FROM r JOIN {facts} AS f USING (province_code, province_name, year, indicator_code)
+FROM r SEMI JOIN k USING (province_code, province_name, year, indicator_code)
+       JOIN {facts} AS f USING (province_code, province_name, year, indicator_code)
 ORDER BY f.fact
 """
 
@@ -367,13 +375,6 @@ def frame_of(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=tables.QUALITY_FINDINGS.column_names)
     frame["acknowledged"] = frame["acknowledged"].fillna(False).astype(bool)
     return frame
-
-
-def rows_of(*frames: pd.DataFrame) -> pd.DataFrame:
-    """The rows of frames with the same columns, one after the other. Empty frames are left out and the rest joined as
-    objects, then typed again: pandas no longer lets an empty or all-NULL column decide a column's type."""
-    parts = [f.astype(object) for f in frames if len(f)]
-    return pd.concat(parts, ignore_index=True).infer_objects() if parts else frames[0]
 
 
 def set_aside_findings(errors: pd.DataFrame, quarantined: pd.DataFrame) -> pd.DataFrame:

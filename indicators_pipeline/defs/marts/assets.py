@@ -1,6 +1,5 @@
 """marts: dimensions, yearly facts, rollups, quality findings and the views BI reads."""
 
-import itertools
 from pathlib import Path
 
 import dagster as dg
@@ -20,9 +19,9 @@ from indicators_pipeline.marts.facts import STEP as FACTS_STEP, facts_from, key_
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import Screened, screen
 from indicators_pipeline.quality.acknowledgements import read_acknowledgements
-from indicators_pipeline.quality.findings_table import counts as findings_counts, drop_leftover, records, write_findings
-from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, per_article_findings
-from indicators_pipeline.quality.rules import correction_findings, iter_conflict_findings, set_aside_findings
+from indicators_pipeline.quality.findings_table import counts as findings_counts, drop_leftover
+from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, write_quality_findings
+from indicators_pipeline.quality.rules import correction_findings, set_aside_findings
 from indicators_pipeline.quality import suite_process, suite_state
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
@@ -182,14 +181,11 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
             return kept
         incremental = holds_last_output(context.instance, key(tables.QUALITY_FINDINGS),
                                         _output(con, tables.QUALITY_FINDINGS))
-        per_article, state, checked_again = per_article_findings(con, tables.REVIEWED_MENTIONS.name, incremental)
-        set_aside = set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS))
-        not_applied = correction_findings(read_table(con, tables.CORRECTIONS_APPLIED))
-        # in the table's order; a sources_agree finding can name hundreds of articles: they are written as they come
-        conflicts = iter_conflict_findings(con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS))
-        write_findings(con, itertools.chain(records(per_article), conflicts, records(set_aside), records(not_applied)),
-                       acks)
-        article_state.store(con, FINDINGS_STEP, state)  # after the findings: a crash between leaves a full pass
+        computed = write_quality_findings(
+            con, tables.REVIEWED_MENTIONS.name, read_table(con, tables.FACTS),
+            set_aside_findings(read_table(con, tables.EXTRACTION_ERRORS), read_table(con, tables.QUARANTINED_ROWS)),
+            correction_findings(read_table(con, tables.CORRECTIONS_APPLIED)), acks, incremental)
+        article_state.store(con, FINDINGS_STEP, computed.state)  # after the findings: a crash between leaves a full pass
         output = _output(con, tables.QUALITY_FINDINGS)
         counted = findings_counts(con)
         metadata = stored_table_metadata(con, tables.QUALITY_FINDINGS,
@@ -200,7 +196,8 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
                                          stale_acknowledgements=counted.stale_acknowledgements,
                                          acknowledgement_file=dg.MetadataValue.path(str(acknowledged_file)),
                                          acknowledgement_rows=len(acks), **{INPUTS: inputs},
-                                         articles_checked_again="all" if checked_again is None else checked_again)
+                                         articles_checked_again="all" if computed.articles is None
+                                         else computed.articles, conflicts_computed=computed.conflicts)
     return dg.MaterializeResult(asset_key=key(tables.QUALITY_FINDINGS), data_version=dg.DataVersion(output),
                                 metadata=metadata)
 
