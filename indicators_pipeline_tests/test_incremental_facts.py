@@ -106,3 +106,30 @@ def test_facts_edited_by_hand_are_computed_whole_again(raw_dir, warehouse_file, 
     again = _refresh(raw_dir, warehouse_file, quality_dir, instance)
     assert again["fact_keys_computed_again"] == "all"
     pd.testing.assert_frame_equal(_published_facts(warehouse_file), _full_pass(warehouse_file), check_dtype=False)
+
+
+def test_a_change_every_mention_of_a_key_shares_changes_its_state():
+    """Whatever column the facts read changes, in both mentions of a key at once, the key is computed again (a
+    column shared by an even number of rows must not cancel out of the key's order-free hash)."""
+    from indicators_pipeline.marts.facts import _READ, key_state
+    from indicators_pipeline_tests.test_facts import mention
+
+    rows = pd.DataFrame([mention("a1", "online_services_level4", 201, start=10),
+                         mention("a1", "online_services_level4", 215, start=80)]).assign(held=False)
+    con = duckdb.connect()
+    try:
+        def state(frame: pd.DataFrame) -> int:
+            con.register("frame", frame)
+            con.execute("CREATE OR REPLACE TABLE mentions AS SELECT * FROM frame")
+            return con.execute(f"SELECT fingerprint FROM {key_state(con, 'mentions')}").fetchall()[0][0]
+
+        before = state(rows)
+        for column in _READ:
+            if column in ("province_name", "year"):  # the key itself: another key, tested above
+                continue
+            changed = rows.copy()
+            changed[column] = ["2023-02-01"] * 2 if column == "published_date" else (
+                [7, 7] if column in ("char_start", "char_end") else ["x"] * 2)
+            assert state(changed) != before, column
+    finally:
+        con.close()

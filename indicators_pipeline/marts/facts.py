@@ -32,9 +32,10 @@ _USABLE = "year IS NOT NULL AND province_name IS NOT NULL AND NOT coalesce(held,
 # A fact's key written out, NULLs told apart from text: the unit of the facts step's incremental state.
 KEY_ID = "to_json([province_code, province_name, province_2025_code, CAST(year AS VARCHAR), indicator_code])"
 STEP = tables.FACTS.name
-# Every column of a mention the query reads.
+# Every column of a mention the query reads; the unique mention id last: DuckDB's hash of several columns mixes the
+# last one in linearly, so a last column shared by an even number of a key's rows would cancel out of its bit_xor.
 _READ = (*_KEY.split(", "), "value", "unit", "qualifier", "published_date", "source_path", "char_start", "char_end",
-         "mention_id", "review_status", "article_id")
+         "review_status", "article_id", "mention_id")
 _FACT_ORDER = "province_name, year, indicator_code, is_post_merger, province_code, province_2025_code"
 
 _SAME_KEY = " AND ".join(f"u.{c} IS NOT DISTINCT FROM k.{c}" for c in _KEY.split(", "))

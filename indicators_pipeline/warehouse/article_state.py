@@ -33,6 +33,9 @@ def current(con: duckdb.DuckDBPyConnection, step: str, source: str, columns: tup
             unit: str = "article_id") -> str:
     """A temp table of each article's fingerprint over columns of the rows of source (matching where).
 
+    The last of columns must tell the rows apart (a mention id): DuckDB's hash of several columns mixes the last in
+    linearly, so a value the last column has in an even number of an article's rows cancels out of the bit_xor.
+
     unit: what a fingerprint is of, when a step's unit of work is not the article (an expression; the facts
     step's is a fact's key): stored in the same column."""
     now = _temp(step, "now")
