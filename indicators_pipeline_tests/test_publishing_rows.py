@@ -1,6 +1,7 @@
 """Publishing only the rows that changed (issue 22): after every publication, full or not, the published file holds
-exactly the working database's tables, views and comments, at storage version v1.0.0, and anything unexpected
-about the published file or the catalogue makes a full copy.
+exactly the working database's tables, views and comments, at storage version v1.0.0, anything unexpected
+about the published file or the catalogue makes a full copy, and the row hashes a publication kept beside the file
+are read by the next one only when they are those of the very file it replaces.
 
 The working database is the seeded refresh's, copied, and edited in SQL the way refreshes change it: articles
 added, changed and removed, a small table changed, a comment or a view added.
@@ -20,11 +21,14 @@ import pytest
 from indicators_pipeline.warehouse import publish as publish_module
 from indicators_pipeline.warehouse.publish_rows import RowsDiffer, differences
 from indicators_pipeline.warehouse.publish import (FULL_COPY, PUBLICATION_COMMENTS, ROWS_CHANGED, STORAGE_VERSION,
-                                                   DiskFull, Publication, publish, record_path)
+                                                   DiskFull, Publication, publish, record_path, row_hashes_path)
 from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all
 from indicators_pipeline_tests.test_publishing import EXTRA_ARTICLE, OLD_DUCKDB
 
 PUBLICATION = ("meta", "publication")
+NO_HASHES_KEPT = "the last publication kept no hashes of its rows"
+NOT_THE_KEPT_HASHES = "the row hashes beside the published file are not the ones the last publication kept"
+EDITED_TITLE = " (sửa)"
 
 
 @pytest.fixture
@@ -132,6 +136,7 @@ def test_rows_publications_in_a_row_publish_exactly_the_working_database(working
 
     nothing = published_now(working, published)
     assert nothing.method == ROWS_CHANGED and nothing.rows_changed.tables_touched == 0
+    assert nothing.why_published_rows_hashed == NO_HASHES_KEPT
 
     # three articles arrive: copies of existing ones under new ids, in every table keyed by article
     new = first_articles(working, 3)
@@ -139,6 +144,7 @@ def test_rows_publications_in_a_row_publish_exactly_the_working_database(working
                     f"WHERE article_id IN {in_list(new)}" for t in article_tables(working)))
     added = published_now(working, published)
     assert added.method == ROWS_CHANGED and added.rows_changed.articles == 3 and added.since_full_copy == 2
+    assert added.why_published_rows_hashed is None  # the published side's hashes were those the last one kept
     assert added.rows_changed.articles_by_table["raw.articles"] == 3
     assert added.rows_changed.tables_replaced == ["marts.quality_findings"]  # a mart: whole, in its own order
 
@@ -257,6 +263,8 @@ def test_a_rows_publication_leaves_readers_their_snapshot_and_cleans_a_killed_on
     killed = published.with_name(f".{published.name}.{'0' * 32}.tmp")
     killed.write_bytes(b"half a publication")
     killed.with_name(killed.name + ".wal").write_bytes(b"and its log")
+    killed_hashes = published.with_name(f".{published.name}.{'0' * 32}.row_hashes.tmp")
+    killed_hashes.write_bytes(b"half its row hashes")
     new = first_articles(working, 2)
     edit(working, *(f"INSERT INTO {t} SELECT * REPLACE ('new-' || article_id AS article_id) FROM {t} "
                     f"WHERE article_id IN {in_list(new)}" for t in article_tables(working)))
@@ -264,12 +272,115 @@ def test_a_rows_publication_leaves_readers_their_snapshot_and_cleans_a_killed_on
     publication = published_now(working, published)
 
     assert publication.method == ROWS_CHANGED and sorted(publication.leftovers_removed) == sorted(
-        [killed.name, killed.name + ".wal"])
+        [killed.name, killed.name + ".wal", killed_hashes.name])
     assert reader.execute("SELECT count(*) FROM raw.articles").fetchall()[0][0] == before
     reader.close()
     again = duckdb.connect(str(published), read_only=True)
     assert again.execute("SELECT count(*) FROM raw.articles").fetchall()[0][0] == before + 2
     again.close()
+
+
+def edit_title(database: Path, article: str) -> None:
+    edit(database, f"UPDATE raw.articles SET title = title || '{EDITED_TITLE}' WHERE article_id = '{article}'")
+
+
+def restore_title(working: Path, article: str) -> None:
+    edit(working, f"UPDATE raw.articles SET title = replace(title, '{EDITED_TITLE}', '') WHERE article_id = '{article}'")
+
+
+def test_row_hashes_are_read_only_when_they_are_the_ones_the_last_publication_kept(working: Path, published: Path,
+                                                                                   tmp_path: Path):
+    """Each time, hashes that lie would leave the published file with an article's title the working one no
+    longer has: the working title is put back to what the lying hashes say."""
+    published_now(working, published)
+    assert not row_hashes_path(published).exists()  # a full copy keeps none
+    published_now(working, published)
+    yesterdays = tmp_path / "yesterdays_row_hashes.duckdb"
+    shutil.copy(row_hashes_path(published), yesterdays)
+    [article] = first_articles(working, 1)
+    edit_title(working, article)
+    assert published_now(working, published).why_published_rows_hashed is None
+
+    shutil.copy(yesterdays, row_hashes_path(published))  # the hashes of the title before it was edited
+    restore_title(working, article)
+    stale = published_now(working, published)
+    assert stale.why_published_rows_hashed == NOT_THE_KEPT_HASHES
+    assert stale.rows_changed.articles_by_table == {"raw.articles": 1}
+
+    for damage in (lambda kept: kept.write_bytes(b"not a database"), Path.unlink):
+        edit_title(working, article)
+        published_now(working, published)
+        restore_title(working, article)
+        damage(row_hashes_path(published))
+        damaged = published_now(working, published)
+        assert damaged.method == ROWS_CHANGED and damaged.why_published_rows_hashed == NOT_THE_KEPT_HASHES
+    assert published_now(working, published).why_published_rows_hashed is None
+
+
+def test_row_hashes_computed_by_another_duckdb_are_not_read(working: Path, published: Path, monkeypatch):
+    published_now(working, published)
+    published_now(working, published)
+    monkeypatch.setattr(duckdb, "__version__", "0.0.0-another")  # its hash() may hash the same rows otherwise
+    assert published_now(working, published).why_published_rows_hashed == NOT_THE_KEPT_HASHES
+    assert published_now(working, published).why_published_rows_hashed is None
+
+
+def test_a_full_copy_leaves_no_row_hashes_for_the_next_publication(working: Path, published: Path):
+    published_now(working, published)
+    published_now(working, published)
+    [article] = first_articles(working, 1)
+    edit_title(working, article)
+    full = published_now(working, published, rows_only=False)
+    assert full.method == FULL_COPY and not row_hashes_path(published).exists()
+
+    restore_title(working, article)  # what the rows publication before the full copy kept hashes of
+    after = published_now(working, published)
+    assert after.method == ROWS_CHANGED and after.why_published_rows_hashed == NO_HASHES_KEPT
+    assert after.rows_changed.articles_by_table == {"raw.articles": 1}
+
+
+def test_a_published_file_edited_by_hand_is_not_taken_for_the_one_whose_row_hashes_were_kept(working: Path,
+                                                                                             published: Path):
+    published_now(working, published)
+    published_now(working, published)
+    [article] = first_articles(working, 1)
+    edit_title(published, article)  # a BI tool that opened it read-write
+    hand_edited = published_now(working, published)
+    assert hand_edited.method == FULL_COPY and "written or replaced" in hand_edited.full_copy_reason
+
+
+@pytest.mark.parametrize("killed_at", ["the row hashes moved into place", "the record written"])
+def test_a_publication_killed_after_the_file_was_replaced_is_followed_by_a_full_copy(working: Path, published: Path,
+                                                                                   monkeypatch, killed_at: str):
+    published_now(working, published)
+    published_now(working, published)
+    [article] = first_articles(working, 1)
+    edit_title(working, article)
+
+    class Killed(BaseException):
+        pass
+
+    replace = os.replace
+
+    def killed_before_the_row_hashes(source, target):
+        if Path(target) == row_hashes_path(published):
+            raise Killed
+        replace(source, target)
+
+    def killed_before_the_record(*_):
+        raise Killed
+
+    if killed_at == "the row hashes moved into place":
+        monkeypatch.setattr(publish_module.os, "replace", killed_before_the_row_hashes)
+    else:
+        monkeypatch.setattr(publish_module, "_save_record", killed_before_the_record)
+    with pytest.raises(Killed):
+        publish(working, published)
+    monkeypatch.undo()
+    restore_title(working, article)  # what the row hashes before the killed publication say
+
+    after = published_now(working, published)
+    assert after.method == FULL_COPY and after.full_copy_reason.startswith("no record")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")

@@ -9,8 +9,13 @@ connection sees the new one; nobody ever sees half a refresh.
 The new file is either a full copy of the working database (COPY FROM DATABASE, ~1.9 s at 10,000
 articles) or, when the published file is the one the last publication wrote and nothing of the
 catalogue changed, a file-level copy of it into which only the rows that differ are written
-(publish_rows.py: ~1.1 s there when ten articles arrived). A record beside the published file
+(publish_rows.py: ~0.8 s there when ten articles arrived). A record beside the published file
 (`.<name>.publication.json`) says what the last publication wrote; anything unexpected means a full copy.
+
+Which rows differ is found by hashing each article's rows on both sides. A publication of rows keeps the
+hashes of what it published in a side file (`.<name>.row_hashes.duckdb`) whose digest its record holds: the
+next one reads them instead of hashing the published file again, but only when the record says that file is
+the one it wrote and the side file is the one it kept (else it hashes the file, as after a full copy).
 """
 from __future__ import annotations
 
@@ -26,8 +31,9 @@ from pathlib import Path
 
 import duckdb
 
+from indicators_pipeline.warehouse.fingerprint import combined, file_fingerprint
 from indicators_pipeline.warehouse.publish_rows import (RowsChanged, RowsDiffer, catalogue_fingerprint, differences,
-                                                        write_differences)
+                                                        save_row_hashes, write_differences)
 
 # Readable by DuckDB 1.0 and later, which the BI drivers in use still bundle (spec/WAREHOUSE.md).
 STORAGE_VERSION = "v1.0.0"
@@ -58,13 +64,16 @@ class Publication:
     full_copy_reason: str | None = None  # why the rows could not be written into a copy of the published file
     rows_changed: RowsChanged | None = None  # what was written, for ROWS_CHANGED
     since_full_copy: int = 0  # publications of rows since the last full copy (this one included)
+    # ROWS_CHANGED: why the published file's rows were hashed again (None: the last publication's kept hashes were read)
+    why_published_rows_hashed: str | None = None
 
 
 @dataclass(frozen=True)
 class PublishedRecord:
     """What the last publication wrote, kept beside the published file: the file's identity (inode, size,
     modification and change times: a file written or replaced since has others), its published_at and storage
-    version, the two catalogues' fingerprints, and its size at the last full copy (how much it has grown)."""
+    version, the two catalogues' fingerprints, its size at the last full copy (how much it has grown) and the
+    digest of the side file of its rows' hashes (None: none kept)."""
     file: tuple[int, int, int, int]
     published_at: float
     storage_version: str
@@ -73,7 +82,19 @@ class PublishedRecord:
     published_catalogue: str
     full_copy_bytes: int
     publications_since_full_copy: int
+    row_hashes: str | None = None
     format: int = _RECORD_FORMAT
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What a publication wrote into its temporary file(s), for the record and the Publication."""
+    tables: int
+    rows_changed: RowsChanged | None  # None: a full copy
+    storage_tag: str
+    catalogues: tuple[str, str]  # the working and the written database's
+    row_hashes: str | None = None  # digest of the written rows' hashes, saved beside the temporary file
+    why_published_rows_hashed: str | None = None
 
 
 class DiskFull(OSError):
@@ -145,7 +166,9 @@ def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSI
 
 def _publish(working: Path, published: Path, storage_version: str, memory_limit: str,
              leftovers: tuple[str, ...], spill: Path, growth: tuple[float, int] | None) -> Publication:
-    temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
+    token = uuid.uuid4().hex
+    temporary = published.with_name(f".{published.name}.{token}.tmp")
+    hashes_temporary = published.with_name(f".{published.name}.{token}.row_hashes.tmp")
     published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     config = {"memory_limit": memory_limit, "temp_directory": str(spill)}
     try:
@@ -155,33 +178,41 @@ def _publish(working: Path, published: Path, storage_version: str, memory_limit:
         written = None
         if why_full is None:
             try:
-                written = _write_changed_rows(working, published, temporary, last, published_at, storage_version, config)
+                written = _write_changed_rows(working, published, temporary, hashes_temporary, last, published_at,
+                                              storage_version, config)
             except (RowsDiffer, duckdb.Error, OSError) as error:
                 if is_disk_full(error):
                     raise
                 why_full = str(error) if isinstance(error, RowsDiffer) else f"writing the rows failed: {error}"
                 _remove_temporary(temporary)
+                _remove_temporary(hashes_temporary)
         if written is None:
             written = _copy_database(working, temporary, published_at, storage_version, config)
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
-        record_path(published).unlink(missing_ok=True)  # it describes the file about to be replaced
+        record_path(published).unlink(missing_ok=True)  # they describe the file about to be replaced
+        row_hashes_path(published).unlink(missing_ok=True)
         os.replace(temporary, published)
+        if written.row_hashes is not None:
+            os.replace(hashes_temporary, row_hashes_path(published))
     finally:
         _remove_temporary(temporary)
-    n_tables, rows_changed, storage_tag, catalogues = written
-    full = rows_changed is None
+        _remove_temporary(hashes_temporary)
+    full = written.rows_changed is None
     stat = published.stat()
     since_full_copy = 0 if full else last.publications_since_full_copy + 1
     _save_record(published, PublishedRecord(
         file=_identity(stat), published_at=published_at.timestamp(), storage_version=storage_version,
-        storage_tag=storage_tag, working_catalogue=catalogues[0], published_catalogue=catalogues[1],
-        full_copy_bytes=stat.st_size if full else last.full_copy_bytes, publications_since_full_copy=since_full_copy))
-    return Publication(published, published_at, stat.st_size, n_tables, storage_version, leftovers,
-                       FULL_COPY if full else ROWS_CHANGED, why_full if full else None, rows_changed, since_full_copy)
+        storage_tag=written.storage_tag, working_catalogue=written.catalogues[0],
+        published_catalogue=written.catalogues[1], full_copy_bytes=stat.st_size if full else last.full_copy_bytes,
+        publications_since_full_copy=since_full_copy, row_hashes=written.row_hashes))
+    return Publication(published, published_at, stat.st_size, written.tables, storage_version, leftovers,
+                       FULL_COPY if full else ROWS_CHANGED, why_full if full else None, written.rows_changed,
+                       since_full_copy, written.why_published_rows_hashed)
 
 
-def _copy_database(working: Path, temporary: Path, published_at: dt.datetime, storage_version: str, config: dict):
+def _copy_database(working: Path, temporary: Path, published_at: dt.datetime, storage_version: str,
+                   config: dict) -> _Written:
     """The whole working database into a new file at storage_version (COPY FROM DATABASE), with meta.publication."""
     con = duckdb.connect(config=config)  # copying streams; it need not hold the file
     try:
@@ -196,17 +227,19 @@ def _copy_database(working: Path, temporary: Path, published_at: dt.datetime, st
         for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
             con.execute(f"COMMENT ON {target} IS '{comment}'")
         con.execute("DETACH pub")
-        written = _what_was_written(con, temporary, None)
+        written = _what_was_written(con, temporary)
         con.execute("DETACH work")
     finally:
         con.close()
     return written
 
 
-def _write_changed_rows(working: Path, published: Path, temporary: Path, last: PublishedRecord,
-                        published_at: dt.datetime, storage_version: str, config: dict):
+def _write_changed_rows(working: Path, published: Path, temporary: Path, hashes_temporary: Path,
+                        last: PublishedRecord, published_at: dt.datetime, storage_version: str, config: dict) -> _Written:
     """A file-level copy of published, checked to be what the last publication wrote, with the rows that differ
-    from working written into it (publish_rows.py) and a new published_at. Raises RowsDiffer when it cannot be."""
+    from working written into it (publish_rows.py) and a new published_at; the hashes of its rows saved in
+    hashes_temporary. Raises RowsDiffer when it cannot be."""
+    why_hashed = why_row_hashes_not_kept(last, published)
     shutil.copyfile(published, temporary)
     # one transaction whose commit writes the blocks directly (a threshold of 0): no write-ahead log of the rows
     # first, no checkpoint in the middle; the file is fsynced before it is published
@@ -223,29 +256,37 @@ def _write_changed_rows(working: Path, published: Path, temporary: Path, last: P
             raise RowsDiffer("the working database's catalogue changed (tables, columns, views, comments, ...)")
         if catalogue_fingerprint(con, "pub") != last.published_catalogue:
             raise RowsDiffer("the published file's catalogue is not the one the last publication wrote")
-        found = differences(con, MOST_ROWS_SHARE, FEW_ROWS)
+        if why_hashed is None:
+            con.execute(f"ATTACH '{_sql_path(row_hashes_path(published))}' AS kept_hashes (READ_ONLY)")
+        found = differences(con, MOST_ROWS_SHARE, FEW_ROWS, None if why_hashed else "kept_hashes")
         con.execute("BEGIN TRANSACTION")
         rows_changed = write_differences(con, found)
         con.execute("UPDATE pub.meta.publication SET published_at = ?::TIMESTAMPTZ", [published_at])
         con.execute("COMMIT")
         con.execute("CHECKPOINT pub")
         n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
+        con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
+        con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
+        save_row_hashes(con, found, "saved_hashes")
+        con.execute("COMMIT")
+        con.execute("DETACH saved_hashes")
         con.execute("DETACH pub")
         con.execute("DETACH work")
     finally:
         con.close()
     # rows only: both catalogues are the ones checked above
-    return n_tables, rows_changed, last.storage_tag, (last.working_catalogue, last.published_catalogue)
+    return _Written(n_tables, rows_changed, last.storage_tag, (last.working_catalogue, last.published_catalogue),
+                    _row_hashes_digest(hashes_temporary), why_hashed)
 
 
-def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path, rows_changed: RowsChanged | None):
+def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path) -> _Written:
     """Tables, storage version and catalogues of the written file as the next publication will see them: opened
     again (a view's SQL reads differently in the session that copied it)."""
     con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (READ_ONLY)")
     try:
         n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
         catalogues = catalogue_fingerprint(con, "work"), catalogue_fingerprint(con, "pub")
-        return n_tables, rows_changed, _storage_tag(con), catalogues
+        return _Written(n_tables, None, _storage_tag(con), catalogues)
     finally:
         con.execute("DETACH pub")
 
@@ -272,8 +313,27 @@ def why_not_rows_only(last: PublishedRecord | None, published: Path, storage_ver
     return None
 
 
+def why_row_hashes_not_kept(last: PublishedRecord, published: Path) -> str | None:
+    """Why the published file's rows must be hashed again (None: the side file beside it is the one the last
+    publication kept, as the digest in its record says, so it holds their hashes)."""
+    if last.row_hashes is None:
+        return "the last publication kept no hashes of its rows"
+    if _row_hashes_digest(row_hashes_path(published)) != last.row_hashes:
+        return "the row hashes beside the published file are not the ones the last publication kept"
+    return None
+
+
 def record_path(published: Path) -> Path:
     return published.with_name(f".{published.name}.publication.json")
+
+
+def row_hashes_path(published: Path) -> Path:
+    return published.with_name(f".{published.name}.row_hashes.duckdb")
+
+
+def _row_hashes_digest(path: Path) -> str:
+    """The side file's content and the DuckDB version whose hash() computed the hashes: another's are not comparable."""
+    return combined(duckdb.__version__, file_fingerprint(path))
 
 
 def last_publication(published: Path) -> PublishedRecord | None:

@@ -8,6 +8,10 @@ sides) are deleted and inserted again; any other table that differs (the marts: 
 their own) is replaced whole.
 Every table written is fingerprinted again afterwards and must equal the working one.
 
+The copy's side of that comparison need not be hashed when the last publication kept its hashes: after a
+publication the published rows are the working rows they were checked against, so the working side's hashes
+are theirs (save_row_hashes; publish.py says when they may be read).
+
 The catalogue (schemas, tables, columns, types, views, constraints, comments, ...) is not patched:
 when it changed, publish.py copies the whole database instead. Works on one connection with the
 working database attached as `work` and the copy as `pub`; no Dagster here.
@@ -88,15 +92,21 @@ def _catalogue_columns(con: duckdb.DuckDBPyConnection, function: str) -> str:
 
 @dataclass
 class Differences:
-    """What differs between work and pub, table by table (found by differences(), written by write_differences())."""
+    """What differs between work and pub, table by table (found by differences(), written by write_differences()),
+    and the working side's hashes (kept by save_row_hashes)."""
     sizes: dict[str, int]  # working rows of every table
-    tables: list[tuple[str, bool, int, tuple | None]]  # (table, by article, number, the working fingerprint)
     changed: RowsChanged
+    tables: list[str] = field(default_factory=list)  # the tables that differ
+    by_article: dict[str, int] = field(default_factory=dict)  # keyed tables: the number of their temp tables
+    fingerprints: dict[str, tuple] = field(default_factory=dict)  # the other tables: the working fingerprint
+    null_differs: set[str] = field(default_factory=set)  # keyed tables whose rows without an article differ
 
 
-def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0) -> Differences:
+def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0,
+                published_hashes: str | None = None) -> Differences:
     """The tables of `pub` that differ from `work`'s (same catalogue, checked by the caller) and, in tables keyed
-    by article, the articles whose rows differ (temp tables differing_<number>).
+    by article, the articles whose rows differ (temp tables differing_<number>). published_hashes: an attached
+    database written by save_row_hashes for pub's very rows, read instead of hashing pub.
 
     Raises RowsDiffer as soon as more than most_rows_share of the working rows, and more than few_rows, would be
     written: a full copy is then smaller and as quick (the largest tables are compared first)."""
@@ -112,19 +122,23 @@ def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, fe
         sizes[table] = con.execute(f"SELECT count(*) FROM work.{table}").fetchall()[0][0]
         keyed[table] = by_article and schema not in WRITTEN_WHOLE_SCHEMAS
     rows_total, rows_to_write = sum(sizes.values()), 0
-    found = Differences(sizes, [], RowsChanged())
+    found = Differences(sizes, RowsChanged())
     for number, table in enumerate(sorted(sizes, key=lambda t: (-sizes[t], t))):
         if keyed[table]:
-            articles, rows = _differing_articles(con, table, number)
+            found.by_article[table] = number
+            articles, rows, null_differs = _differing_articles(con, table, number, published_hashes)
+            if null_differs:
+                found.null_differs.add(table)
             if articles:
-                found.tables.append((table, True, number, None))
+                found.tables.append(table)
                 found.changed.articles_by_table[_plain(table)] = articles
         else:
-            work_print = _fingerprint(con, f"work.{table}")
-            differs = work_print != _fingerprint(con, f"pub.{table}")
+            work_print = found.fingerprints[table] = _fingerprint(con, f"work.{table}")
+            differs = work_print != (_fingerprint(con, f"{published_hashes}.{table}", kept=True) if published_hashes
+                                     else _fingerprint(con, f"pub.{table}"))
             rows = work_print[0] if differs else 0
             if differs:
-                found.tables.append((table, False, number, work_print))
+                found.tables.append(table)
                 found.changed.tables_replaced.append(_plain(table))
         rows_to_write += rows
         if rows_to_write > max(most_rows_share * rows_total, few_rows):
@@ -132,7 +146,8 @@ def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, fe
                              f"({_plain(table)} and larger tables: {rows_to_write:,}): a full copy is as quick and smaller")
     found.changed.tables_unchanged = len(sizes) - len(found.tables)
     found.changed.rows_written = rows_to_write
-    by_article = [f"SELECT article_id FROM differing_{number}" for _, keyed_, number, _ in found.tables if keyed_]
+    by_article = [f"SELECT article_id FROM differing_{found.by_article[table]}" for table in found.tables
+                  if table in found.by_article]
     if by_article:
         found.changed.articles = con.execute(f"SELECT count(DISTINCT coalesce(article_id::VARCHAR, '')) FROM "
                                              f"({' UNION ALL '.join(by_article)})").fetchall()[0][0]
@@ -143,11 +158,12 @@ def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> Row
     """Write into `pub` what differences() found, inside the caller's transaction (which writes to pub only):
     the differing articles' rows deleted and inserted, the other differing tables replaced whole. Raises
     RowsDiffer when a table written does not hold the working table's rows afterwards."""
-    for table, by_article, number, work_print in found.tables:
-        if by_article:
-            con.execute(f"DELETE FROM pub.{table} WHERE {_in_differing(number)}")
-            con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} WHERE {_in_differing(number)}")
-            still = _rewritten_articles_differing(con, table, number)
+    for table in found.tables:
+        if table in found.by_article:
+            rewritten = _in_differing(found.by_article[table], table in found.null_differs)
+            con.execute(f"DELETE FROM pub.{table} WHERE {rewritten}")
+            con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} WHERE {rewritten}")
+            still = _rewritten_articles_differing(con, table, found.by_article[table], table in found.null_differs)
             rows_now = con.execute(f"SELECT count(*) FROM pub.{table}").fetchall()[0][0]
             if still or rows_now != found.sizes[table]:
                 raise RowsDiffer(f"{_plain(table)} differs from the working table after its articles' rows were "
@@ -155,9 +171,24 @@ def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> Row
         else:
             con.execute(f"DELETE FROM pub.{table}")
             con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table}")
-            if _fingerprint(con, f"pub.{table}") != work_print:
+            if _fingerprint(con, f"pub.{table}") != found.fingerprints[table]:
                 raise RowsDiffer(f"{_plain(table)} differs from the working table after it was rewritten")
     return found.changed
+
+
+def save_row_hashes(con: duckdb.DuckDBPyConnection, found: Differences, database: str) -> None:
+    """The working side's hashes differences() computed, into an attached empty database, under the working
+    database's table names: each keyed table's per-article hashes, each other table's fingerprint. Once
+    write_differences has written and checked pub, they are pub's hashes too, which the next publication reads
+    instead of hashing pub."""
+    for (schema,) in con.execute("SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'work' "
+                                 "AND NOT internal").fetchall():
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {database}.{_quoted(schema)}")
+    for table, number in found.by_article.items():
+        con.execute(f"CREATE TABLE {database}.{table} AS FROM work_articles_{number}")
+    for table, (rows, total, mixed) in found.fingerprints.items():
+        con.execute(f"CREATE TABLE {database}.{table} AS "
+                    f"SELECT ?::BIGINT AS n, ?::HUGEINT AS total, ?::UBIGINT AS mixed", [rows, total, mixed])
 
 
 def _article_hashes(side: str, table: str, where: str = "true") -> str:
@@ -169,42 +200,49 @@ def _article_hashes(side: str, table: str, where: str = "true") -> str:
 _DIFFERENT = "w.n IS DISTINCT FROM p.n OR w.total IS DISTINCT FROM p.total OR w.mixed IS DISTINCT FROM p.mixed"
 
 
-def _in_differing(number: int, column: str = ARTICLE_KEY) -> str:
-    """The rows of the articles in temp table differing_<number>; a NULL article_id is one more article."""
-    return (f"({column} IN (SELECT article_id FROM differing_{number} WHERE article_id IS NOT NULL) OR "
-            f"({column} IS NULL AND EXISTS (SELECT 1 FROM differing_{number} WHERE article_id IS NULL)))")
+def _in_differing(number: int, null_differs: bool, column: str = ARTICLE_KEY) -> str:
+    """The rows of the articles in temp table differing_<number>; a NULL article_id is one more article, named only
+    when it differs (an OR beside the IN keeps DuckDB from filtering the scan: it would read every column)."""
+    return (f"({column} IN (SELECT article_id FROM differing_{number} WHERE article_id IS NOT NULL)"
+            + (f" OR {column} IS NULL)" if null_differs else ")"))
 
 
-def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int) -> tuple[int, int]:
-    """The articles whose rows differ between work and pub, hashed on both sides, into temp table
-    differing_<number> (the working side's hashes stay in work_articles_<number> for the check after the
-    rewrite). Returns how many articles differ and how many working rows they have."""
+def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int,
+                        published_hashes: str | None) -> tuple[int, int, bool]:
+    """The articles whose rows differ between work and pub, hashed on both sides (pub's read from
+    published_hashes when given), into temp table differing_<number> (the working side's hashes stay in
+    work_articles_<number> for the check after the rewrite and for save_row_hashes). Returns how many articles
+    differ, how many working rows they have and whether the rows without an article are among them."""
+    published_side = f"FROM {published_hashes}.{table}" if published_hashes else _article_hashes('pub', table)
     con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table)}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE differing_{number} AS
-        WITH p AS ({_article_hashes('pub', table)})
+        WITH p AS ({published_side})
         SELECT CASE WHEN w.n IS NOT NULL THEN w.article_id ELSE p.article_id END AS article_id,
                coalesce(w.n, 0) AS working_rows
         FROM work_articles_{number} AS w FULL OUTER JOIN p ON w.article_id IS NOT DISTINCT FROM p.article_id
         WHERE {_DIFFERENT}""")
-    articles, rows = con.execute(f"SELECT count(*), coalesce(sum(working_rows), 0) FROM differing_{number}").fetchall()[0]
-    return int(articles), int(rows)
+    articles, rows, null_differs = con.execute(f"SELECT count(*), coalesce(sum(working_rows), 0), "
+                                               f"bool_or(article_id IS NULL) FROM differing_{number}").fetchall()[0]
+    return int(articles), int(rows), bool(null_differs)
 
 
-def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, number: int) -> int:
+def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, number: int, null_differs: bool) -> int:
     """How many of the rewritten articles still differ from the working ones. Only theirs are hashed again: the
     other articles' rows were equal and the rewrite's statements select rows of differing articles only (and
     the caller checks both tables have as many rows, which a row deleted or inserted beside them would change)."""
     return con.execute(f"""
-        WITH p AS ({_article_hashes('pub', table, _in_differing(number))}),
-             w AS (SELECT * FROM work_articles_{number} WHERE {_in_differing(number, 'article_id')})
+        WITH p AS ({_article_hashes('pub', table, _in_differing(number, null_differs))}),
+             w AS (SELECT * FROM work_articles_{number} WHERE {_in_differing(number, null_differs, 'article_id')})
         SELECT count(*) FROM w FULL OUTER JOIN p ON w.article_id IS NOT DISTINCT FROM p.article_id
         WHERE {_DIFFERENT}""").fetchall()[0][0]
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
-    """(rows, sum, xor) of the row hashes: fingerprint.table_fingerprint's numbers, comparable with the per-article sums."""
-    rows, total, mixed = con.execute(f"SELECT {hash_sums()} FROM {table} AS f").fetchall()[0]
+def _fingerprint(con: duckdb.DuckDBPyConnection, table: str, kept: bool = False) -> tuple:
+    """(rows, sum, xor) of the row hashes: fingerprint.table_fingerprint's numbers, comparable with the per-article
+    sums (kept: read from the table save_row_hashes wrote them into)."""
+    rows, total, mixed = con.execute(f"SELECT n, total, mixed FROM {table}" if kept
+                                     else f"SELECT {hash_sums()} FROM {table} AS f").fetchall()[0]
     return int(rows), int(total), int(mixed)
 
 
