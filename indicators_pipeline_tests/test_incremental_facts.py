@@ -133,3 +133,29 @@ def test_a_change_every_mention_of_a_key_shares_changes_its_state():
             assert state(changed) != before, column
     finally:
         con.close()
+
+
+def test_a_2025_fact_without_a_date_sorts_alike_in_a_full_pass_and_a_merge():
+    """A 2025 mention whose article has no date is not post-merger (false, not unknown): beside the post-merger fact
+    of the unit of the same name, the stored facts merged again come out in the full pass's order."""
+    from indicators_pipeline.marts.facts import merged_facts
+    from indicators_pipeline_tests.test_facts import mention
+
+    undated = dict(mention("a1", "online_services_level4", 201, province="Gia Lai", year=2025), published_date=None)
+    after = dict(mention("a2", "online_services_level4", 230, province="Gia Lai", year=2025),
+                 published_date="2025-09-10", province_code=None)  # the 2025 unit Gia Lai, which took in Bình Định
+    con = duckdb.connect()
+    try:
+        con.register("frame", pd.DataFrame([undated, after]).assign(held=False))
+        con.execute("CREATE TABLE mentions AS SELECT * REPLACE (CAST(published_date AS DATE) AS published_date) "
+                    "FROM frame")
+        full = facts_from(con, "mentions")
+        assert full.set_index("source_mention_id")["is_post_merger"].to_dict() == {
+            undated["mention_id"]: False, after["mention_id"]: True}
+        con.register("full_pass", full)
+        con.execute("CREATE TABLE facts AS SELECT * FROM full_pass")
+        con.execute("CREATE TABLE no_change (key VARCHAR)")
+        merged = merged_facts(con, "facts", full.iloc[0:0], "no_change")
+        pd.testing.assert_frame_equal(merged, full)
+    finally:
+        con.close()

@@ -64,7 +64,10 @@ WITH usable AS (
 )
 SELECT u.province_code, u.province_name, u.province_2025_code, CAST(u.year AS INTEGER) AS year, u.indicator_code,
        value, unit, qualifier, n_articles, n_mentions, n_values, n_values > 1 AS conflict, mention_id AS source_mention_id,
-       (u.year > {MERGER_DATE.year} OR (u.year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'))
+       -- false, not NULL, for a 2025 mention without a date: NULL would sort after true here and before it in a
+       -- merge of stored facts (typed false), and the incremental table would differ from a full pass
+       coalesce(u.year > {MERGER_DATE.year}
+                OR (u.year = {MERGER_DATE.year} AND published_date >= DATE '{MERGER_DATE.isoformat()}'), false)
            AS is_post_merger,
        reviewed, coalesce(review_status, 'unreviewed') AS review_status
 FROM ranked AS u JOIN per_key AS k ON {_SAME_KEY}
