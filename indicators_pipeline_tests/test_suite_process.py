@@ -97,3 +97,38 @@ def _state(pid: int) -> str:
         return next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
     except (OSError, StopIteration):
         return "Z"
+
+
+def _ended(pid: int) -> bool:
+    """Whether the process has ended (gone, or a zombie its parent has not collected yet); waits up to a minute."""
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists() or "Z" in _state(pid)
+
+
+def test_a_process_let_go_leaves_no_zombie_behind(tmp_path):
+    """A nightly schedule's code server lives for weeks: each night's let-go process must be collected."""
+    suite_process.begin(tmp_path / "q")
+    pid = suite_process._waiting[tmp_path / "q"].pid
+    suite_process.release(tmp_path / "q")
+    assert _ended(pid)
+    suite_process.release(tmp_path / "q")  # the next refresh's steps collect it
+    assert not Path(f"/proc/{pid}").exists(), "an ended suite process was never collected"
+
+
+def test_a_process_no_check_waited_for_is_collected_by_the_next_one(tmp_path):
+    """A run whose check did not run (not selected, or the run failed first) leaves its process to the next run."""
+    con = _warehouse_with(tmp_path / "w.duckdb", [_fact("Tỉnh D", 2023, "online_services_total", 64, "count")])
+    first = fingerprint.table_fingerprint(con, tables.FACTS.name)
+    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, tmp_path / "q", first)
+    pid = suite_process._started[(tmp_path / "q", first)].pid
+    assert _ended(pid)
+    replace_tables(con, {tables.FACTS: pd.DataFrame([_fact("Tỉnh D", 2023, "online_services_total", 65, "count")],
+                                                    columns=tables.FACTS.column_names)})
+    second = fingerprint.table_fingerprint(con, tables.FACTS.name)
+    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, tmp_path / "q", second)
+    finished = suite_process.wait_for(tmp_path / "q", second)
+    assert finished is not None and finished.returncode == 0
+    assert suite_process.wait_for(tmp_path / "q", first) is None  # the next run's facts are what counts
+    assert not Path(f"/proc/{pid}").exists(), "the first run's suite process was never collected"

@@ -45,6 +45,7 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the child imports the ver
 
 _started: dict[tuple[Path, str], subprocess.Popen] = {}  # handed facts, by (quality folder, their fingerprint)
 _waiting: dict[Path, subprocess.Popen] = {}  # begun, importing or waiting for facts, by quality folder
+_let_go: list[subprocess.Popen] = []  # released or no longer waited for, reaped once they end (no zombies)
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ def worth_a_process() -> bool:
 
 def begin(quality_dir: Path) -> None:
     """Start a process that imports the suite and waits for facts (one per quality folder)."""
+    _reap()
     if quality_dir in _waiting and _waiting[quality_dir].poll() is None:
         return
+    release(quality_dir)  # one that ended already (its import failed): its input closed, its exit collected
     quality_dir.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ,
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
@@ -77,6 +80,8 @@ def release(quality_dir: Path) -> None:
     process = _waiting.pop(quality_dir, None)
     if process is not None:
         _close_input(process)
+        _let_go.append(process)
+    _reap()
 
 
 def start(con: duckdb.DuckDBPyConnection, facts_table: str, columns: list[str], quality_dir: Path,
@@ -89,7 +94,11 @@ def start(con: duckdb.DuckDBPyConnection, facts_table: str, columns: list[str], 
     facts_file = quality_dir / f".facts_for_suite.{combined(fingerprint)}.parquet"
     listed = ", ".join(f'"{c}"' for c in columns)
     con.execute(f"COPY (SELECT {listed} FROM {facts_table}) TO '{_sql(facts_file)}' (FORMAT parquet)")
-    begin(quality_dir)
+    # a process started for this folder in an earlier run of this interpreter whose check never waited for it
+    # (not selected, or the run failed first): it still keeps its outcome, but nobody will collect its exit
+    for stale in [started for started in _started if started[0] == quality_dir]:
+        _let_go.append(_started.pop(stale))
+    begin(quality_dir)  # collects those that ended
     process = _waiting.pop(quality_dir)
     try:
         process.stdin.write((json.dumps({"facts_file": str(facts_file), "fingerprint": fingerprint}) + "\n").encode())
@@ -97,6 +106,11 @@ def start(con: duckdb.DuckDBPyConnection, facts_table: str, columns: list[str], 
         pass
     _close_input(process)
     _started[(quality_dir, fingerprint)] = process
+
+
+def _reap() -> None:
+    """Collect the exit of every let-go process that has ended."""
+    _let_go[:] = [process for process in _let_go if process.poll() is None]
 
 
 def _close_input(process: subprocess.Popen) -> None:

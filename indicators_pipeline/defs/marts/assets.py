@@ -89,19 +89,25 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
         if (kept := _unchanged(context, con, tables.FACTS, inputs)) is not None:
             suite_process.release(warehouse.quality_path)  # begun by the raw step: no facts for it to check
             return kept
-        held_figures = int(con.execute(f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name} WHERE held").fetchall()[0][0])
-        incremental = holds_last_output(context.instance, key(tables.FACTS), _output(con, tables.FACTS))
-        screened, state, keys_computed = _screened_facts(con, incremental)
-        replace_tables(con, {tables.FACTS: screened.valid},
-                       quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
-        article_state.store(con, FACTS_STEP, state)  # with the facts it describes, before the step ends
-        output = _output(con, tables.FACTS)
-        facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
-        # facts the suite has not seen, in a process that would import great_expectations for them: begin it beside us
-        if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
-            suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path, facts_now)
-        else:
-            suite_process.release(warehouse.quality_path)
+        try:
+            held_figures = int(con.execute(
+                f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name} WHERE held").fetchall()[0][0])
+            incremental = holds_last_output(context.instance, key(tables.FACTS), _output(con, tables.FACTS))
+            screened, state, keys_computed = _screened_facts(con, incremental)
+            replace_tables(con, {tables.FACTS: screened.valid},
+                           quarantine=(tables.QUARANTINED_ROWS, tables.FACTS, screened.quarantined))
+            article_state.store(con, FACTS_STEP, state)  # with the facts it describes, before the step ends
+            output = _output(con, tables.FACTS)
+            facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
+            # facts the suite has not seen, in a process that would import great_expectations: begin it beside us
+            if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
+                suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path,
+                                    facts_now)
+            else:
+                suite_process.release(warehouse.quality_path)
+        except BaseException:
+            suite_process.release(warehouse.quality_path)  # a begun process is not left waiting for facts
+            raise
     facts = screened.valid[tables.FACTS.column_names]
     return dg.MaterializeResult(
         asset_key=key(tables.FACTS), data_version=dg.DataVersion(output),
