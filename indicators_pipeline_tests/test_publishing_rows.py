@@ -441,6 +441,7 @@ def test_a_refresh_with_a_new_article_publishes_its_rows_and_says_so(raw_dir: Pa
     assert said["publication_method"].value == ROWS_CHANGED
     assert said["articles_rewritten"].value >= 1 and said["tables_rewritten"].value >= 1
     assert said["publications_since_full_copy"].value == 1
+    assert said["published_rows_hashes"].value == f"hashed again: {NO_HASHES_KEPT}"  # a full copy kept none
     assert "raw.articles" in said["rewritten"].value
     working = warehouse_file.with_name("indicators.work.duckdb")
     published_at = duckdb.connect(str(warehouse_file), read_only=True)

@@ -69,6 +69,10 @@ def _how_written(publication: Publication) -> dict:
     changed = publication.rows_changed
     return {**metadata, "tables_rewritten": changed.tables_touched, "articles_rewritten": changed.articles,
             "rows_written": changed.rows_written, "publications_since_full_copy": publication.since_full_copy,
+            # reading the hashes the last publication kept saves hashing every row of the published file
+            "published_rows_hashes": dg.MetadataValue.text(
+                "read from the last publication's side file" if publication.why_published_rows_hashed is None
+                else f"hashed again: {publication.why_published_rows_hashed}"),
             "rewritten": dg.MetadataValue.json({**{table: f"{n} articles" for table, n in changed.articles_by_table.items()},
                                                **{table: "whole table" for table in changed.tables_replaced}})}
 
