@@ -530,13 +530,28 @@ def _score_cue(figure: _Figure) -> tuple[CueFound | None, str] | str:
     wide = _blank_parentheses(view[wide_start : token.start])
     wide_lowered = wide.lower()
     found = _nearest_label_cue(wide, wide_lowered, figure.kind, wide_start, figure.sentence.text)
-    part = _last(cues.SUB_INDEX, wide, wide_lowered) if found is not None else None
-    if part is not None and wide_start + part.start() > found[1]:
-        return "component_score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
-    listed = _last(cues.BREAKDOWN, wide, wide_lowered) if found is not None and figure.kind == "points" else None
-    if listed is not None and wide_start + listed.start() >= found[2]:
-        return "listed_component_score"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
+    if found is None:
+        return found, "index_score"
+    # Only a part or a list that starts after the cue counts, and every match of SUB_INDEX holds one of its
+    # hints: with no hint after the cue's start, the ~800 characters need no scan for the last part.
+    after_cue = found[1] + 1 - wide_start
+    if cues.SUB_INDEX.may_match(wide[after_cue:], wide_lowered[after_cue:]):
+        part = _last(cues.SUB_INDEX, wide, wide_lowered)
+        if part is not None and wide_start + part.start() > found[1]:
+            return "component_score"  # 'các điểm thành phần gồm: công khai, minh bạch 15,4 điểm'
+    if figure.kind == "points" and _may_start_from(cues.BREAKDOWN, wide, wide_lowered, found[2] - wide_start):
+        listed = _last(cues.BREAKDOWN, wide, wide_lowered)
+        if listed is not None and wide_start + listed.start() >= found[2]:
+            return "listed_component_score"  # '... xếp thứ 15/34. Trong đó, chỉ số ... 15,42 điểm'
     return found, "index_score"
+
+
+def _may_start_from(pattern: cues.Caseless, text: str, lowered: str, position: int) -> bool:
+    """Whether a match of the pattern in the text may start at or after a position: a search from there finds
+    one whenever the text's own matches (finditer from its start) hold one that starts there or later."""
+    if len(lowered) != len(text):
+        return True  # the slow way (`_last` runs)
+    return pattern.folded.search(lowered, max(0, position)) is not None
 
 
 def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], sentence_counts: list[NumberToken]) -> str | None:
