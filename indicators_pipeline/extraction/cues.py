@@ -119,12 +119,23 @@ class Hinted:
         lowered = text.lower() if lowered is None else lowered
         return self.pattern.search(text, lowered) if self.may_match(text, lowered) else None
 
-    def scan_start(self, text: str) -> int:
+    def hints_in(self, text: str, lowered: str | None = None) -> tuple[str, ...]:
+        """The hints the text holds. No part of the text holds another: a caller that keeps them for a
+        sentence hands them to `scan_start` for the sentence's parts, which then looks for these alone."""
+        folded = (text.lower() if lowered is None else lowered) if self._fold else text
+        held: tuple[str, ...] = ()
+        for hint in self.hints:
+            if hint in folded:
+                held += (hint,)
+        return held
+
+    def scan_start(self, text: str, hints: tuple[str, ...] | None = None) -> int:
         """Where the first match of the text can start at the earliest (`reach` before the first
-        hint), or -1 when the text holds no hint: the characters before it need no regex scan."""
+        hint), or -1 when the text holds no hint: the characters before it need no regex scan.
+        `hints`: the hints of a text that holds this one (`hints_in`), when the caller has them."""
         assert self.reach is not None and not self._fold
         first = -1
-        for hint in self.hints:
+        for hint in self.hints if hints is None else hints:
             at = text.find(hint, 0, first + len(hint) if first >= 0 else len(text))  # only earlier than the best so far
             if at >= 0:
                 first = at

@@ -752,14 +752,16 @@ class _Nearby:
 class _Sentence:
     """A sentence with figures: what its words allow (hints tested once), its topic, and the figures read in it so far."""
 
-    __slots__ = ("span", "text", "may_name_a_part", "may_set_a_goal", "may_give_a_rate", "topic", "partial_topic",
+    __slots__ = ("span", "text", "part_hints", "may_name_a_part", "may_set_a_goal", "may_give_a_rate", "topic", "partial_topic",
                  "mentions", "counts", "rank_from")
 
     def __init__(self, view: str, span: tuple[int, int]) -> None:
         self.span = span
         # The words before a figure lie in its sentence: a sentence without a hint spares every test.
         self.text = text = view[span[0] : span[1]]
-        self.may_name_a_part = cues.PART_OF_GOVERNMENT.may_match(text)
+        # Its clauses hold no hint of a part of government it does not: they are looked for in them alone.
+        self.part_hints = cues.PART_OF_GOVERNMENT.hints_in(text)
+        self.may_name_a_part = bool(self.part_hints)
         lowered = text.lower()
         self.may_set_a_goal = cues.TARGET.may_match(text, lowered)
         self.may_give_a_rate = cues.PER_PERIOD.may_match(text, lowered)
@@ -960,7 +962,7 @@ def _framed(figure: _Figure, topic: Topic) -> _Candidate | str:
 def _of_someone_else(figure: _Figure, indicator: reference.Indicator, clause_before: str) -> str | None:
     """The id of the rule that gives the figure to a part of government, a ministry or a breakdown, if one does."""
     if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
-        if figure.sentence.may_name_a_part and _names_a_part_of_government(clause_before):
+        if figure.sentence.may_name_a_part and _names_a_part_of_government(clause_before, figure.sentence.part_hints):
             return "part_of_government"
         reason = _part_named_around(figure.article.view, figure.token, clause_before, figure.head_end, indicator.code)
         if reason is not None:
@@ -976,9 +978,10 @@ def _of_someone_else(figure: _Figure, indicator: reference.Indicator, clause_bef
     return None
 
 
-def _last_part_of_government(clause_before: str) -> re.Match | None:
-    """The ministry, department, district or level of government named last before a figure, if any."""
-    scan_start = cues.PART_OF_GOVERNMENT.scan_start(clause_before)
+def _last_part_of_government(clause_before: str, hints: tuple[str, ...]) -> re.Match | None:
+    """The ministry, department, district or level of government named last before a figure, if any
+    (`hints`: those of PART_OF_GOVERNMENT its sentence holds, `_Sentence.part_hints`)."""
+    scan_start = cues.PART_OF_GOVERNMENT.scan_start(clause_before, hints)
     if scan_start < 0:
         return None
     part = None
@@ -987,9 +990,9 @@ def _last_part_of_government(clause_before: str) -> re.Match | None:
     return part
 
 
-def _names_a_part_of_government(clause_before: str) -> bool:
+def _names_a_part_of_government(clause_before: str, hints: tuple[str, ...]) -> bool:
     """A ministry, department, district or level named last before the figure, with no 'toàn tỉnh' after it."""
-    part = _last_part_of_government(clause_before)
+    part = _last_part_of_government(clause_before, hints)
     if part is None:
         return False
     wide = _last(cues.PROVINCE_WIDE, clause_before)
@@ -998,7 +1001,7 @@ def _names_a_part_of_government(clause_before: str) -> bool:
 
 def _ranks_a_part(figure: _Figure, clause_before: str) -> bool:
     """A district, commune or department is the subject of a rank: named last before it, no province after it."""
-    part = _last_part_of_government(clause_before)
+    part = _last_part_of_government(clause_before, figure.sentence.part_hints)
     if part is None or "tỉnh" in part.group().lower():  # 'Chỉ số CCHC cấp tỉnh': the province's own level
         return False
     offset = figure.token.start - len(clause_before)

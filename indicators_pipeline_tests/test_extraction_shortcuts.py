@@ -1,0 +1,85 @@
+"""Shortcuts of the extractor that skip work: each gives what the full work gives, on every text tried.
+
+The dev articles and the seed articles are cut into windows and clauses as the extractor cuts them; a
+shortcut that ever answered otherwise than the work it skips would change a mention.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indicators_pipeline.extraction import cues, mentions
+from indicators_pipeline.extraction.segments import Segments
+
+HERE = Path(__file__).parent
+TEXTS = [p.read_text(encoding="utf-8") for p in sorted((HERE / "devset").glob("articles*/*.txt"))]
+TEXTS += [p.read_text(encoding="utf-8") for p in sorted((HERE.parent / "data" / "raw").glob("*.txt"))]
+# Made-up sentences that put the patterns' words where the shortcuts look (no sentence of a real page).
+TEXTS += [
+    "Các chỉ số thành phần gồm: công khai, minh bạch đạt 15,4 điểm; tiến độ giải quyết 17,2 điểm.",
+    "Trong đó, chỉ số phục vụ người dân, doanh nghiệp đạt 80,5 điểm, bao gồm điểm thành phần 12 điểm.",
+    "Bộ chỉ số phục vụ người dân, doanh nghiệp của tỉnh (gồm trụ cột chính quyền số) đạt 81 điểm.",
+    "Sở Tư pháp, UBND huyện Chư Sê và các sở, ban, ngành tiếp nhận 2.300 hồ sơ; toàn tỉnh đạt 98%.",
+    "Khối đơn vị cấp huyện tiếp nhận 1.200 hồ sơ, Ủy ban nhân dân thị xã An Khê giải quyết 900 hồ sơ.",
+]
+
+
+def _windows(text: str, size: int = 800, step: int = 37):
+    """Stretches of a text as the score rule reads them: up to `size` characters before a position."""
+    for end in range(1, len(text) + 1, step):
+        yield text[max(0, end - size) : end]
+
+
+def test_no_part_is_named_after_a_position_that_holds_no_hint_after_it():
+    """`_score_cue` looks for the last part (SUB_INDEX) only when a hint stands after the cue's start."""
+    checked = 0
+    for text in TEXTS:
+        for wide in _windows(text):
+            lowered = wide.lower()
+            last = mentions._last(cues.SUB_INDEX, wide, lowered)
+            if last is None:
+                continue
+            checked += 1
+            for position in range(0, last.start() + 1, 5):
+                assert cues.SUB_INDEX.may_match(wide[position:], lowered[position:]), (wide, position)
+    assert checked
+
+
+def test_a_list_after_a_position_is_found_by_a_search_from_there():
+    """`_score_cue` reads the last BREAKDOWN match only when a search from the cue's end finds one."""
+    checked = 0
+    for text in TEXTS:
+        for wide in _windows(text):
+            lowered = wide.lower()
+            last = mentions._last(cues.BREAKDOWN, wide, lowered)
+            for position in range(0, len(wide) + 1, 7):
+                may = mentions._may_start_from(cues.BREAKDOWN, wide, lowered, position)
+                if last is not None and last.start() >= position:
+                    checked += 1
+                    assert may, (wide, position)
+    assert checked
+
+
+@pytest.mark.parametrize("text", TEXTS[-2:])
+def test_a_clause_holds_no_part_of_government_hint_its_sentence_does_not(text):
+    """The hints a sentence holds give a clause's scan the same start as all the hints do."""
+    _check_scan_starts([text])
+
+
+def test_scans_for_parts_of_government_start_where_they_did_on_every_article():
+    _check_scan_starts(TEXTS)
+
+
+def _check_scan_starts(texts: list[str]) -> None:
+    checked = 0
+    for text in texts:
+        segments = Segments(text)
+        for position in range(0, len(text), 11):
+            where = segments.locate(position)
+            sentence_hints = cues.PART_OF_GOVERNMENT.hints_in(text[where.sentence[0] : where.sentence[1]])
+            clause_before = text[max(where.clause[0], position - mentions._CLAUSE_CHARS) : position]
+            full = cues.PART_OF_GOVERNMENT.scan_start(clause_before)
+            assert cues.PART_OF_GOVERNMENT.scan_start(clause_before, sentence_hints) == full
+            checked += full >= 0
+    assert checked
