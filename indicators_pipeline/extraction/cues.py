@@ -139,7 +139,7 @@ class Hinted:
             at = text.find(hint, 0, first + len(hint) if first >= 0 else len(text))  # only earlier than the best so far
             if at >= 0:
                 first = at
-        return max(0, first - self.reach) if first >= 0 else -1
+        return (first - self.reach if first > self.reach else 0) if first >= 0 else -1
 
     def finditer(self, text: str, lowered: str | None = None):
         if not self._fold:

@@ -128,7 +128,7 @@ def find_time_markers(text: str, start: int = 0, end: int | None = None) -> list
             continue
         if _RANGE_TAIL.match(text, year_end):
             continue  # the first year of a range: the range is read at its last year
-        before = text[max(0, year_start - 24) : year_start]
+        before = text[year_start - 24 if year_start > 24 else 0 : year_start]  # not max(): see mentions._not_a_value
         last = before.rstrip()[-1:]  # both patterns below end at the year: their last character decides first
         head = _RANGE_HEAD.search(before) if last and last in "-–—" else None
         if head:
