@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators_pipeline.extraction import cues, mentions
+from indicators_pipeline.extraction import cues, dates, mentions
 from indicators_pipeline.extraction.segments import Segments
 
 HERE = Path(__file__).parent
@@ -83,3 +83,42 @@ def _check_scan_starts(texts: list[str]) -> None:
             assert cues.PART_OF_GOVERNMENT.scan_start(clause_before, sentence_hints) == full
             checked += full >= 0
     assert checked
+
+
+def _without_opening_lookahead(pattern) -> "re.Pattern":
+    """The pattern as it was before a lookahead of its alternatives' first letters was put in front of it."""
+    import re
+
+    source = pattern.pattern
+    assert source.startswith("(?=[")
+    return re.compile(source[source.index("]") + 2 :], pattern.flags)
+
+
+@pytest.mark.parametrize("pattern", [dates._YEAR_PREFIX, mentions._COMPARISON], ids=["year_prefix", "comparison"])
+def test_a_lookahead_of_first_letters_changes_no_match(pattern):
+    """`_YEAR_PREFIX` and `_COMPARISON` open with the first letters of their alternatives (a position
+    without one fails at once); searched from every position of the articles, they find what they found."""
+    plain = _without_opening_lookahead(pattern)
+    probes = TEXTS + ["Tháng 12 năm ", "Quý IV năm ", "15/3/", "cao hơn năm ", "ſau năm", "KỂ TỪ NĂM", "so với cùng kỳ"]
+    for text in probes:
+        for start in range(0, len(text), 3):
+            window = text[start : start + 24]
+            found, expected = pattern.search(window), plain.search(window)
+            assert (found and found.span()) == (expected and expected.span()), (pattern.pattern, window)
+
+
+@pytest.mark.parametrize("pattern", [dates._YEAR_PREFIX, mentions._COMPARISON], ids=["year_prefix", "comparison"])
+def test_every_character_that_can_open_a_match_passes_the_lookahead(pattern):
+    """Over the whole of Unicode: a character the alternatives accept first is one the lookahead lets through."""
+    import re
+
+    plain = _without_opening_lookahead(pattern)
+    lookahead = re.compile(pattern.pattern[: pattern.pattern.index("]") + 2], pattern.flags)
+    alternatives = plain.pattern[3:-1] if plain.pattern.startswith("(?:") and plain.pattern.endswith(")") else plain.pattern
+    firsts = re.compile(f"(?:{alternatives})", pattern.flags)
+    for code in range(0x3000):  # every script the articles are written in, and the case-folding oddities (ſ, K)
+        char = chr(code)
+        if any(firsts.match(char + tail) for tail in ("ăm", "ầu năm", "uối năm", "ết năm", "uý I", "háng 1", "1/1", "",
+                                                       "o với", "ơn", "ăng", "iảm", "ể từ", "ừ", "au", "rước", "ùng kỳ")):
+            assert lookahead.match(char), (pattern.pattern, char)
+    assert lookahead.match("\u212a") or not firsts.match("\u212aể từ")  # the Kelvin sign, 'K' to IGNORECASE

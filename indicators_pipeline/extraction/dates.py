@@ -93,8 +93,10 @@ class TimeMarker(NamedTuple):
 
 
 # Years are found by their digits first (fast), then read in context: the words before say how.
+# The lookahead names the first letters of every alternative: the engine finds no letter to skip to in a
+# pattern that opens with character classes, and tries all eight alternatives at every position without it.
 _YEAR_PREFIX = re.compile(
-    r"(?:[Nn]ăm|[Đđ]ầu năm|[Cc]uối năm|[Hh]ết năm|[Qq]uý\s+[IV1-4]+\s*(?:năm)?|[Tt]háng\s+\d{1,2}\s*(?:năm)?"
+    r"(?=[NnĐđCcHhQqTt\d])(?:[Nn]ăm|[Đđ]ầu năm|[Cc]uối năm|[Hh]ết năm|[Qq]uý\s+[IV1-4]+\s*(?:năm)?|[Tt]háng\s+\d{1,2}\s*(?:năm)?"
     r"|\d{1,2}/\d{1,2}|\d{1,2})\s*/?\s*$"
 )
 _PREFIX_LAST = "mM/IV0123456789"  # the last character of every year prefix: 'năm', 'quý IV', '15/3', '3/'
