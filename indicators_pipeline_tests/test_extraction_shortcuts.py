@@ -94,17 +94,46 @@ def _without_opening_lookahead(pattern) -> "re.Pattern":
     return re.compile(source[source.index("]") + 2 :], pattern.flags)
 
 
-@pytest.mark.parametrize("pattern", [dates._YEAR_PREFIX, mentions._COMPARISON], ids=["year_prefix", "comparison"])
-def test_a_lookahead_of_first_letters_changes_no_match(pattern):
-    """`_YEAR_PREFIX` and `_COMPARISON` open with the first letters of their alternatives (a position
-    without one fails at once); searched from every position of the articles, they find what they found."""
+def _opened_by_a_lookahead():
+    """Every pattern that opens with a lookahead of its alternatives' first letters, as the extractor runs it:
+    both forms of a caseless one (lowercased text, and case-insensitive)."""
+    import re
+
+    named = [("year_prefix", dates._YEAR_PREFIX), ("comparison", mentions._COMPARISON)]
+    for name, value in [*vars(cues).items(), *((f"rank index {code}", p) for code, p in cues.RANK_INDEXES)]:
+        pattern = value.pattern if isinstance(value, cues.Hinted) else value
+        if isinstance(pattern, cues.Caseless):
+            named += [(name + ".folded", pattern.folded), (name + ".exact", pattern.exact)]
+        elif isinstance(pattern, re.Pattern):
+            named.append((name, pattern))
+    for cue in cues.all_cues():
+        for where in (cue.head, cue.label):
+            if where is not None:
+                named += [(cue.name + ".folded", where.folded), (cue.name + ".exact", where.exact)]
+    return [(name, pattern) for name, pattern in named if pattern.pattern.startswith("(?=[")]
+
+
+LOOKAHEAD_PATTERNS = _opened_by_a_lookahead()
+
+
+def test_the_lookahead_patterns_are_all_checked():
+    assert len(LOOKAHEAD_PATTERNS) >= 19
+
+
+@pytest.mark.parametrize("name,pattern", LOOKAHEAD_PATTERNS, ids=[name for name, _ in LOOKAHEAD_PATTERNS])
+def test_a_lookahead_of_first_letters_changes_no_match(name, pattern):
+    """A lookahead of the first letters of every alternative lets a position without one fail at once; searched
+    in stretches of every article (lowercased too), and scanned through whole ones, the pattern finds what it found."""
     plain = _without_opening_lookahead(pattern)
-    probes = TEXTS + ["Tháng 12 năm ", "Quý IV năm ", "15/3/", "cao hơn năm ", "ſau năm", "KỂ TỪ NĂM", "so với cùng kỳ"]
-    for text in probes:
-        for start in range(0, len(text), 3):
-            window = text[start : start + 24]
-            found, expected = pattern.search(window), plain.search(window)
-            assert (found and found.span()) == (expected and expected.span()), (pattern.pattern, window)
+    probes = TEXTS + ["Tháng 12 năm ", "Quý IV năm ", "15/3/", "cao hơn năm ", "ſau năm", "KỂ TỪ NĂM", "so với cùng kỳ",
+                      "Vietnam ICT Index", "XẾP HẠNG CHUYỂN ĐỔI SỐ", "đứng thứ", "xếp   hạng số ", "đã được giải quyết "]
+    for text in probes + [t.lower() for t in probes]:
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], name
+        for start in range(0, len(text), 5):
+            for size in (24, 60):
+                window = text[start : start + size]
+                found, expected = pattern.search(window), plain.search(window)
+                assert (found and found.span()) == (expected and expected.span()), (name, window)
 
 
 @pytest.mark.parametrize("pattern", [dates._YEAR_PREFIX, mentions._COMPARISON], ids=["year_prefix", "comparison"])

@@ -223,7 +223,7 @@ HEAD_CUES: tuple[Cue, ...] = (
     # The verb after the noun: 'Trong đó: 181.579 hồ sơ đã được giải quyết' (not 'hồ sơ giải quyết đúng hạn', a share's count).
     Cue("dossiers_resolved.verb_after", "dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?: TTHC| thủ tục hành chính)?\s+(?:đã\s+)?(?:được\s+)?giải quyết(?!\s*(?:đúng|trước|sớm|quá|trễ) hạn|\s+trực tuyến)"),
         hints=("giải quyết",)),
-    Cue("dossiers_resolved.verb_before", "dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
+    Cue("dossiers_resolved.verb_before", "dossiers_resolved", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?=[đ\sg])(?:đã|đã được)?\s*giải quyết(?: được| xong)?\s*(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
     Cue("dossiers_received.verb_before", "dossiers_received", COUNT, head=_rx(r"^\W*hồ sơ(?! công việc)"), label=_rx(r"(?:tiếp nhận|nhận|phát sinh|thụ lý)(?: và (?:xử lý|giải quyết))?(?: được| mới)?\s*(?:tổng (?:cộng|số)\s*)?(?:hơn|trên|gần|khoảng)?\s*$"), hints=("hồ sơ",)),
     Cue("documents_incoming.head", "documents_incoming", COUNT, head=_rx(r"^\W*văn bản đến(?!\w)"), hints=("văn bản",)),
     Cue("documents_outgoing.head", "documents_outgoing", COUNT, head=_rx(r"^\W*văn bản đi(?!\w)"), hints=("văn bản",)),
@@ -282,29 +282,33 @@ SHARE_OF = {
 SHARE_LINK = _rx(r"^[\s,(]*(?:chiếm|đạt|bằng|tương đương|tương ứng|với)?\s*(?:tỷ lệ|tỉ lệ)?\s*(?:hơn|trên|khoảng|gần)?\s*$")
 
 # Ranks: the index is named somewhere in the sentence, the rank right before the number.
-RANK_BEFORE = AtEnd(r"(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$",
+# Patterns whose alternatives open with a class, a group or \b open with a lookahead of their first letters
+# ('(?=[xđởg\stvh])'): the engine has no letter to skip to in them and would try every alternative at every
+# position; most positions now fail at the lookahead (test_extraction_shortcuts checks that no match changes).
+RANK_BEFORE = AtEnd(r"(?=[xđởg\stvh])(?:xếp|đứng|ở|giữ)?\s*(?:thứ hạng|vị trí|hạng|thứ)(?: thứ)?\s*(?:số\s*)?$",
                     ("thứ", "hạng", "vị trí", "số"))
 RANK_INDEXES: tuple[tuple[str | None, Hinted], ...] = (
-    ("ict_index_rank", Hinted(_rx(r"(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng"
-                                  r"|sẵn sàng cho ứng dụng"), ("ict", "sẵn sàng"))),
+    ("ict_index_rank", Hinted(_rx(r"(?=[vis])(?:(?:Vietnam )?ICT[\s-]?Index|Vietnam ICT|sẵn sàng cho (?:phát triển và )?ứng dụng"
+                                  r"|sẵn sàng cho ứng dụng)"), ("ict", "sẵn sàng"))),
     # Names capitalized either way: 'Chỉ số Cải cách hành chính', 'PAR index', 'Chỉ số Chuyển đổi số'.
     # The one national ranking of digital transformation, however it is named: 'xếp hạng chuyển đổi số cấp bộ, cấp
     # tỉnh', 'Chỉ số đánh giá chuyển đổi số'.
-    ("dti_rank", Hinted(re.compile(r"\bDTI\b|[Cc]hỉ số (?:đánh giá )?[Cc]huyển đổi số|[Cc]huyển đổi số (?:cấp bộ, )?cấp tỉnh"
-                                   r"|[Mm]ức độ [Cc]huyển đổi số|[Xx]ếp hạng (?:về )?[Cc]huyển đổi số"),
+    ("dti_rank", Hinted(re.compile(r"(?=[DCcMmXx])(?:\bDTI\b|[Cc]hỉ số (?:đánh giá )?[Cc]huyển đổi số|[Cc]huyển đổi số (?:cấp bộ, )?cấp tỉnh"
+                                   r"|[Mm]ức độ [Cc]huyển đổi số|[Xx]ếp hạng (?:về )?[Cc]huyển đổi số)"),
                         ("DTI", "huyển đổi số"))),
-    ("par_index_rank", Hinted(re.compile(r"PAR[\s-]?(?:INDEX|[Ii]ndex)|[Cc]hỉ số [Cc]ải cách hành chính|[Cc]hỉ số CCHC"),
+    ("par_index_rank", Hinted(re.compile(r"(?=[PCc])(?:PAR[\s-]?(?:INDEX|[Ii]ndex)|[Cc]hỉ số [Cc]ải cách hành chính"
+                                         r"|[Cc]hỉ số CCHC)"),
                               ("PAR", "ải cách hành chính", "CCHC"))),
     ("service_index_rank", Hinted(_rx(r"phục vụ người dân,? (?:và )?doanh nghiệp|Bộ chỉ số phục vụ|Quyết định (?:số )?766"),
                                   ("phục vụ", "766"))),
     # Rankings outside the catalogue: a rank named for one of these is not a mention.
-    (None, Hinted(re.compile(r"\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
-                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử"),
+    (None, Hinted(re.compile(r"(?=[PSCcnhMm])(?:\bPAPI\b|\bPCI\b|\bPGI\b|SIPAS|[Cc]hỉ số hài lòng|năng lực cạnh tranh|hiệu quả quản trị"
+                             r"|[Mm]ức độ ứng dụng (?:CNTT|công nghệ thông tin)|[Cc]hính phủ điện tử|[Cc]hính quyền điện tử)"),
                   ("PAPI", "PCI", "PGI", "SIPAS", "hài lòng", "cạnh tranh", "quản trị", "ứng dụng", "điện tử"))),
     # The economy is ranked too: 'tăng trưởng kinh tế ... thứ 16 cả nước' is no index's rank. Apart from
     # the indexes above, so that its pattern runs only where its own words are.
-    (None, Hinted(re.compile(r"[Tt]ăng trưởng (?:kinh tế|GRDP)|\bGRDP\b|[Qq]uy mô (?:kinh tế|nền kinh tế)|[Tt]hu ngân sách"
-                             r"|[Tt]hu hút (?:đầu tư|vốn|FDI)"),
+    (None, Hinted(re.compile(r"(?=[TtGQq])(?:[Tt]ăng trưởng (?:kinh tế|GRDP)|\bGRDP\b|[Qq]uy mô (?:kinh tế|nền kinh tế)|[Tt]hu ngân sách"
+                             r"|[Tt]hu hút (?:đầu tư|vốn|FDI))"),
                   ("ăng trưởng", "GRDP", "uy mô", "hu ngân sách", "hu hút"))),
 )
 # The edition of an index, written right after its name: 'ICT Index 2016', '(DTI) năm 2022', 'PAR INDEX 2023:'.
@@ -326,12 +330,12 @@ SUB_INDEX = Hinted(_rx(r"chỉ số (?:thành phần|phụ(?!\w))|điểm thành
 
 # What turns a figure into a goal, and what turns a goal phrase back into a result.
 TARGET = Hinted(
-    _rx(r"phấn đấu|mục tiêu|chỉ tiêu|kế hoạch (?:đề ra|giao|năm|đặt ra)|theo kế hoạch|đề ra|đặt ra|yêu cầu|dự kiến"
-        r"|định hướng|hướng tới|\bsẽ\b|cần đạt|phải đạt|tiếp tục nâng|nâng (?:tỷ lệ|cao tỷ lệ)|đến năm 20\d\d|cố gắng"),
+    _rx(r"(?=[pmcktđydhsn])(?:phấn đấu|mục tiêu|chỉ tiêu|kế hoạch (?:đề ra|giao|năm|đặt ra)|theo kế hoạch|đề ra|đặt ra|yêu cầu|dự kiến"
+        r"|định hướng|hướng tới|\bsẽ\b|cần đạt|phải đạt|tiếp tục nâng|nâng (?:tỷ lệ|cao tỷ lệ)|đến năm 20\d\d|cố gắng)"),
     ("phấn đấu", "mục tiêu", "chỉ tiêu", "kế hoạch", "đề ra", "đặt ra", "yêu cầu", "dự kiến", "định hướng", "hướng tới",
      "sẽ", "cần đạt", "phải đạt", "nâng", "đến năm", "cố gắng"),
 )
-NOT_TARGET = _rx(r"vượt (?:kế hoạch|chỉ tiêu|mục tiêu)|so với (?:kế hoạch|chỉ tiêu|mục tiêu)|hoàn thành (?:kế hoạch|chỉ tiêu|mục tiêu)|(?:kế hoạch|chỉ tiêu|mục tiêu) đề ra[^\d]{0,20}$")
+NOT_TARGET = _rx(r"(?=[vshkcm])(?:vượt (?:kế hoạch|chỉ tiêu|mục tiêu)|so với (?:kế hoạch|chỉ tiêu|mục tiêu)|hoàn thành (?:kế hoạch|chỉ tiêu|mục tiêu)|(?:kế hoạch|chỉ tiêu|mục tiêu) đề ra[^\d]{0,20}$)")
 
 # A figure of one part of the government, not of the whole province.
 PART_OF_GOVERNMENT = Hinted(re.compile(
@@ -357,7 +361,7 @@ MINISTRY = Hinted(re.compile(r"(?<!Theo )(?<!theo )(?<!của )\bBộ (?!Thông t
                              r"|Thanh tra Chính phủ"),
                   ("Bộ", "bộ", "Bảo hiểm", "Ngân hàng", "Thông tấn", "Đài ", "Viện Hàn lâm", "Dân tộc", "Kiểm toán",
                    "Thanh tra"))
-PROVINCE_WIDE = _rx(r"toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin")
+PROVINCE_WIDE = _rx(r"(?=[tcb])(?:toàn tỉnh|cả tỉnh|toàn thành phố|trên địa bàn tỉnh|của tỉnh|tỉnh đã|từ cấp tỉnh đến cấp|(?:cả|tất cả) 3 cấp|ba cấp|các cấp|tất cả các|cho biết|báo cáo|thông tin)")
 
 # Figures that belong to no indicator however close the cue: staff, ISO, population shares.
 # A percent that compares with another period or total: 'bằng 205,6% so với quý I', 'vượt 90% tổng số của cả năm 2021'.
