@@ -151,3 +151,29 @@ def test_every_character_that_can_open_a_match_passes_the_lookahead(pattern):
                                                        "o với", "ơn", "ăng", "iảm", "ể từ", "ừ", "au", "rước", "ùng kỳ")):
             assert lookahead.match(char), (pattern.pattern, char)
     assert lookahead.match("\u212a") or not firsts.match("\u212aể từ")  # the Kelvin sign, 'K' to IGNORECASE
+
+
+def test_the_last_match_near_the_end_is_the_last_match():
+    """`_last_near_end` scans a long text's tail first: for every label pattern whose matches are bounded, it gives
+    `_last`'s answer on stretches of every article (lowercased, as the label rules read them)."""
+    bounded = [cue.label.folded for cue in cues.all_cues() if cue.label is not None
+               and mentions._widest_match(cue.label.folded) is not None]
+    assert len(bounded) >= 10
+    checked = 0
+    for text in TEXTS:
+        lowered = text.lower()
+        for wide in _windows(lowered, step=53):
+            for pattern in bounded:
+                expected = mentions._last(pattern, wide)
+                found = mentions._last_near_end(pattern, wide)
+                assert (found and found.span()) == (expected and expected.span()), (pattern.pattern, wide)
+                checked += expected is not None
+    assert checked
+
+
+def test_a_pattern_that_may_match_nothing_or_without_bound_is_scanned_whole():
+    import re
+
+    assert mentions._widest_match(re.compile(r"a?")) is None  # may be empty
+    assert mentions._widest_match(re.compile(r"a\s*b")) is None  # unbounded
+    assert mentions._widest_match(re.compile(r"kinh phí|vốn")) == 8

@@ -108,6 +108,41 @@ def _last(pattern: re.Pattern | cues.Hinted | cues.Caseless, text: str, lowered:
     return found
 
 
+_TAIL_CHARS = 160  # the stretch at the end of a text that `_last_near_end` scans first
+_WIDEST_MATCH: dict[int, int | None] = {}  # id(pattern) -> the longest a match can be, None when unbounded
+
+
+def _widest_match(pattern: re.Pattern) -> int | None:
+    """The longest a (non-empty) match of the pattern can be, or None when it is unbounded or may be empty."""
+    if id(pattern) not in _WIDEST_MATCH:
+        try:
+            least, most = re._parser.parse(pattern.pattern, pattern.flags).getwidth()
+        except Exception:  # the parser is the re module's own: without it, every text is scanned whole
+            least, most = 0, None
+        _WIDEST_MATCH[id(pattern)] = most if least >= 1 and most is not None and most <= _TAIL_CHARS else None
+    return _WIDEST_MATCH[id(pattern)]
+
+
+def _last_near_end(pattern: re.Pattern, text: str) -> re.Match | None:
+    """The last match of a pattern in a text, as `_last` gives it, scanning only the text's end when it can.
+
+    A match is at most `width` long, so when none starts in the `width - 1` characters before the tail, none
+    that starts earlier reaches into it, and a scan of the whole text finds in the tail what a scan of the
+    tail finds: the last of those is the last. The ~800 characters a score's label is looked for in mostly
+    end with their cue.
+    """
+    width = _widest_match(pattern)
+    tail_start = len(text) - _TAIL_CHARS
+    if width is not None and tail_start > width:
+        first = pattern.search(text, tail_start - width + 1)
+        if first is not None and first.start() >= tail_start:
+            last = first
+            for last in pattern.finditer(text, first.end()):
+                pass
+            return last
+    return _last(pattern, text)
+
+
 _RULES_BY_KIND: dict[tuple[int, str], tuple[cues.Cue, ...]] = {}
 
 
@@ -137,7 +172,9 @@ def _nearest_label_cue(label: str, lowered: str, kind: str, offset: int, sentenc
     for cue in _applicable(cues.LABEL_CUES, kind, lowered):
         if cue.sentence and not cue.sentence.search(sentence):
             continue
-        last = _last(cue.label.folded, lowered)  # the label text is lowercased already
+        # The label text is lowercased already; a figure's own label (up to _LABEL_CHARS) is short enough to scan whole.
+        pattern = cue.label.folded
+        last = _last_near_end(pattern, lowered) if len(lowered) > _TAIL_CHARS else _last(pattern, lowered)
         if last is not None and (best is None or last.end() > best[2] - offset):
             best = (cue.indicator, offset + last.start(), offset + last.end(), cue.name)
     if best is not None and kind == "percent":
