@@ -406,7 +406,7 @@ class _Figure:
     """
 
     __slots__ = ("article", "token", "index", "where", "nearby", "sentence", "label_start", "head_end", "previous",
-                 "recent", "window", "may_give_a_rate", "sentence_mentions", "sentence_counts", "label_text",
+                 "recent", "window", "sentence_mentions", "sentence_counts", "label_text",
                  "kind", "label", "label_lowered", "head", "head_lowered")
 
     def __init__(self, article: "_Article", sentence: "_Sentence", where: Location, index: int, value_end: int) -> None:
@@ -429,7 +429,6 @@ class _Figure:
         self.window = starts[-1 - _PARALLEL_SENTENCES] if len(starts) > _PARALLEL_SENTENCES else 0
         mentions = article.mentions
         self.recent = mentions[-1] if mentions and article.sentence_of[id(mentions[-1])] >= self.window else None
-        self.may_give_a_rate = sentence.may_give_a_rate
         self.sentence_mentions, self.sentence_counts = sentence.mentions, sentence.counts
         self.label_text: str | None = None
 
@@ -440,7 +439,7 @@ class _Figure:
             setattr(twin, name, getattr(self, name))
         twin.label_start, twin.label_text = self.token.start - len(label), label
         twin.previous = twin.recent = None
-        twin.may_give_a_rate, twin.sentence_mentions, twin.sentence_counts = False, [], []
+        twin.sentence_mentions, twin.sentence_counts = [], []
         return twin
 
 
@@ -536,8 +535,10 @@ def _no_figure_of_the_catalogue(figure: _Figure) -> str | None:
     kind, head, head_lowered = figure.kind, figure.head, figure.head_lowered
     if kind in ("count", "ratio") and cues.NOT_A_FIGURE_HEAD.search(head, head_lowered):
         return "not_a_figure_head"
-    if kind == "count" and figure.may_give_a_rate and (cues.PER_PERIOD.search(figure.label, figure.label_lowered)
-                                                       or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
+    # A topic frame's twin (label_text set) reads no rate; a sentence is asked (and tested) only for a count.
+    if kind == "count" and figure.label_text is None and figure.sentence.may_give_a_rate \
+            and (cues.PER_PERIOD.search(figure.label, figure.label_lowered)
+                 or cues.PER_PERIOD.search(head[:40], head_lowered[:40])):
         return "rate_per_period"  # 'mỗi ngày có khoảng 120 nghìn hồ sơ'
     if kind == "percent" and cues.NOT_A_SHARE_HEAD.search(head, head_lowered):
         return "comparison_percent"  # 'vượt 90% tổng số của cả năm 2021'
@@ -800,8 +801,8 @@ class _Nearby:
 class _Sentence:
     """A sentence with figures: what its words allow (hints tested once), its topic, and the figures read in it so far."""
 
-    __slots__ = ("span", "text", "part_hints", "may_name_a_part", "may_set_a_goal", "may_give_a_rate", "topic", "partial_topic",
-                 "mentions", "counts", "rank_from")
+    __slots__ = ("span", "text", "part_hints", "may_name_a_part", "_lowered", "_may_set_a_goal", "_may_give_a_rate",
+                 "topic", "partial_topic", "mentions", "counts", "rank_from")
 
     def __init__(self, view: str, span: tuple[int, int]) -> None:
         self.span = span
@@ -810,9 +811,8 @@ class _Sentence:
         # Its clauses hold no hint of a part of government it does not: they are looked for in them alone.
         self.part_hints = cues.PART_OF_GOVERNMENT.hints_in(text)
         self.may_name_a_part = bool(self.part_hints)
-        lowered = text.lower()
-        self.may_set_a_goal = cues.TARGET.may_match(text, lowered)
-        self.may_give_a_rate = cues.PER_PERIOD.may_match(text, lowered)
+        # A goal or a rate is asked of a sentence only when one of its figures gets that far: tested then.
+        self._lowered = self._may_set_a_goal = self._may_give_a_rate = None
         self.topic = topic = sentence_topic(view, *span)
         # 'Riêng quý III, ...', 'Riêng huyện A, ...': the sentence speaks of a part, not the province's year.
         self.partial_topic = topic is not None and (names_a_part_of_the_year(topic)
@@ -820,6 +820,23 @@ class _Sentence:
         self.mentions: list[Mention] = []
         self.counts: list[NumberToken] = []  # the counts of the sentence so far, figures or not
         self.rank_from: Mention | None = None  # 'từ vị trí 49 lên 23': the rank a later one moved from
+
+    def _lowercased(self) -> str:
+        if self._lowered is None:
+            self._lowered = self.text.lower()
+        return self._lowered
+
+    @property
+    def may_set_a_goal(self) -> bool:
+        if self._may_set_a_goal is None:
+            self._may_set_a_goal = cues.TARGET.may_match(self.text, self._lowercased())
+        return self._may_set_a_goal
+
+    @property
+    def may_give_a_rate(self) -> bool:
+        if self._may_give_a_rate is None:
+            self._may_give_a_rate = cues.PER_PERIOD.may_match(self.text, self._lowercased())
+        return self._may_give_a_rate
 
 
 class _Article:
