@@ -615,6 +615,9 @@ def _share_by_ratio(token: NumberToken, sentence_mentions: list[Mention], senten
     return None
 
 
+_QUALIFIERS_BUT_AT_LEAST = tuple((name, pattern) for name, pattern in cues.QUALIFIERS if pattern is not cues.AT_LEAST)
+
+
 def _qualifier(view: str, token: NumberToken) -> str:
     before = view[token.start - 24 if token.start > 24 else 0 : token.start]
     if cues.AT_LEAST_AFTER.exact.match(view, token.end, token.end + 12):  # anchored: no need to lowercase
@@ -624,7 +627,7 @@ def _qualifier(view: str, token: NumberToken) -> str:
         return "exact"  # most figures: no qualifier word right before them
     if cues.AT_LEAST.search(before, lowered):
         return "at_least"
-    for name, pattern in cues.QUALIFIERS:
+    for name, pattern in _QUALIFIERS_BUT_AT_LEAST:  # at_least was tested just above
         if pattern.search(before, lowered):
             return name
     return "exact"
@@ -801,18 +804,16 @@ class _Nearby:
 class _Sentence:
     """A sentence with figures: what its words allow (hints tested once), its topic, and the figures read in it so far."""
 
-    __slots__ = ("span", "text", "part_hints", "may_name_a_part", "_lowered", "_may_set_a_goal", "_may_give_a_rate",
+    __slots__ = ("span", "text", "_part_hints", "_lowered", "_may_set_a_goal", "_may_give_a_rate",
                  "topic", "partial_topic", "mentions", "counts", "rank_from")
 
     def __init__(self, view: str, span: tuple[int, int]) -> None:
         self.span = span
         # The words before a figure lie in its sentence: a sentence without a hint spares every test.
         self.text = text = view[span[0] : span[1]]
-        # Its clauses hold no hint of a part of government it does not: they are looked for in them alone.
-        self.part_hints = cues.PART_OF_GOVERNMENT.hints_in(text)
-        self.may_name_a_part = bool(self.part_hints)
-        # A goal or a rate is asked of a sentence only when one of its figures gets that far: tested then.
-        self._lowered = self._may_set_a_goal = self._may_give_a_rate = None
+        # A part of government, a goal or a rate is asked of a sentence only when one of its figures gets that
+        # far: its hints are tested then.
+        self._part_hints = self._lowered = self._may_set_a_goal = self._may_give_a_rate = None
         self.topic = topic = sentence_topic(view, *span)
         # 'Riêng quý III, ...', 'Riêng huyện A, ...': the sentence speaks of a part, not the province's year.
         self.partial_topic = topic is not None and (names_a_part_of_the_year(topic)
@@ -820,6 +821,13 @@ class _Sentence:
         self.mentions: list[Mention] = []
         self.counts: list[NumberToken] = []  # the counts of the sentence so far, figures or not
         self.rank_from: Mention | None = None  # 'từ vị trí 49 lên 23': the rank a later one moved from
+
+    @property
+    def part_hints(self) -> tuple[str, ...]:
+        """The PART_OF_GOVERNMENT hints it holds: its clauses hold no other, and are looked for these alone."""
+        if self._part_hints is None:
+            self._part_hints = cues.PART_OF_GOVERNMENT.hints_in(self.text)
+        return self._part_hints
 
     def _lowercased(self) -> str:
         if self._lowered is None:
@@ -1007,7 +1015,8 @@ def _candidate(figure: _Figure) -> _Candidate | str:
     """The figure classified by its own words, else by its sentence's topic; none in a sentence about a part."""
     candidate = _classify(figure)
     sentence = figure.sentence
-    if candidate == "no_cue" and sentence.topic is not None and not sentence.partial_topic:
+    # The topic is tested first: most sentences have none, and comparing a _Candidate with a str calls its __eq__.
+    if sentence.topic is not None and not sentence.partial_topic and candidate == "no_cue":
         return _framed(figure, sentence.topic)
     if sentence.partial_topic and not isinstance(candidate, str) and figure.token.start > sentence.topic.end:
         return "partial_topic"
@@ -1029,14 +1038,14 @@ def _framed(figure: _Figure, topic: Topic) -> _Candidate | str:
 def _of_someone_else(figure: _Figure, indicator: reference.Indicator, clause_before: str) -> str | None:
     """The id of the rule that gives the figure to a part of government, a ministry or a breakdown, if one does."""
     if indicator.unit != "rank" and not indicator.code.startswith("one_stop"):
-        if figure.sentence.may_name_a_part and _names_a_part_of_government(clause_before, figure.sentence.part_hints):
+        if (hints := figure.sentence.part_hints) and _names_a_part_of_government(clause_before, hints):
             return "part_of_government"
         reason = _part_named_around(figure.article.view, figure.token, clause_before, figure.head_end, indicator.code)
         if reason is not None:
             return reason
     if indicator.unit in ("rank", "points") and _of_a_ministry(figure, clause_before):
         return "ministry"
-    if indicator.unit == "rank" and figure.sentence.may_name_a_part and _ranks_a_part(figure, clause_before):
+    if indicator.unit == "rank" and figure.sentence.part_hints and _ranks_a_part(figure, clause_before):
         return "part_of_government"  # 'UBND huyện Quảng Điền xếp vị trí thứ nhất': a district's rank
     view, token = figure.article.view, figure.token
     if any(m.indicator_code == indicator.code and cues.BREAKDOWN.search(view[m.char_end : token.start])
