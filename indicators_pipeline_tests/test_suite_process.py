@@ -123,7 +123,6 @@ def test_a_process_no_check_waited_for_is_collected_by_the_next_one(tmp_path):
     first = fingerprint.table_fingerprint(con, tables.FACTS.name)
     suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, tmp_path / "q", first)
     pid = suite_process._started[(tmp_path / "q", first)].pid
-    assert _ended(pid)
     replace_tables(con, {tables.FACTS: pd.DataFrame([_fact("Tỉnh D", 2023, "online_services_total", 65, "count")],
                                                     columns=tables.FACTS.column_names)})
     second = fingerprint.table_fingerprint(con, tables.FACTS.name)
@@ -131,4 +130,6 @@ def test_a_process_no_check_waited_for_is_collected_by_the_next_one(tmp_path):
     finished = suite_process.wait_for(tmp_path / "q", second)
     assert finished is not None and finished.returncode == 0
     assert suite_process.wait_for(tmp_path / "q", first) is None  # the next run's facts are what counts
+    assert _ended(pid)
+    suite_process.release(tmp_path / "q")  # what the next refresh's steps call
     assert not Path(f"/proc/{pid}").exists(), "the first run's suite process was never collected"
