@@ -756,7 +756,6 @@ def _framed_year(indicator: str, position: int, frame: _ParagraphFrame, editions
     return None
 
 
-_PARAGRAPH_FINDERS = {"places": find_places, "markers": find_time_markers, "national": find_national}
 _REACH = 32  # a name or a dated phrase may start at the end of a paragraph and run past its break
 
 
@@ -768,24 +767,33 @@ class _Nearby:
     searched for them.
     """
 
-    places: list[PlaceMention]
-    markers: list[TimeMarker]
-    national: list[tuple[int, int]]
-
     def __init__(self, view: str, paragraph: tuple[int, int]) -> None:
         self._view, self._start, self._end = view, paragraph[0], min(len(view), paragraph[1] + _REACH)
         self._indexes_in: dict[tuple[int, int], tuple[tuple[int, int, str | None, int | None], ...]] = {}
         self._index_before: dict[int, IndexNamed | None] = {}
+        self._places: list[PlaceMention] | None = None
+        self._markers: list[TimeMarker] | None = None
+        self._national: list[tuple[int, int]] | None = None
 
-    def __getattr__(self, name: str):
-        """places, markers, national: found on first use (a plain attribute afterwards, with no
-        descriptor or lock on the way, as functools.cached_property has)."""
-        finder = _PARAGRAPH_FINDERS.get(name)
-        if finder is None:
-            raise AttributeError(name)
-        found = finder(self._view, self._start, self._end)
-        setattr(self, name, found)
-        return found
+    # Properties, not __getattr__: a failed attribute lookup builds an AttributeError before __getattr__ runs,
+    # which cost more than these tests on every later read (and no lock, as functools.cached_property has).
+    @property
+    def places(self) -> list[PlaceMention]:
+        if self._places is None:
+            self._places = find_places(self._view, self._start, self._end)
+        return self._places
+
+    @property
+    def markers(self) -> list[TimeMarker]:
+        if self._markers is None:
+            self._markers = find_time_markers(self._view, self._start, self._end)
+        return self._markers
+
+    @property
+    def national(self) -> list[tuple[int, int]]:
+        if self._national is None:
+            self._national = find_national(self._view, self._start, self._end)
+        return self._national
 
     def indexes_named_in(self, sentence: tuple[int, int]) -> tuple[tuple[int, int, str | None, int | None], ...]:
         """The indexes a sentence of the paragraph names, read once for all the ranks in it."""
