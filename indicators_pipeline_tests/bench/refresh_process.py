@@ -61,7 +61,11 @@ def _tree(pid: int) -> list[int]:
     while stack:
         current = stack.pop()
         found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
+        try:  # a process that ended since it was listed has no /proc entry left
+            tasks = list(Path(f"/proc/{current}/task").glob("*/children"))
+        except OSError:
+            continue
+        for task in tasks:
             try:
                 stack += [int(child) for child in task.read_text().split()]
             except OSError:
