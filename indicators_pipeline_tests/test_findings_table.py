@@ -162,20 +162,20 @@ def test_the_tables_left_by_a_killed_write_go_even_on_a_night_that_keeps_the_fin
 def test_findings_whose_headlines_outgrow_duckdbs_memory_are_written(tmp_path, monkeypatch):
     """At 100,000 articles every fact can conflict and each sources_agree finding names a few hundred headlines: the
     table's order is computed over its keys alone (the headlines do not fit the memory DuckDB may use). Memory,
-    batches and slices are the step's scaled down by 4."""
-    con = duckdb.connect(str(tmp_path / "w.duckdb"), config={"memory_limit": "64MB",
+    batches and slices are the step's scaled down by 8."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), config={"memory_limit": "32MB",
                                                             "temp_directory": str(tmp_path / "spill")})
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE TABLE raw.articles AS SELECT 'a' || i AS article_id, "
                 "'Tiêu đề ' || i || ' ' || repeat('x', 50) AS title FROM range(40) AS t(i)")
     named = "; ".join(f"a{i}" for i in range(40))
-    many = 30_000
+    many = 15_000
     findings = [finding_row(rule="sources_agree", severity="warn", province_name=f"Tỉnh {i}", year=2020,
                             indicator_codes="dossiers_online", detail=f"conflict {i}", article_id=named,
                             source_path=named.replace("; ", ".txt; ") + ".txt") for i in range(many)]
-    monkeypatch.setattr(findings_table, "_SLICE_CHARS", findings_table._SLICE_CHARS // 4)
+    monkeypatch.setattr(findings_table, "_SLICE_CHARS", findings_table._SLICE_CHARS // 8)
     write_findings(con, _as_given(findings), [], articles_table="raw.articles",
-                   batch_chars=findings_table._BATCH_CHARS // 4)
+                   batch_chars=findings_table._BATCH_CHARS // 8)
     written = con.execute(f"SELECT province_name, length(source_titles) FROM {tables.QUALITY_FINDINGS.name}").fetchall()
     assert [name for name, _ in written] == [f"Tỉnh {i}" for i in range(many)]  # all of them, in order
-    assert sum(length for _, length in written) > 64 * 2 ** 20  # more than the memory DuckDB had
+    assert sum(length for _, length in written) > 32 * 2 ** 20  # more than the memory DuckDB had
