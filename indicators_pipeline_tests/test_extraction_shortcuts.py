@@ -31,33 +31,35 @@ def _windows(text: str, size: int = 800, step: int = 37):
         yield text[max(0, end - size) : end]
 
 
-def test_no_part_is_named_after_a_position_that_holds_no_hint_after_it():
-    """`_score_cue` looks for the last part (SUB_INDEX) only when a hint stands after the cue's start."""
-    checked = 0
+def _with_last(pattern):
+    """Each stretch of the texts, lowercased too, with the pattern's last match in it (None: none)."""
     for text in TEXTS:
         for wide in _windows(text):
             lowered = wide.lower()
-            last = mentions._last(cues.SUB_INDEX, wide, lowered)
-            if last is None:
-                continue
-            checked += 1
-            for position in range(0, last.start() + 1, 5):
-                assert cues.SUB_INDEX.may_match(wide[position:], lowered[position:]), (wide, position)
+            yield wide, lowered, mentions._last(pattern, wide, lowered)
+
+
+def test_no_part_is_named_after_a_position_that_holds_no_hint_after_it():
+    """`_score_cue` looks for the last part (SUB_INDEX) only when a hint stands after the cue's start."""
+    checked = 0
+    for wide, lowered, last in _with_last(cues.SUB_INDEX):
+        if last is None:
+            continue
+        checked += 1
+        for position in range(0, last.start() + 1, 5):
+            assert cues.SUB_INDEX.may_match(wide[position:], lowered[position:]), (wide, position)
     assert checked
 
 
 def test_a_list_after_a_position_is_found_by_a_search_from_there():
     """`_score_cue` reads the last BREAKDOWN match only when a search from the cue's end finds one."""
     checked = 0
-    for text in TEXTS:
-        for wide in _windows(text):
-            lowered = wide.lower()
-            last = mentions._last(cues.BREAKDOWN, wide, lowered)
-            for position in range(0, len(wide) + 1, 7):
-                may = mentions._may_start_from(cues.BREAKDOWN, wide, lowered, position)
-                if last is not None and last.start() >= position:
-                    checked += 1
-                    assert may, (wide, position)
+    for wide, lowered, last in _with_last(cues.BREAKDOWN):
+        for position in range(0, len(wide) + 1, 7):
+            may = mentions._may_start_from(cues.BREAKDOWN, wide, lowered, position)
+            if last is not None and last.start() >= position:
+                checked += 1
+                assert may, (wide, position)
     assert checked
 
 
