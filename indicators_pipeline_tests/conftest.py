@@ -96,9 +96,3 @@ def seeded_warehouse(seeded: SeededRun, raw_dir: Path, warehouse_file: Path) -> 
         if path.name.endswith((".duckdb", ".wal")):
             shutil.copy(path, warehouse_file.parent / path.name)
     return warehouse_file
-
-
-def pytest_collection_modifyitems(items):
-    """The tests marked slow first: pytest-xdist hands tests out in this order, so a long one does not start last
-    and keep one worker busy after the other has finished (issue 22: `make test` within 4 minutes on two cores)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the rest keep their order

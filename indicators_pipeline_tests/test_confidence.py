@@ -74,7 +74,6 @@ def _decide(corrections: Path, read: dict, action: str, reason: str) -> None:
                                     f'{action},,,,,{reason},an,2026-12-05\n', encoding="utf-8")
 
 
-@pytest.mark.slow
 def test_held_figures_stay_out_of_the_facts_until_an_analyst_accepts_one(raw_dir, seeded_warehouse, tmp_path, monkeypatch,
                                                                         capsys):
     corrections = tmp_path / "corrections.csv"

@@ -113,7 +113,6 @@ def differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
         con.close()
 
 
-@pytest.mark.slow
 def test_the_same_corpus_publishes_the_same_warehouse_every_way(tmp_path: Path, monkeypatch):
     files = corpus()
     names = sorted(files)

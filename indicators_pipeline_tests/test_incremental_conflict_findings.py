@@ -243,7 +243,6 @@ def _as_a_full_pass(warehouse_file: Path, tmp_path: Path, acknowledged: Path) ->
     assert_as_a_full_pass(copy, read_acknowledgements(acknowledged))
 
 
-@pytest.mark.slow
 def test_refreshes_compute_the_conflicts_again_only_where_they_changed(raw_dir, warehouse_file, quality_dir, tmp_path):
     acknowledged = tmp_path / "acknowledged.csv"
     acknowledged.write_text("rule,province,year,indicator,reason,who\n"

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from indicators_pipeline.confidence import held
 from indicators_pipeline.curation.corrections import apply, load, parse
@@ -93,7 +92,6 @@ def _refresh(raw_dir: Path, warehouse: Path) -> dict:
     return materialization_metadata(result, ["staging", "reviewed_mentions"])
 
 
-@pytest.mark.slow
 def test_an_incremental_refresh_publishes_the_review_of_a_full_pass(raw_dir, seeded_warehouse, corrections_file,
                                                                     monkeypatch, tmp_path):
     """Correction rows added, edited, removed; the threshold raised and lowered; an article added and a file renamed:

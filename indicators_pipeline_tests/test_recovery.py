@@ -75,7 +75,6 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".tmp" in p.name)
 
 
-@pytest.mark.slow
 def test_three_refreshes_at_once_queue_and_publish_what_a_clean_run_publishes(raw_dir, tmp_path):
     """Two `make run` and a run of the job through the Dagster CLI, started together on a changing folder."""
     warehouse, home = tmp_path / "wh" / "indicators.duckdb", tmp_path / "home"
@@ -138,7 +137,6 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.slow
 def test_kill_9_mid_refresh_then_a_normal_run_publishes_a_clean_result(tmp_path):
     """Workers die with the killed refresh; its STARTED run is marked failed; a killed publication's temp
     files go; the next run equals a clean one."""
@@ -222,7 +220,6 @@ def test_a_damaged_working_database_is_set_aside_and_rebuilt(raw_dir, seeded_war
     assert_same_tables(warehouse_file, reference)
 
 
-@pytest.mark.slow
 def test_a_working_database_open_in_another_program_is_named_not_set_aside(raw_dir, seeded_warehouse):
     """A person's DuckDB shell on the cache is not damage: the run says who holds it and renames nothing."""
     warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
@@ -263,7 +260,6 @@ def check_disk_full_explained(out: subprocess.CompletedProcess, folder_listing: 
     assert [name for name in folder_listing if ".tmp" in name] == []  # no half-written publication left
 
 
-@pytest.mark.slow
 def test_disk_full_says_disk_full_and_how_much_space_publishing_needs(raw_dir, tmp_path):
     """`make run` with the warehouse folder on a 5 MB tmpfs, mounted in a private mount namespace (the refresh's
     process sees it, the machine does not). The whole folder is full: the working database and the publication."""
@@ -302,7 +298,6 @@ FULL_PUBLICATION_CLI = textwrap.dedent("""
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.slow
 def test_a_publication_that_cannot_be_written_says_disk_full(raw_dir, seeded_warehouse, tmp_path):
     """Where no mount is allowed (CI as root without extra mounts): the refresh over the seeds fails at publishing
     with ENOSPC from the kernel; the explanation says disk full and how much publishing needs, nothing half-written

@@ -281,7 +281,6 @@ def realistic_article(draw) -> str:
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.lists(realistic_article(), min_size=3, max_size=8))
-@pytest.mark.slow
 def test_a_refresh_over_articles_built_from_realistic_parts_publishes(tmp_path_factory, articles):
     """No mix of parts makes a step raise. These articles are mostly absurd on purpose, so the share of
     quarantined rows that says a rule is broken (tested above) is lifted to 100 % here."""
