@@ -19,6 +19,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # the pipeline runs wher
 import great_expectations as gx  # noqa: E402  (after the analytics switch)
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
+from indicators_pipeline.quality import docs_views  # noqa: E402  (imports great_expectations)
+
 
 @dataclass
 class SuiteOutcome:
@@ -55,16 +57,20 @@ def _expectations() -> list:
     return found
 
 
+_DOCS_SITE = "indicators_quality"
+
+
 def run_fact_suite(facts: pd.DataFrame, docs_dir: Path) -> SuiteOutcome:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     docs_dir.mkdir(parents=True, exist_ok=True)
     context.add_data_docs_site(
-        site_name="indicators_quality",
+        site_name=_DOCS_SITE,
         site_config={
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir / "data_docs")},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": docs_views.INDEX_VIEW},
+            "site_section_builders": docs_views.SECTION_BUILDERS,  # GE's views, templates compiled once a process
         },
     )
     batch = (context.data_sources.add_pandas("warehouse")
@@ -77,7 +83,8 @@ def run_fact_suite(facts: pd.DataFrame, docs_dir: Path) -> SuiteOutcome:
         gx.ValidationDefinition(data=batch, suite=suite, name="fact_indicator_yearly_validation"))
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name="facts_checkpoint", validation_definitions=[validation],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_docs")]))
+        # only this site: an ephemeral context has a default one too, in a temporary folder of its own
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_docs", site_names=[_DOCS_SITE])]))
     result = checkpoint.run(batch_parameters={"dataframe": _prepared(facts)})
     run = next(iter(result.run_results.values()))
     failed = [r.expectation_config.type + (f"({r.expectation_config.kwargs.get('column')})" if r.expectation_config.kwargs.get("column") else "")
