@@ -179,3 +179,14 @@ def test_a_pattern_that_may_match_nothing_or_without_bound_is_scanned_whole():
     assert mentions._widest_match(re.compile(r"a?")) is None  # may be empty
     assert mentions._widest_match(re.compile(r"a\s*b")) is None  # unbounded
     assert mentions._widest_match(re.compile(r"kinh phí|vốn")) == 8
+
+
+def test_a_pattern_built_and_dropped_leaves_no_width_to_the_next_one():
+    """A pattern freed lets the next one take its address: the width kept must be the new pattern's own."""
+    import re
+
+    widths = []
+    for length in range(2, 30):
+        re.purge()  # the re module's cache would keep the last pattern alive
+        widths.append(mentions._widest_match(re.compile("x" * length)))
+    assert widths == list(range(2, 30))

@@ -109,18 +109,20 @@ def _last(pattern: re.Pattern | cues.Hinted | cues.Caseless, text: str, lowered:
 
 
 _TAIL_CHARS = 160  # the stretch at the end of a text that `_last_near_end` scans first
-_WIDEST_MATCH: dict[int, int | None] = {}  # id(pattern) -> the longest a match can be, None when unbounded
+_WIDEST_MATCH: dict[tuple[str, int], int | None] = {}  # (pattern, flags) -> the longest a match can be, None: unbounded
 
 
 def _widest_match(pattern: re.Pattern) -> int | None:
-    """The longest a (non-empty) match of the pattern can be, or None when it is unbounded or may be empty."""
-    if id(pattern) not in _WIDEST_MATCH:
+    """The longest a (non-empty) match of the pattern can be, or None when it is unbounded or may be empty.
+    Kept by the pattern's text and flags, what the width depends on (an id could be a dead pattern's)."""
+    key = (pattern.pattern, pattern.flags)
+    if key not in _WIDEST_MATCH:
         try:
             least, most = re._parser.parse(pattern.pattern, pattern.flags).getwidth()
         except Exception:  # the parser is the re module's own: without it, every text is scanned whole
             least, most = 0, None
-        _WIDEST_MATCH[id(pattern)] = most if least >= 1 and most is not None and most <= _TAIL_CHARS else None
-    return _WIDEST_MATCH[id(pattern)]
+        _WIDEST_MATCH[key] = most if least >= 1 and most is not None and most <= _TAIL_CHARS else None
+    return _WIDEST_MATCH[key]
 
 
 def _last_near_end(pattern: re.Pattern, text: str) -> re.Match | None:
