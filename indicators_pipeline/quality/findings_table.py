@@ -53,6 +53,11 @@ _COLUMNS = ", ".join(f"f.{c}" for c in tables.QUALITY_FINDINGS.column_names)
 _TYPES = {c.name: c.type for c in tables.QUALITY_FINDINGS.columns}
 
 
+def typed(column: str) -> str:
+    """SQL selecting a column as the findings table types it (a frame's column arrives as what pandas made of it)."""
+    return f"CAST({column} AS {_TYPES[column]}) AS {column}"
+
+
 def records(frame: pd.DataFrame, slice_rows: int = 1_000) -> Iterator[dict]:
     """The rows of a frame of findings as dicts, a slice at a time (not all of them at once)."""
     for start in range(0, len(frame), slice_rows):
@@ -157,7 +162,7 @@ def _acknowledgements(con: duckdb.DuckDBPyConnection, rows: str, acks: list[Ackn
                 used.update(a.line for a in covering)
     con.register("_acknowledged_frame", pd.DataFrame(acknowledged, columns=[*_COMBO, "acknowledgement"], dtype=object))
     con.execute("CREATE OR REPLACE TEMP TABLE _acknowledged AS SELECT "
-                + ", ".join(f"CAST({c} AS {_TYPES[c]}) AS {c}" for c in (*_COMBO, "acknowledgement"))
+                + ", ".join(typed(c) for c in (*_COMBO, "acknowledgement"))
                 + " FROM _acknowledged_frame")
     con.unregister("_acknowledged_frame")
     return used

@@ -26,7 +26,7 @@ import pandas as pd
 from indicators_pipeline.quality import rules
 from indicators_pipeline.quality.acknowledgements import Acknowledgement
 from indicators_pipeline.quality.findings_table import (FINDINGS, NOT_APPLIED, PER_ARTICLE, SET_ASIDE, SOURCES_AGREE,
-                                                        placed, records, write_findings)
+                                                        placed, records, typed, write_findings)
 from indicators_pipeline.warehouse import article_state, tables
 from indicators_pipeline.warehouse.store import table_exists
 
@@ -79,13 +79,12 @@ def _kept(con: duckdb.DuckDBPyConnection, mentions_table: str, conflicting: pd.D
     identities = pd.DataFrame([rules.of_fact(fact) for fact in conflicting.itertuples(index=False)],
                               columns=list(_IDENTITY), dtype=object)
     con.register("_conflicting_frame", identities.assign(position=range(len(identities))))
-    types = {c.name: c.type for c in tables.QUALITY_FINDINGS.columns}
     alike = ", ".join(_IDENTITY)
     same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in (*_IDENTITY, "nth"))
     try:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {_KEPT} AS
             WITH facts_now AS (SELECT *, row_number() OVER (PARTITION BY {alike} ORDER BY position) AS nth
-                               FROM (SELECT {", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in _IDENTITY)}, position
+                               FROM (SELECT {", ".join(typed(c) for c in _IDENTITY)}, position
                                      FROM _conflicting_frame)),
                  findings_before AS (SELECT rowid AS old_rowid, article_id, {alike},
                                             row_number() OVER (PARTITION BY {alike} ORDER BY rowid) AS nth
