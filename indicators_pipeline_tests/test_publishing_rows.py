@@ -18,10 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from indicators_pipeline.warehouse import fingerprint
 from indicators_pipeline.warehouse import publish as publish_module
-from indicators_pipeline.warehouse.publish_rows import RowsDiffer, differences
+from indicators_pipeline.warehouse.publish_rows import RowsDiffer, differences, working_hashes
 from indicators_pipeline.warehouse.publish import (FULL_COPY, PUBLICATION_COMMENTS, ROWS_CHANGED, STORAGE_VERSION,
-                                                   DiskFull, Publication, publish, record_path, row_hashes_path)
+                                                   DiskFull, Publication, Publisher, publish, record_path,
+                                                   row_hashes_path)
 from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all
 from indicators_pipeline_tests.test_publishing import EXTRA_ARTICLE, OLD_DUCKDB
 
@@ -246,7 +248,7 @@ def test_a_grown_file_a_changed_storage_version_and_mostly_changed_rows_publish_
     con.execute(f"ATTACH '{working}' AS work (READ_ONLY)")
     con.execute(f"ATTACH '{published}' AS pub (READ_ONLY)")  # what the publication would write into a copy of
     with pytest.raises(RowsDiffer, match="working rows differ"):
-        differences(con, most_rows_share=0.3, few_rows=100)
+        differences(con, working_hashes(con), most_rows_share=0.3, few_rows=100)
     con.close()
     assert published_now(working, published).method == ROWS_CHANGED  # the seeds' few rows: quick either way
 
@@ -448,3 +450,41 @@ def test_a_refresh_with_a_new_article_publishes_its_rows_and_says_so(raw_dir: Pa
     at = published_at.execute("SELECT published_at FROM meta.publication").fetchall()[0][0]
     published_at.close()
     assert_published_is(working, warehouse_file, Publication(warehouse_file, at, 0, 0, STORAGE_VERSION))
+
+
+def _database_fingerprint(path: Path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return fingerprint.database_fingerprint(con)
+    finally:
+        con.close()
+
+
+def test_the_content_a_publisher_hashes_is_the_working_databases_fingerprint(working: Path, published: Path):
+    """The publish step compares the content with the last publication's: hashed per article (for the rows that
+    differ) it must be what hashing every table whole gives, rows without an article included."""
+    states = [_database_fingerprint(working)]
+    edit(working, "INSERT INTO staging.extraction_errors (article_id, source_path, stage, error_class, message) "
+                  "VALUES (NULL, 'hỏng.txt', 'read', 'UnicodeDecodeError', 'byte 0xff'), "
+                  "(NULL, 'rỗng.txt', 'read', 'ValueError', 'empty file')",
+         f"UPDATE raw.articles SET title = title || '{EDITED_TITLE}' WHERE article_id = '{first_articles(working, 1)[0]}'")
+    states.append(_database_fingerprint(working))
+    with Publisher(working, published) as publisher:
+        assert publisher.content() == states[-1] != states[0]
+
+
+def test_rows_that_fail_to_be_written_are_published_by_a_full_copy(working: Path, published: Path, monkeypatch):
+    """A failure inside the rows' transaction (pub attached, rows half written) leaves the publication's connection
+    in no state to copy from: the full copy that follows gets a connection of its own."""
+    published_now(working, published)
+    edit(working, f"UPDATE raw.articles SET title = title || '{EDITED_TITLE}' "
+                  f"WHERE article_id IN {in_list(first_articles(working, 2))}")
+    written = publish_module.write_differences
+
+    def failing_after_the_rows(con, found):
+        written(con, found)
+        raise duckdb.IOException("the device went away")
+
+    monkeypatch.setattr(publish_module, "write_differences", failing_after_the_rows)
+    publication = published_now(working, published)
+    assert publication.method == FULL_COPY and "writing the rows failed" in publication.full_copy_reason

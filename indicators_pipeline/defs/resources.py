@@ -11,7 +11,7 @@ from pydantic import PrivateAttr
 
 from indicators_pipeline import run_history, settings
 from indicators_pipeline.warehouse import memory, refresh_lock, tables, working_db
-from indicators_pipeline.warehouse.publish import STORAGE_VERSION, Publication, publish
+from indicators_pipeline.warehouse.publish import STORAGE_VERSION, Publication, Publisher
 from indicators_pipeline.warehouse.store import upgrade_tables
 
 
@@ -128,11 +128,17 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
             memory.give_back()  # the step's frames and DuckDB's buffers: back to the system before the next step
 
-    def publish(self) -> Publication:
-        working_db.forget_verified(self.working_path)
-        publication = publish(self.working_path, self.published_path, self.storage_version, self.publish_memory_limit,
-                              temp_directory=self.spill_path)
+    @contextlib.contextmanager
+    def publisher(self) -> Iterator[Publisher]:
+        """A publication of the working database: what it holds (content()), then publish(publisher)."""
+        with Publisher(self.working_path, self.published_path, self.storage_version, self.publish_memory_limit,
+                       temp_directory=self.spill_path) as publisher:
+            yield publisher
         memory.give_back()
+
+    def publish(self, publisher: Publisher) -> Publication:
+        working_db.forget_verified(self.working_path)
+        publication = publisher.publish()
         working_db.mark_verified(self.working_path)  # the copy read every block: the next run need not
         return publication
 

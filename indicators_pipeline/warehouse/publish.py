@@ -12,7 +12,9 @@ catalogue changed, a file-level copy of it into which only the rows that differ 
 (publish_rows.py: ~0.8 s there when ten articles arrived). A record beside the published file
 (`.<name>.publication.json`) says what the last publication wrote; anything unexpected means a full copy.
 
-Which rows differ is found by hashing each article's rows on both sides. A publication of rows keeps the
+Which rows differ is found by hashing each article's rows on both sides. The working side is hashed once
+(Publisher): the same hashes say what the working database holds, which the publish step compares with
+the last publication's content before publishing anything. A publication of rows keeps the
 hashes of what it published in a side file (`.<name>.row_hashes.duckdb`) whose digest its record holds: the
 next one reads them instead of hashing the published file again, but only when the record says that file is
 the one it wrote and the side file is the one it kept (else it hashes the file, as after a full copy).
@@ -32,8 +34,8 @@ from pathlib import Path
 import duckdb
 
 from indicators_pipeline.warehouse.fingerprint import combined, file_fingerprint
-from indicators_pipeline.warehouse.publish_rows import (RowsChanged, RowsDiffer, catalogue_fingerprint, differences,
-                                                        save_row_hashes, write_differences)
+from indicators_pipeline.warehouse.publish_rows import (RowsChanged, RowsDiffer, WorkingHashes, catalogue_fingerprint,
+                                                        differences, save_row_hashes, working_hashes, write_differences)
 
 # Readable by DuckDB 1.0 and later, which the BI drivers in use still bundle (spec/WAREHOUSE.md).
 STORAGE_VERSION = "v1.0.0"
@@ -144,136 +146,168 @@ def remove_stale_temporaries(published: Path) -> list[str]:
 def publish(working: Path, published: Path, storage_version: str = STORAGE_VERSION,
             memory_limit: str = "128MB", temp_directory: Path | None = None, rows_only: bool = True,
             growth_limit: float = GROWTH_LIMIT, growth_allowance: int = GROWTH_ALLOWANCE) -> Publication:
-    """Write working's content into a fresh file renamed over published. The caller holds the refresh lock.
+    """Write working's content into a fresh file renamed over published (Publisher.publish). The caller holds
+    the refresh lock."""
+    with Publisher(working, published, storage_version, memory_limit, temp_directory, rows_only, growth_limit,
+                   growth_allowance) as publisher:
+        return publisher.publish()
+
+
+class Publisher:
+    """A publication of the working database, on one connection that has it attached read-only: its rows are
+    hashed once (content(), then the rows that differ from the published file's).
 
     rows_only: start from a copy of the published file and write only the rows that differ, when it is the
     file the last publication wrote and has grown to at most growth_limit times its size at the last full copy
     or by at most growth_allowance bytes (else, or with False, a full copy). A full copy streams table by table:
     DuckDB holds at most memory_limit and spills the rest to temp_directory (default: a folder beside the
     published file, never the current directory)."""
-    published.parent.mkdir(parents=True, exist_ok=True)
-    leftovers = remove_stale_temporaries(published)
-    spill = temp_directory or published.with_name(f".{published.name}.spill")
-    try:
-        return _publish(working, published, storage_version, memory_limit, tuple(leftovers), spill,
-                        (growth_limit, growth_allowance) if rows_only else None)
-    except (duckdb.Error, OSError) as error:
-        if isinstance(error, DiskFull) or not is_disk_full(error):
-            raise
-        raise DiskFull(published.parent, space_needed(working, published),
-                       shutil.disk_usage(published.parent).free, str(error)) from error
+
+    def __init__(self, working: Path, published: Path, storage_version: str = STORAGE_VERSION,
+                 memory_limit: str = "128MB", temp_directory: Path | None = None, rows_only: bool = True,
+                 growth_limit: float = GROWTH_LIMIT, growth_allowance: int = GROWTH_ALLOWANCE):
+        self.working, self.published, self.storage_version = working, published, storage_version
+        spill = temp_directory or published.with_name(f".{published.name}.spill")
+        self._config = {"memory_limit": memory_limit, "temp_directory": str(spill)}
+        self._growth = (growth_limit, growth_allowance) if rows_only else None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._hashes: WorkingHashes | None = None
+
+    def __enter__(self) -> Publisher:
+        self._connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._con.close()
+
+    def _connect(self) -> None:
+        self._con = duckdb.connect(config=self._config)  # copying streams; it need not hold the file
+        self._con.execute(f"ATTACH '{_sql_path(self.working)}' AS work (READ_ONLY)")
+        self._hashes = None
+
+    def hashes(self) -> WorkingHashes:
+        if self._hashes is None:
+            self._hashes = working_hashes(self._con)
+        return self._hashes
+
+    def content(self) -> str:
+        """What the working database holds: fingerprint.database_fingerprint's, from the hashes a publication uses."""
+        return self.hashes().content()
+
+    def publish(self) -> Publication:
+        """Write the working database's content into a fresh file renamed over the published one."""
+        self.published.parent.mkdir(parents=True, exist_ok=True)
+        leftovers = tuple(remove_stale_temporaries(self.published))
+        try:
+            return self._publish(leftovers)
+        except (duckdb.Error, OSError) as error:
+            if isinstance(error, DiskFull) or not is_disk_full(error):
+                raise
+            raise DiskFull(self.published.parent, space_needed(self.working, self.published),
+                           shutil.disk_usage(self.published.parent).free, str(error)) from error
+
+    def _publish(self, leftovers: tuple[str, ...]) -> Publication:
+        published, storage_version = self.published, self.storage_version
+        token = uuid.uuid4().hex
+        temporary = published.with_name(f".{published.name}.{token}.tmp")
+        hashes_temporary = published.with_name(f".{published.name}.{token}.row_hashes.tmp")
+        published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        try:
+            last = last_publication(published)
+            why_full = (why_not_rows_only(last, published, storage_version, *self._growth) if self._growth is not None
+                        else "asked for a full copy")
+            written = None
+            if why_full is None:
+                try:
+                    written = _write_changed_rows(self._con, self.hashes(), published, temporary, hashes_temporary,
+                                                  last, published_at, storage_version)
+                except (RowsDiffer, duckdb.Error, OSError) as error:
+                    if is_disk_full(error):
+                        raise
+                    why_full = str(error) if isinstance(error, RowsDiffer) else f"writing the rows failed: {error}"
+                    self._con.close()  # whatever the failure left attached or half done: a connection of its own
+                    self._connect()
+                    _remove_temporary(temporary)
+                    _remove_temporary(hashes_temporary)
+            if written is None:
+                written = _copy_database(self._con, temporary, published_at, storage_version)
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+            record_path(published).unlink(missing_ok=True)  # they describe the file about to be replaced
+            row_hashes_path(published).unlink(missing_ok=True)
+            os.replace(temporary, published)
+            if written.row_hashes is not None:
+                os.replace(hashes_temporary, row_hashes_path(published))
+        finally:
+            _remove_temporary(temporary)
+            _remove_temporary(hashes_temporary)
+        full = written.rows_changed is None
+        stat = published.stat()
+        since_full_copy = 0 if full else last.publications_since_full_copy + 1
+        _save_record(published, PublishedRecord(
+            file=_identity(stat), published_at=published_at.timestamp(), storage_version=storage_version,
+            storage_tag=written.storage_tag, working_catalogue=written.catalogues[0],
+            published_catalogue=written.catalogues[1], full_copy_bytes=stat.st_size if full else last.full_copy_bytes,
+            publications_since_full_copy=since_full_copy, row_hashes=written.row_hashes))
+        return Publication(published, published_at, stat.st_size, written.tables, storage_version, leftovers,
+                           FULL_COPY if full else ROWS_CHANGED, why_full if full else None, written.rows_changed,
+                           since_full_copy, written.why_published_rows_hashed)
 
 
-def _publish(working: Path, published: Path, storage_version: str, memory_limit: str,
-             leftovers: tuple[str, ...], spill: Path, growth: tuple[float, int] | None) -> Publication:
-    token = uuid.uuid4().hex
-    temporary = published.with_name(f".{published.name}.{token}.tmp")
-    hashes_temporary = published.with_name(f".{published.name}.{token}.row_hashes.tmp")
-    published_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    config = {"memory_limit": memory_limit, "temp_directory": str(spill)}
-    try:
-        last = last_publication(published)
-        why_full = (why_not_rows_only(last, published, storage_version, *growth) if growth is not None
-                    else "asked for a full copy")
-        written = None
-        if why_full is None:
-            try:
-                written = _write_changed_rows(working, published, temporary, hashes_temporary, last, published_at,
-                                              storage_version, config)
-            except (RowsDiffer, duckdb.Error, OSError) as error:
-                if is_disk_full(error):
-                    raise
-                why_full = str(error) if isinstance(error, RowsDiffer) else f"writing the rows failed: {error}"
-                _remove_temporary(temporary)
-                _remove_temporary(hashes_temporary)
-        if written is None:
-            written = _copy_database(working, temporary, published_at, storage_version, config)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        record_path(published).unlink(missing_ok=True)  # they describe the file about to be replaced
-        row_hashes_path(published).unlink(missing_ok=True)
-        os.replace(temporary, published)
-        if written.row_hashes is not None:
-            os.replace(hashes_temporary, row_hashes_path(published))
-    finally:
-        _remove_temporary(temporary)
-        _remove_temporary(hashes_temporary)
-    full = written.rows_changed is None
-    stat = published.stat()
-    since_full_copy = 0 if full else last.publications_since_full_copy + 1
-    _save_record(published, PublishedRecord(
-        file=_identity(stat), published_at=published_at.timestamp(), storage_version=storage_version,
-        storage_tag=written.storage_tag, working_catalogue=written.catalogues[0],
-        published_catalogue=written.catalogues[1], full_copy_bytes=stat.st_size if full else last.full_copy_bytes,
-        publications_since_full_copy=since_full_copy, row_hashes=written.row_hashes))
-    return Publication(published, published_at, stat.st_size, written.tables, storage_version, leftovers,
-                       FULL_COPY if full else ROWS_CHANGED, why_full if full else None, written.rows_changed,
-                       since_full_copy, written.why_published_rows_hashed)
+def _copy_database(con: duckdb.DuckDBPyConnection, temporary: Path, published_at: dt.datetime,
+                   storage_version: str) -> _Written:
+    """The whole working database (attached as work) into a new file at storage_version (COPY FROM DATABASE), with
+    meta.publication."""
+    con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
+    con.execute("COPY FROM DATABASE work TO pub")
+    con.execute("CREATE SCHEMA IF NOT EXISTS pub.meta")
+    con.execute(
+        "CREATE OR REPLACE TABLE pub.meta.publication AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS storage_version",
+        [published_at, storage_version],
+    )
+    for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
+        con.execute(f"COMMENT ON {target} IS '{comment}'")
+    con.execute("DETACH pub")
+    return _what_was_written(con, temporary)
 
 
-def _copy_database(working: Path, temporary: Path, published_at: dt.datetime, storage_version: str,
-                   config: dict) -> _Written:
-    """The whole working database into a new file at storage_version (COPY FROM DATABASE), with meta.publication."""
-    con = duckdb.connect(config=config)  # copying streams; it need not hold the file
-    try:
-        con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
-        con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
-        con.execute("COPY FROM DATABASE work TO pub")
-        con.execute("CREATE SCHEMA IF NOT EXISTS pub.meta")
-        con.execute(
-            "CREATE OR REPLACE TABLE pub.meta.publication AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS storage_version",
-            [published_at, storage_version],
-        )
-        for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
-            con.execute(f"COMMENT ON {target} IS '{comment}'")
-        con.execute("DETACH pub")
-        written = _what_was_written(con, temporary)
-        con.execute("DETACH work")
-    finally:
-        con.close()
-    return written
-
-
-def _write_changed_rows(working: Path, published: Path, temporary: Path, hashes_temporary: Path,
-                        last: PublishedRecord, published_at: dt.datetime, storage_version: str, config: dict) -> _Written:
+def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, published: Path, temporary: Path,
+                        hashes_temporary: Path, last: PublishedRecord, published_at: dt.datetime,
+                        storage_version: str) -> _Written:
     """A file-level copy of published, checked to be what the last publication wrote, with the rows that differ
-    from working written into it (publish_rows.py) and a new published_at; the hashes of its rows saved in
-    hashes_temporary. Raises RowsDiffer when it cannot be."""
+    from the working database (attached as work; working: its hashes) written into it (publish_rows.py) and a new
+    published_at; the hashes of its rows saved in hashes_temporary. Raises RowsDiffer when it cannot be."""
     why_hashed = why_row_hashes_not_kept(last, published)
     shutil.copyfile(published, temporary)
     # one transaction whose commit writes the blocks directly (a threshold of 0): no write-ahead log of the rows
     # first, no checkpoint in the middle; the file is fsynced before it is published
-    con = duckdb.connect(config={**config, "checkpoint_threshold": "0b"})
-    try:
-        con.execute(f"ATTACH '{_sql_path(working)}' AS work (READ_ONLY)")
-        con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub")  # an existing file keeps its storage version
-        if _storage_tag(con) != last.storage_tag:
-            raise RowsDiffer(f"the published file's storage version is {_storage_tag(con)}, not {last.storage_tag}")
-        stamp = con.execute("SELECT epoch(published_at), storage_version FROM pub.meta.publication").fetchall()
-        if stamp != [(last.published_at, storage_version)]:
-            raise RowsDiffer(f"the published file's meta.publication is not the last publication's: {stamp}")
-        if catalogue_fingerprint(con, "work") != last.working_catalogue:
-            raise RowsDiffer("the working database's catalogue changed (tables, columns, views, comments, ...)")
-        if catalogue_fingerprint(con, "pub") != last.published_catalogue:
-            raise RowsDiffer("the published file's catalogue is not the one the last publication wrote")
-        if why_hashed is None:
-            con.execute(f"ATTACH '{_sql_path(row_hashes_path(published))}' AS kept_hashes (READ_ONLY)")
-        found = differences(con, MOST_ROWS_SHARE, FEW_ROWS, None if why_hashed else "kept_hashes")
-        con.execute("BEGIN TRANSACTION")
-        rows_changed = write_differences(con, found)
-        con.execute("UPDATE pub.meta.publication SET published_at = ?::TIMESTAMPTZ", [published_at])
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT pub")
-        n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
-        con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
-        con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
-        save_row_hashes(con, found, "saved_hashes")
-        con.execute("COMMIT")
-        con.execute("DETACH saved_hashes")
-        con.execute("DETACH pub")
-        con.execute("DETACH work")
-    finally:
-        con.close()
+    con.execute("SET checkpoint_threshold = '0b'")
+    con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub")  # an existing file keeps its storage version
+    if _storage_tag(con) != last.storage_tag:
+        raise RowsDiffer(f"the published file's storage version is {_storage_tag(con)}, not {last.storage_tag}")
+    stamp = con.execute("SELECT epoch(published_at), storage_version FROM pub.meta.publication").fetchall()
+    if stamp != [(last.published_at, storage_version)]:
+        raise RowsDiffer(f"the published file's meta.publication is not the last publication's: {stamp}")
+    if catalogue_fingerprint(con, "work") != last.working_catalogue:
+        raise RowsDiffer("the working database's catalogue changed (tables, columns, views, comments, ...)")
+    if catalogue_fingerprint(con, "pub") != last.published_catalogue:
+        raise RowsDiffer("the published file's catalogue is not the one the last publication wrote")
+    if why_hashed is None:
+        con.execute(f"ATTACH '{_sql_path(row_hashes_path(published))}' AS kept_hashes (READ_ONLY)")
+    found = differences(con, working, MOST_ROWS_SHARE, FEW_ROWS, None if why_hashed else "kept_hashes")
+    con.execute("BEGIN TRANSACTION")
+    rows_changed = write_differences(con, found)
+    con.execute("UPDATE pub.meta.publication SET published_at = ?::TIMESTAMPTZ", [published_at])
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT pub")
+    n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
+    con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
+    con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
+    save_row_hashes(con, found, "saved_hashes")
+    con.execute("COMMIT")
+    for database in ("saved_hashes", "pub", *(("kept_hashes",) if why_hashed is None else ())):
+        con.execute(f"DETACH {database}")
+    con.execute("RESET checkpoint_threshold")
     # rows only: both catalogues are the ones checked above
     return _Written(n_tables, rows_changed, last.storage_tag, (last.working_catalogue, last.published_catalogue),
                     _row_hashes_digest(hashes_temporary), why_hashed)

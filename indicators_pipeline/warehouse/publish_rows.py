@@ -91,6 +91,47 @@ def _catalogue_columns(con: duckdb.DuckDBPyConnection, function: str) -> str:
 
 
 @dataclass
+class WorkingHashes:
+    """The working database's rows hashed once: each article's rows of the tables keyed by article (temp tables
+    work_articles_<number>), the other tables whole. They say what the database holds (content(): the fingerprint
+    of every table the publish step compares with the last publication's) and, against the published side's,
+    which rows differ (differences())."""
+    names: list[tuple[str, str]]  # (schema, table) of every table, in order
+    numbers: dict[str, int]  # keyed tables (quoted schema.table): the number of their temp table
+    fingerprints: dict[str, tuple[int, int, int]]  # every table: (rows, sum, xor), a keyed one's summed over its articles
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {table: rows for table, (rows, _, _) in self.fingerprints.items()}
+
+    def content(self) -> str:
+        """fingerprint.database_fingerprint of the working database, from these hashes."""
+        return combined(*(f"{schema}.{name}=" + ":".join(map(str, self.fingerprints[f"{_quoted(schema)}.{_quoted(name)}"]))
+                          for schema, name in self.names))
+
+
+def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
+    """Every table of `work` hashed (see WorkingHashes): one pass over each."""
+    hashes = WorkingHashes([], {}, {})
+    for schema, name, by_article in con.execute(
+            "SELECT schema_name, table_name, bool_or(column_name = ?) FROM duckdb_columns() "
+            "WHERE database_name = 'work' AND (schema_name, table_name) IN "
+            "(SELECT (schema_name, table_name) FROM duckdb_tables() WHERE database_name = 'work' AND NOT internal) "
+            "GROUP BY ALL ORDER BY 1, 2", [ARTICLE_KEY]).fetchall():
+        table = f"{_quoted(schema)}.{_quoted(name)}"
+        hashes.names.append((schema, name))
+        if by_article and schema not in WRITTEN_WHOLE_SCHEMAS:
+            number = hashes.numbers[table] = len(hashes.numbers)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table)}")
+            hashes.fingerprints[table] = _numbers(con.execute(
+                f"SELECT coalesce(sum(n), 0), coalesce(sum(total), 0), coalesce(bit_xor(mixed), 0) "
+                f"FROM work_articles_{number}").fetchall()[0])
+        else:
+            hashes.fingerprints[table] = _fingerprint(con, f"work.{table}")
+    return hashes
+
+
+@dataclass
 class Differences:
     """What differs between work and pub, table by table (found by differences(), written by write_differences()),
     and the working side's hashes (kept by save_row_hashes)."""
@@ -102,30 +143,23 @@ class Differences:
     null_differs: set[str] = field(default_factory=set)  # keyed tables whose rows without an article differ
 
 
-def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, few_rows: int = 0,
-                published_hashes: str | None = None) -> Differences:
-    """The tables of `pub` that differ from `work`'s (same catalogue, checked by the caller) and, in tables keyed
-    by article, the articles whose rows differ (temp tables differing_<number>). published_hashes: an attached
-    database written by save_row_hashes for pub's very rows, read instead of hashing pub.
+def differences(con: duckdb.DuckDBPyConnection, working: WorkingHashes, most_rows_share: float = 1.0,
+                few_rows: int = 0, published_hashes: str | None = None) -> Differences:
+    """The tables of `pub` that differ from `work`'s (same catalogue, checked by the caller; working: their
+    hashes) and, in tables keyed by article, the articles whose rows differ (temp tables differing_<number>).
+    published_hashes: an attached database written by save_row_hashes for pub's very rows, read instead of
+    hashing pub.
 
     Raises RowsDiffer as soon as more than most_rows_share of the working rows, and more than few_rows, would be
     written: a full copy is then smaller and as quick (the largest tables are compared first)."""
-    sizes, keyed = {}, {}
-    for schema, name, by_article in con.execute(
-            "SELECT schema_name, table_name, bool_or(column_name = ?) FROM duckdb_columns() "
-            "WHERE database_name = 'work' AND (schema_name, table_name) IN "
-            "(SELECT (schema_name, table_name) FROM duckdb_tables() WHERE database_name = 'work' AND NOT internal) "
-            "GROUP BY ALL ORDER BY 1, 2", [ARTICLE_KEY]).fetchall():
-        if (schema, name) == PUBLICATION_TABLE:
-            raise RowsDiffer("the working database has a table meta.publication of its own")
-        table = f"{_quoted(schema)}.{_quoted(name)}"
-        sizes[table] = con.execute(f"SELECT count(*) FROM work.{table}").fetchall()[0][0]
-        keyed[table] = by_article and schema not in WRITTEN_WHOLE_SCHEMAS
+    if PUBLICATION_TABLE in working.names:
+        raise RowsDiffer("the working database has a table meta.publication of its own")
+    sizes = working.sizes
     rows_total, rows_to_write = sum(sizes.values()), 0
     found = Differences(sizes, RowsChanged())
-    for number, table in enumerate(sorted(sizes, key=lambda t: (-sizes[t], t))):
-        if keyed[table]:
-            found.by_article[table] = number
+    for table in sorted(sizes, key=lambda t: (-sizes[t], t)):
+        if table in working.numbers:
+            number = found.by_article[table] = working.numbers[table]
             articles, rows, null_differs = _differing_articles(con, table, number, published_hashes)
             if null_differs:
                 found.null_differs.add(table)
@@ -133,7 +167,7 @@ def differences(con: duckdb.DuckDBPyConnection, most_rows_share: float = 1.0, fe
                 found.tables.append(table)
                 found.changed.articles_by_table[_plain(table)] = articles
         else:
-            work_print = found.fingerprints[table] = _fingerprint(con, f"work.{table}")
+            work_print = found.fingerprints[table] = working.fingerprints[table]
             differs = work_print != (_fingerprint(con, f"{published_hashes}.{table}", kept=True) if published_hashes
                                      else _fingerprint(con, f"pub.{table}"))
             rows = work_print[0] if differs else 0
@@ -209,12 +243,11 @@ def _in_differing(number: int, null_differs: bool, column: str = ARTICLE_KEY) ->
 
 def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int,
                         published_hashes: str | None) -> tuple[int, int, bool]:
-    """The articles whose rows differ between work and pub, hashed on both sides (pub's read from
-    published_hashes when given), into temp table differing_<number> (the working side's hashes stay in
-    work_articles_<number> for the check after the rewrite and for save_row_hashes). Returns how many articles
-    differ, how many working rows they have and whether the rows without an article are among them."""
+    """The articles whose rows differ between work and pub (the working side's hashes in work_articles_<number>,
+    working_hashes(); pub's hashed, or read from published_hashes when given), into temp table differing_<number>.
+    Returns how many articles differ, how many working rows they have and whether the rows without an article are
+    among them."""
     published_side = f"FROM {published_hashes}.{table}" if published_hashes else _article_hashes('pub', table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table)}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE differing_{number} AS
         WITH p AS ({published_side})
@@ -241,8 +274,12 @@ def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, nu
 def _fingerprint(con: duckdb.DuckDBPyConnection, table: str, kept: bool = False) -> tuple:
     """(rows, sum, xor) of the row hashes: fingerprint.table_fingerprint's numbers, comparable with the per-article
     sums (kept: read from the table save_row_hashes wrote them into)."""
-    rows, total, mixed = con.execute(f"SELECT n, total, mixed FROM {table}" if kept
-                                     else f"SELECT {hash_sums()} FROM {table} AS f").fetchall()[0]
+    return _numbers(con.execute(f"SELECT n, total, mixed FROM {table}" if kept
+                                else f"SELECT {hash_sums()} FROM {table} AS f").fetchall()[0])
+
+
+def _numbers(row: tuple) -> tuple[int, int, int]:
+    rows, total, mixed = row
     return int(rows), int(total), int(mixed)
 
 

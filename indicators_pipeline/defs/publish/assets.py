@@ -6,7 +6,7 @@ from dagster._core.execution.stats import StepEventStatus
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import MARTS_FRESHNESS, OWNERS, key
 from indicators_pipeline.defs.unchanged import INPUTS, combined_inputs, last_materialization
-from indicators_pipeline.warehouse import fingerprint, tables
+from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.publish import Publication, publication_time, remove_stale_temporaries
 
 # The assets nothing else reads: every table is upstream of one of them (a test says so), so the
@@ -30,16 +30,18 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
     if failed:  # publish only a working database every step of this very run completed
         raise dg.Failure(f"not published: steps of this run failed ({', '.join(failed)}); BI keeps the previous warehouse")
     with warehouse.connect() as con:  # what the publication is made of, for the engineer who is asked about it
-        content = combined_inputs(fingerprint.database_fingerprint(con), warehouse.storage_version)
         articles, facts, open_findings = con.execute(
             "SELECT (SELECT count(*) FROM raw.articles), (SELECT count(*) FROM marts.fact_indicator_yearly), "
             "(SELECT count(*) FROM marts.quality_findings WHERE NOT coalesce(acknowledged, false))").fetchall()[0]
-    kept = last_materialization(context.instance, context.asset_key, content, content)
-    if kept is not None and publication_time(warehouse.published_path) == kept["published_at"].value:
-        # BI already reads this very content: the file (and its published_at) stays as it is.
-        removed = remove_stale_temporaries(warehouse.published_path)
-        return dg.MaterializeResult(metadata={**kept, **_this_run(warehouse, removed)}, data_version=dg.DataVersion(content))
-    publication = warehouse.publish()
+    with warehouse.publisher() as publisher:  # the working rows hashed once: for the content and for the publication
+        content = combined_inputs(publisher.content(), warehouse.storage_version)
+        kept = last_materialization(context.instance, context.asset_key, content, content)
+        if kept is not None and publication_time(warehouse.published_path) == kept["published_at"].value:
+            # BI already reads this very content: the file (and its published_at) stays as it is.
+            removed = remove_stale_temporaries(warehouse.published_path)
+            return dg.MaterializeResult(metadata={**kept, **_this_run(warehouse, removed)},
+                                        data_version=dg.DataVersion(content))
+        publication = warehouse.publish(publisher)
     context.log.info(f"published {publication.path} ({publication.byte_size} bytes, {publication.method}"
                      + (f": {publication.full_copy_reason})" if publication.full_copy_reason else ")"))
     metadata = {
