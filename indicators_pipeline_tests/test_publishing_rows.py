@@ -138,7 +138,7 @@ def test_rows_publications_in_a_row_publish_exactly_the_working_database(working
 
     nothing = published_now(working, published)
     assert nothing.method == ROWS_CHANGED and nothing.rows_changed.tables_touched == 0
-    assert nothing.why_published_rows_hashed == NO_HASHES_KEPT
+    assert nothing.why_published_rows_hashed is None  # the full copy kept the hashes of its rows
 
     # three articles arrive: copies of existing ones under new ids, in every table keyed by article
     new = first_articles(working, 3)
@@ -295,7 +295,7 @@ def test_row_hashes_are_read_only_when_they_are_the_ones_the_last_publication_ke
     """Each time, hashes that lie would leave the published file with an article's title the working one no
     longer has: the working title is put back to what the lying hashes say."""
     published_now(working, published)
-    assert not row_hashes_path(published).exists()  # a full copy keeps none
+    assert row_hashes_path(published).exists()  # a full copy keeps the hashes of its rows too
     published_now(working, published)
     yesterdays = tmp_path / "yesterdays_row_hashes.duckdb"
     shutil.copy(row_hashes_path(published), yesterdays)
@@ -327,18 +327,34 @@ def test_row_hashes_computed_by_another_duckdb_are_not_read(working: Path, publi
     assert published_now(working, published).why_published_rows_hashed is None
 
 
-def test_a_full_copy_leaves_no_row_hashes_for_the_next_publication(working: Path, published: Path):
+def test_a_full_copy_keeps_the_hashes_of_its_rows_for_the_next_publication(working: Path, published: Path):
+    """Kept hashes that were not the copy's would leave the edited title in the published file when it is put back."""
     published_now(working, published)
     published_now(working, published)
     [article] = first_articles(working, 1)
     edit_title(working, article)
     full = published_now(working, published, rows_only=False)
-    assert full.method == FULL_COPY and not row_hashes_path(published).exists()
+    assert full.method == FULL_COPY and full.why_no_row_hashes is None and row_hashes_path(published).exists()
 
-    restore_title(working, article)  # what the rows publication before the full copy kept hashes of
+    restore_title(working, article)
+    after = published_now(working, published)
+    assert after.method == ROWS_CHANGED and after.why_published_rows_hashed is None  # read, not hashed again
+    assert after.rows_changed.articles_by_table == {"raw.articles": 1}
+
+
+def test_a_full_copy_whose_rows_hash_otherwise_keeps_no_hashes_and_says_why(working: Path, published: Path,
+                                                                           monkeypatch):
+    """Should a copy's rows ever hash otherwise than the working ones (found by hashing the copy), the next
+    publication hashes the published file rather than trust hashes that are not its rows'."""
+    monkeypatch.setattr(publish_module, "copy_differs", lambda con, working: ["raw.articles"])
+    full = published_now(working, published)
+    assert full.method == FULL_COPY and "raw.articles" in full.why_no_row_hashes
+    assert not row_hashes_path(published).exists()
+    monkeypatch.undo()
+    [article] = first_articles(working, 1)
+    edit_title(working, article)
     after = published_now(working, published)
     assert after.method == ROWS_CHANGED and after.why_published_rows_hashed == NO_HASHES_KEPT
-    assert after.rows_changed.articles_by_table == {"raw.articles": 1}
 
 
 def test_a_published_file_edited_by_hand_is_not_taken_for_the_one_whose_row_hashes_were_kept(working: Path,
@@ -434,6 +450,7 @@ def test_a_refresh_with_a_new_article_publishes_its_rows_and_says_so(raw_dir: Pa
     assert first.success
     said = materialization_metadata(first, ["publish", "indicators_duckdb"])
     assert said["publication_method"].value == FULL_COPY and said["full_copy_reason"].value
+    assert said["row_hashes_kept"].value == "yes"
     (raw_dir / "nghe_an.txt").write_text(EXTRA_ARTICLE, encoding="utf-8")
 
     second = materialize_all(raw_dir, warehouse_file)
@@ -443,7 +460,7 @@ def test_a_refresh_with_a_new_article_publishes_its_rows_and_says_so(raw_dir: Pa
     assert said["publication_method"].value == ROWS_CHANGED
     assert said["articles_rewritten"].value >= 1 and said["tables_rewritten"].value >= 1
     assert said["publications_since_full_copy"].value == 1
-    assert said["published_rows_hashes"].value == f"hashed again: {NO_HASHES_KEPT}"  # a full copy kept none
+    assert said["published_rows_hashes"].value == "read from the last publication's side file"  # the full copy's
     assert "raw.articles" in said["rewritten"].value
     working = warehouse_file.with_name("indicators.work.duckdb")
     published_at = duckdb.connect(str(warehouse_file), read_only=True)

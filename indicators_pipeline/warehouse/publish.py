@@ -14,10 +14,11 @@ catalogue changed, a file-level copy of it into which only the rows that differ 
 
 Which rows differ is found by hashing each article's rows on both sides. The working side is hashed once
 (Publisher): the same hashes say what the working database holds, which the publish step compares with
-the last publication's content before publishing anything. A publication of rows keeps the
+the last publication's content before publishing anything. A publication keeps the
 hashes of what it published in a side file (`.<name>.row_hashes.duckdb`) whose digest its record holds: the
 next one reads them instead of hashing the published file again, but only when the record says that file is
-the one it wrote and the side file is the one it kept (else it hashes the file, as after a full copy).
+the one it wrote and the side file is the one it kept (else it hashes the file). A publication of rows checked
+the rows it wrote; a full copy keeps them only when every table of the copy hashes as the working one does.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ import duckdb
 
 from indicators_pipeline.warehouse.fingerprint import combined, file_fingerprint
 from indicators_pipeline.warehouse.publish_rows import (RowsChanged, RowsDiffer, WorkingHashes, catalogue_fingerprint,
-                                                        differences, save_row_hashes, working_hashes, write_differences)
+                                                        copy_differs, differences, save_row_hashes, working_hashes,
+                                                        write_differences)
 
 # Readable by DuckDB 1.0 and later, which the BI drivers in use still bundle (spec/WAREHOUSE.md).
 STORAGE_VERSION = "v1.0.0"
@@ -68,6 +70,8 @@ class Publication:
     since_full_copy: int = 0  # publications of rows since the last full copy (this one included)
     # ROWS_CHANGED: why the published file's rows were hashed again (None: the last publication's kept hashes were read)
     why_published_rows_hashed: str | None = None
+    # FULL_COPY: why the hashes of the copy's rows were not kept (its rows hash otherwise than the working ones)
+    why_no_row_hashes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class _Written:
     catalogues: tuple[str, str]  # the working and the written database's
     row_hashes: str | None = None  # digest of the written rows' hashes, saved beside the temporary file
     why_published_rows_hashed: str | None = None
+    why_no_row_hashes: str | None = None  # a full copy whose rows' hashes were not kept
 
 
 class DiskFull(OSError):
@@ -230,7 +235,8 @@ class Publisher:
                     _remove_temporary(temporary)
                     _remove_temporary(hashes_temporary)
             if written is None:
-                written = _copy_database(self._con, temporary, published_at, storage_version)
+                written = _copy_database(self._con, self.hashes(), temporary, hashes_temporary, published_at,
+                                         storage_version)
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             record_path(published).unlink(missing_ok=True)  # they describe the file about to be replaced
@@ -251,13 +257,14 @@ class Publisher:
             publications_since_full_copy=since_full_copy, row_hashes=written.row_hashes))
         return Publication(published, published_at, stat.st_size, written.tables, storage_version, leftovers,
                            FULL_COPY if full else ROWS_CHANGED, why_full if full else None, written.rows_changed,
-                           since_full_copy, written.why_published_rows_hashed)
+                           since_full_copy, written.why_published_rows_hashed, written.why_no_row_hashes)
 
 
-def _copy_database(con: duckdb.DuckDBPyConnection, temporary: Path, published_at: dt.datetime,
-                   storage_version: str) -> _Written:
-    """The whole working database (attached as work) into a new file at storage_version (COPY FROM DATABASE), with
-    meta.publication."""
+def _copy_database(con: duckdb.DuckDBPyConnection, working: WorkingHashes, temporary: Path, hashes_temporary: Path,
+                   published_at: dt.datetime, storage_version: str) -> _Written:
+    """The whole working database (attached as work; working: its hashes) into a new file at storage_version (COPY
+    FROM DATABASE), with meta.publication; the hashes of its rows saved in hashes_temporary when every table of the
+    copy hashes as the working one does (the next publication of rows then need not hash the file)."""
     con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (STORAGE_VERSION '{storage_version}')")
     con.execute("COPY FROM DATABASE work TO pub")
     con.execute("CREATE SCHEMA IF NOT EXISTS pub.meta")
@@ -267,8 +274,17 @@ def _copy_database(con: duckdb.DuckDBPyConnection, temporary: Path, published_at
     )
     for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
         con.execute(f"COMMENT ON {target} IS '{comment}'")
+    differing = copy_differs(con, working)
     con.execute("DETACH pub")
-    return _what_was_written(con, temporary)
+    if differing:
+        return dataclasses.replace(_what_was_written(con, temporary),
+                                   why_no_row_hashes=f"the copy's rows hash otherwise: {', '.join(differing)}")
+    con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
+    con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
+    save_row_hashes(con, working, "saved_hashes")
+    con.execute("COMMIT")
+    con.execute("DETACH saved_hashes")
+    return dataclasses.replace(_what_was_written(con, temporary), row_hashes=_row_hashes_digest(hashes_temporary))
 
 
 def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, published: Path, temporary: Path,
@@ -303,7 +319,7 @@ def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, 
     n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
     con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
     con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
-    save_row_hashes(con, found, "saved_hashes")
+    save_row_hashes(con, working, "saved_hashes")
     con.execute("COMMIT")
     for database in ("saved_hashes", "pub", *(("kept_hashes",) if why_hashed is None else ())):
         con.execute(f"DETACH {database}")

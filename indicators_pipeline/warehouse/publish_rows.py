@@ -133,8 +133,7 @@ def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
 
 @dataclass
 class Differences:
-    """What differs between work and pub, table by table (found by differences(), written by write_differences()),
-    and the working side's hashes (kept by save_row_hashes)."""
+    """What differs between work and pub, table by table (found by differences(), written by write_differences())."""
     sizes: dict[str, int]  # working rows of every table
     changed: RowsChanged
     tables: list[str] = field(default_factory=list)  # the tables that differ
@@ -210,19 +209,27 @@ def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> Row
     return found.changed
 
 
-def save_row_hashes(con: duckdb.DuckDBPyConnection, found: Differences, database: str) -> None:
-    """The working side's hashes differences() computed, into an attached empty database, under the working
-    database's table names: each keyed table's per-article hashes, each other table's fingerprint. Once
-    write_differences has written and checked pub, they are pub's hashes too, which the next publication reads
-    instead of hashing pub."""
+def save_row_hashes(con: duckdb.DuckDBPyConnection, working: WorkingHashes, database: str) -> None:
+    """The working side's hashes, into an attached empty database, under the working database's table names: each
+    keyed table's per-article hashes, each other table's fingerprint. Once pub is known to hold the working rows
+    (write_differences checked what it wrote, or copy_differs found nothing), they are pub's hashes too, which the
+    next publication reads instead of hashing pub."""
     for (schema,) in con.execute("SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'work' "
                                  "AND NOT internal").fetchall():
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {database}.{_quoted(schema)}")
-    for table, number in found.by_article.items():
+    for table, number in working.numbers.items():
         con.execute(f"CREATE TABLE {database}.{table} AS FROM work_articles_{number}")
-    for table, (rows, total, mixed) in found.fingerprints.items():
-        con.execute(f"CREATE TABLE {database}.{table} AS "
-                    f"SELECT ?::BIGINT AS n, ?::HUGEINT AS total, ?::UBIGINT AS mixed", [rows, total, mixed])
+    for table, (rows, total, mixed) in working.fingerprints.items():
+        if table not in working.numbers:
+            con.execute(f"CREATE TABLE {database}.{table} AS "
+                        f"SELECT ?::BIGINT AS n, ?::HUGEINT AS total, ?::UBIGINT AS mixed", [rows, total, mixed])
+
+
+def copy_differs(con: duckdb.DuckDBPyConnection, working: WorkingHashes) -> list[str]:
+    """The tables of a full copy `pub` whose rows are not the working ones (hashed whole): none, or its hashes must
+    not be kept for it."""
+    return [_plain(table) for table, numbers in working.fingerprints.items()
+            if _fingerprint(con, f"pub.{table}") != numbers]
 
 
 def _article_hashes(side: str, table: str, where: str = "true") -> str:

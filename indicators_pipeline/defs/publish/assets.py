@@ -56,6 +56,9 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
         **_how_written(publication),
         INPUTS: content,
     }
+    if publication.why_no_row_hashes:  # the copy is not what was hashed: an engineer should know
+        context.log.warning(f"the published copy's rows are not the working database's as hashed: "
+                            f"{publication.why_no_row_hashes}")
     if publication.leftovers_removed:
         context.log.warning(f"removed temp files of a killed publication: {', '.join(publication.leftovers_removed)}")
     return dg.MaterializeResult(metadata={**metadata, **_this_run(warehouse, publication.leftovers_removed)},
@@ -67,6 +70,7 @@ def _how_written(publication: Publication) -> dict:
     metadata = {"publication_method": publication.method}
     if publication.rows_changed is None:
         metadata["full_copy_reason"] = dg.MetadataValue.text(publication.full_copy_reason or "")
+        metadata["row_hashes_kept"] = dg.MetadataValue.text(publication.why_no_row_hashes or "yes")
         return metadata
     changed = publication.rows_changed
     return {**metadata, "tables_rewritten": changed.tables_touched, "articles_rewritten": changed.articles,
