@@ -145,7 +145,9 @@ def _last_near_end(pattern: re.Pattern, text: str) -> re.Match | None:
     return _last(pattern, text)
 
 
-_RULES_BY_KIND: dict[tuple[int, str], tuple[cues.Cue, ...]] = {}
+# (id of a rule table, kind) -> (the table, its rules of the kind): the entry holds the table, so no other object
+# can take its id while the entry lives
+_RULES_BY_KIND: dict[tuple[int, str], tuple[tuple[cues.Cue, ...], tuple[cues.Cue, ...]]] = {}
 
 
 def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str) -> list[cues.Cue]:
@@ -153,9 +155,10 @@ def _applicable(rules: tuple[cues.Cue, ...], kind: str, lowered: str) -> list[cu
 
     The rules of a kind are kept by the rule table's identity (hashing rules is slow).
     """
-    of_kind = _RULES_BY_KIND.get((id(rules), kind))
-    if of_kind is None:
-        of_kind = _RULES_BY_KIND[(id(rules), kind)] = tuple(cue for cue in rules if kind in cue.kinds)
+    entry = _RULES_BY_KIND.get((id(rules), kind))
+    if entry is None or entry[0] is not rules:
+        entry = _RULES_BY_KIND[(id(rules), kind)] = rules, tuple(cue for cue in rules if kind in cue.kinds)
+    of_kind = entry[1]
     applicable = []
     for cue in of_kind:
         for hint in cue.hints:
