@@ -505,3 +505,26 @@ def test_rows_that_fail_to_be_written_are_published_by_a_full_copy(working: Path
     monkeypatch.setattr(publish_module, "write_differences", failing_after_the_rows)
     publication = published_now(working, published)
     assert publication.method == FULL_COPY and "writing the rows failed" in publication.full_copy_reason
+
+
+def test_a_refused_rows_publication_hashes_the_working_rows_once(working: Path, published: Path, monkeypatch):
+    """A catalogue change refuses the rows path after the working rows were hashed: the full copy that follows
+    uses the same hashes (and keeps them for the next publication)."""
+    published_now(working, published)
+    edit(working, "COMMENT ON TABLE raw.articles IS 'the articles, with a comment of this test'")
+    hashed = []
+    hash_working_rows = publish_module.working_hashes
+    monkeypatch.setattr(publish_module, "working_hashes", lambda con: hashed.append(1) or hash_working_rows(con))
+    full = published_now(working, published)
+    assert full.method == FULL_COPY and "catalogue changed" in full.full_copy_reason
+    assert full.why_no_row_hashes is None and len(hashed) == 1
+
+
+def test_a_working_database_with_a_publication_table_of_its_own_is_copied_with_its_hashes(working: Path,
+                                                                                         published: Path):
+    """The copy replaces meta.publication by its own, by design: not a sign that the copy's rows are not the
+    working ones."""
+    edit(working, "CREATE SCHEMA meta",
+         "CREATE TABLE meta.publication AS SELECT TIMESTAMPTZ '2020-01-01 00:00:00+00' AS published_at, 'v0' AS storage_version")
+    full = publish(working, published)
+    assert full.method == FULL_COPY and full.why_no_row_hashes is None and row_hashes_path(published).exists()

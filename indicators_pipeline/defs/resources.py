@@ -131,10 +131,12 @@ class Warehouse(dg.ConfigurableResource):
     @contextlib.contextmanager
     def publisher(self) -> Iterator[Publisher]:
         """A publication of the working database: what it holds (content()), then publish(publisher)."""
-        with Publisher(self.working_path, self.published_path, self.storage_version, self.publish_memory_limit,
-                       temp_directory=self.spill_path) as publisher:
-            yield publisher
-        memory.give_back()
+        try:
+            with Publisher(self.working_path, self.published_path, self.storage_version, self.publish_memory_limit,
+                           temp_directory=self.spill_path) as publisher:
+                yield publisher
+        finally:
+            memory.give_back()
 
     def publish(self, publisher: Publisher) -> Publication:
         working_db.forget_verified(self.working_path)

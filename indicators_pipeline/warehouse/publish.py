@@ -187,8 +187,31 @@ class Publisher:
 
     def _connect(self) -> None:
         self._con = duckdb.connect(config=self._config)  # copying streams; it need not hold the file
-        self._con.execute(f"ATTACH '{_sql_path(self.working)}' AS work (READ_ONLY)")
+        try:
+            self._con.execute(f"ATTACH '{_sql_path(self.working)}' AS work (READ_ONLY)")
+        except BaseException:
+            self._con.close()
+            raise
         self._hashes = None
+
+    def _start_over(self) -> None:
+        """The connection as it was before a publication that failed: its databases detached, its transaction
+        and checkpoint threshold undone; the working hashes kept. When it cannot be (DuckDB invalidates a
+        database after some errors), a connection of its own, the hashes computed again if asked."""
+        try:
+            if self._con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'work'").fetchall() \
+                    != [(1,)]:
+                raise duckdb.Error("the working database is no longer attached")
+            try:
+                self._con.execute("ROLLBACK")
+            except duckdb.Error:  # no transaction open
+                pass
+            for database in ("pub", "kept_hashes", "saved_hashes"):
+                self._con.execute(f"DETACH DATABASE IF EXISTS {database}")
+            self._con.execute("RESET checkpoint_threshold")
+        except duckdb.Error:
+            self._con.close()
+            self._connect()
 
     def hashes(self) -> WorkingHashes:
         if self._hashes is None:
@@ -223,15 +246,15 @@ class Publisher:
                         else "asked for a full copy")
             written = None
             if why_full is None:
+                working = self.hashes()  # an error reading the working database is not one of writing rows
                 try:
-                    written = _write_changed_rows(self._con, self.hashes(), published, temporary, hashes_temporary,
+                    written = _write_changed_rows(self._con, working, published, temporary, hashes_temporary,
                                                   last, published_at, storage_version)
                 except (RowsDiffer, duckdb.Error, OSError) as error:
                     if is_disk_full(error):
                         raise
                     why_full = str(error) if isinstance(error, RowsDiffer) else f"writing the rows failed: {error}"
-                    self._con.close()  # whatever the failure left attached or half done: a connection of its own
-                    self._connect()
+                    self._start_over()
                     _remove_temporary(temporary)
                     _remove_temporary(hashes_temporary)
             if written is None:
@@ -244,6 +267,9 @@ class Publisher:
             os.replace(temporary, published)
             if written.row_hashes is not None:
                 os.replace(hashes_temporary, row_hashes_path(published))
+        except BaseException:
+            self._con.close()  # nothing of this publication attached when its files go
+            raise
         finally:
             _remove_temporary(temporary)
             _remove_temporary(hashes_temporary)
@@ -274,17 +300,16 @@ def _copy_database(con: duckdb.DuckDBPyConnection, working: WorkingHashes, tempo
     )
     for target, comment in PUBLICATION_COMMENTS.items():  # README: every table and column has a COMMENT
         con.execute(f"COMMENT ON {target} IS '{comment}'")
-    differing = copy_differs(con, working)
     con.execute("DETACH pub")
+    written, differing = _what_was_written(con, temporary, working)
     if differing:
-        return dataclasses.replace(_what_was_written(con, temporary),
-                                   why_no_row_hashes=f"the copy's rows hash otherwise: {', '.join(differing)}")
+        return dataclasses.replace(written, why_no_row_hashes=f"the copy's rows hash otherwise: {', '.join(differing)}")
     con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
     con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
     save_row_hashes(con, working, "saved_hashes")
     con.execute("COMMIT")
     con.execute("DETACH saved_hashes")
-    return dataclasses.replace(_what_was_written(con, temporary), row_hashes=_row_hashes_digest(hashes_temporary))
+    return dataclasses.replace(written, row_hashes=_row_hashes_digest(hashes_temporary))
 
 
 def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, published: Path, temporary: Path,
@@ -329,14 +354,16 @@ def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, 
                     _row_hashes_digest(hashes_temporary), why_hashed)
 
 
-def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path) -> _Written:
+def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path,
+                      working: WorkingHashes) -> tuple[_Written, list[str]]:
     """Tables, storage version and catalogues of the written file as the next publication will see them: opened
-    again (a view's SQL reads differently in the session that copied it)."""
+    again (a view's SQL reads differently in the session that copied it); and its tables whose rows hash otherwise
+    than the working ones, as readers will read them."""
     con.execute(f"ATTACH '{_sql_path(temporary)}' AS pub (READ_ONLY)")
     try:
         n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
         catalogues = catalogue_fingerprint(con, "work"), catalogue_fingerprint(con, "pub")
-        return _Written(n_tables, None, _storage_tag(con), catalogues)
+        return _Written(n_tables, None, _storage_tag(con), catalogues), copy_differs(con, working)
     finally:
         con.execute("DETACH pub")
 

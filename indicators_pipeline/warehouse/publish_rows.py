@@ -226,10 +226,11 @@ def save_row_hashes(con: duckdb.DuckDBPyConnection, working: WorkingHashes, data
 
 
 def copy_differs(con: duckdb.DuckDBPyConnection, working: WorkingHashes) -> list[str]:
-    """The tables of a full copy `pub` whose rows are not the working ones (hashed whole): none, or its hashes must
-    not be kept for it."""
+    """The tables of a full copy `pub` whose rows are not the working ones (hashed whole; meta.publication, which the
+    copy writes its own of, aside): none, or its hashes must not be kept for it."""
+    publication = f"{_quoted(PUBLICATION_TABLE[0])}.{_quoted(PUBLICATION_TABLE[1])}"  # replaced by design
     return [_plain(table) for table, numbers in working.fingerprints.items()
-            if _fingerprint(con, f"pub.{table}") != numbers]
+            if table != publication and _fingerprint(con, f"pub.{table}") != numbers]
 
 
 def _article_hashes(side: str, table: str, where: str = "true") -> str:
