@@ -492,7 +492,7 @@ def test_the_content_a_publisher_hashes_is_the_working_databases_fingerprint(wor
 
 def test_rows_that_fail_to_be_written_are_published_by_a_full_copy(working: Path, published: Path, monkeypatch):
     """A failure inside the rows' transaction (pub attached, rows half written) leaves the publication's connection
-    in no state to copy from: the full copy that follows gets a connection of its own."""
+    in no state to copy from: it is rolled back and the copy detached before the full copy that follows."""
     published_now(working, published)
     edit(working, f"UPDATE raw.articles SET title = title || '{EDITED_TITLE}' "
                   f"WHERE article_id IN {in_list(first_articles(working, 2))}")
