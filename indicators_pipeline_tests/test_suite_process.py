@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -126,3 +127,37 @@ def test_a_process_no_check_waited_for_is_collected_by_the_next_one(tmp_path):
     assert _ended(pid)
     suite_process.release(tmp_path / "q")  # what the next refresh's steps call
     assert not Path(f"/proc/{pid}").exists(), "the first run's suite process was never collected"
+
+
+FACTS_STEP_FAILS = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from indicators_pipeline.defs.marts import assets
+    from indicators_pipeline.quality import suite_process
+    from indicators_pipeline_tests.pipeline_runs import materialize_all
+
+    begun = []
+    begin = suite_process.begin
+    suite_process.begin = lambda folder: (begin(folder), begun.append(suite_process._waiting[folder]))
+
+    def a_rule_that_raises(*args):
+        raise RuntimeError("a rule's bug in the facts step")
+
+    assets._screened_facts = a_rule_that_raises
+    result = materialize_all(Path(sys.argv[1]), Path(sys.argv[2]))
+    assert not result.success and "great_expectations" not in sys.modules
+    assert len(begun) == 1, begun  # the raw step began it: a few files, and no great_expectations loaded here
+    deadline = time.monotonic() + 60
+    while begun[0].poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(begun[0].poll(), sorted(str(folder) for folder in suite_process._waiting))
+""")
+
+
+def test_a_facts_step_that_fails_lets_the_begun_suite_process_go(raw_dir, tmp_path):
+    """A code server lives for weeks: a process begun for a run whose facts step failed must end with that run,
+    not wait for facts until the server stops."""
+    out = subprocess.run([sys.executable, "-c", FACTS_STEP_FAILS, str(raw_dir), str(tmp_path / "wh" / "indicators.duckdb")],
+                         capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split()[-2:] == ["0", "[]"], out.stdout[-500:]  # it ended (exit 0: ran nothing), none waits
