@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from indicators_pipeline.warehouse import working_db
 from indicators_pipeline_tests.bench.synthetic import write_corpus
 from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all
 from indicators_pipeline_tests.test_publishing import EXTRA_ARTICLE
@@ -220,8 +221,9 @@ def test_a_damaged_working_database_is_set_aside_and_rebuilt(raw_dir, seeded_war
     assert_same_tables(warehouse_file, reference)
 
 
-def test_a_working_database_open_in_another_program_is_named_not_set_aside(raw_dir, seeded_warehouse):
+def test_a_working_database_open_in_another_program_is_named_not_set_aside(raw_dir, seeded_warehouse, monkeypatch):
     """A person's DuckDB shell on the cache is not damage: the run says who holds it and renames nothing."""
+    monkeypatch.setattr(working_db, "LOCK_WAIT_SECONDS", 1.0)  # the shell holds it for minutes: no need to wait 10 s
     warehouse_file = seeded_warehouse  # as a refresh over raw_dir left it
     working = warehouse_file.with_name("indicators.work.duckdb")
     code = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(120)"

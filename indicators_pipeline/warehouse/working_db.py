@@ -41,7 +41,7 @@ _DAMAGE = (
     "internal error",
 )
 _LOCKED = "could not set lock on file"
-LOCK_WAIT_SECONDS = 10.0
+LOCK_WAIT_SECONDS = 10.0  # a foreign lock (a person's DuckDB shell on the cache) is waited on this long, then named
 
 
 class WorkingDatabaseLocked(RuntimeError):
@@ -57,9 +57,10 @@ def is_locked(error: BaseException) -> bool:
     return _LOCKED in str(error).lower()
 
 
-def connect(path: Path, config: Optional[dict] = None, lock_wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """A read-write connection; a foreign DuckDB lock is waited on briefly, damage is raised at once."""
-    deadline = time.monotonic() + lock_wait
+def connect(path: Path, config: Optional[dict] = None, lock_wait: Optional[float] = None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection; a foreign DuckDB lock is waited on briefly (lock_wait, default LOCK_WAIT_SECONDS read
+    when called), damage is raised at once."""
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if lock_wait is None else lock_wait)
     while True:
         try:
             return duckdb.connect(str(path), config=dict(config or {}))
