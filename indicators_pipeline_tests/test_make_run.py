@@ -45,8 +45,9 @@ ON_SEEDS_RUN_WORKER = pytest.mark.xdist_group("make_run_seeds")
 
 @pytest.fixture(scope="module")
 def seeds_run(tmp_path_factory):
-    """One `make run` over the shipped seeds with the shipped acknowledgements and corrections."""
-    return make_run(tmp_path_factory.mktemp("make_run"))
+    """One `make run` over the shipped seeds with the shipped acknowledgements and corrections, progress asked for
+    at every moment (the most a log that is not a terminal could get)."""
+    return make_run(tmp_path_factory.mktemp("make_run"), INDICATORS_PROGRESS_SECONDS="0")
 
 
 @ON_SEEDS_RUN_WORKER
@@ -65,6 +66,14 @@ def test_make_run_on_the_seeds_prints_the_summary_and_the_checks_the_readme_name
     [failed_line] = [l for l in lines if "checks not passed" in l]
     failed = {name.split(":")[1] for name in failed_line.split(": ", 1)[1].split(", ")}
     assert failed == readme_seed_checks(), f"README says {readme_seed_checks()}, make run printed {failed}"
+
+
+@ON_SEEDS_RUN_WORKER
+def test_make_run_prints_no_progress_bar_when_its_output_is_not_a_terminal(seeds_run):
+    out, _ = seeds_run
+    printed = out.stdout + out.stderr
+    assert "\r" not in printed and "files/s" not in printed and "articles/s" not in printed, printed
+    assert "reading files" not in printed and "parsing articles" not in printed
 
 
 @ON_SEEDS_RUN_WORKER

@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -13,8 +9,6 @@ import pytest
 from indicators_pipeline import parallel
 from indicators_pipeline.progress import Progress, current, tracking
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 class Clock:
@@ -101,16 +95,3 @@ def test_a_runs_log_has_progress_lines_for_reading_and_parsing(raw_dir, warehous
     again = materialize_all(raw_dir, warehouse_file, instance=instance)  # nothing new: nothing to report
     assert again.success
     assert not [e for e in instance.all_logs(again.run_id) if e.user_message.startswith(("reading files", "parsing"))]
-
-
-def test_make_run_prints_no_progress_bar_when_its_output_is_not_a_terminal(raw_dir, tmp_path: Path):
-    warehouse = tmp_path / "w" / "indicators.duckdb"
-    env = dict(os.environ, INDICATORS_RAW_DIR=str(raw_dir), INDICATORS_WAREHOUSE=str(warehouse),
-               DAGSTER_HOME=str(tmp_path / "home"), INDICATORS_QUALITY_DIR=str(tmp_path / "quality"),
-               INDICATORS_PROGRESS_SECONDS="0")
-    out = subprocess.run([sys.executable, "-m", "indicators_pipeline.cli"], cwd=REPO, env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, out.stderr
-    printed = out.stdout + out.stderr
-    assert "\r" not in printed and "files/s" not in printed and "articles/s" not in printed, printed
-    assert "reading files" not in printed and "parsing articles" not in printed
