@@ -9,7 +9,7 @@ connection sees the new one; nobody ever sees half a refresh.
 The new file is either a full copy of the working database (COPY FROM DATABASE, ~1.9 s at 10,000
 articles) or, when the published file is the one the last publication wrote and nothing of the
 catalogue changed, a file-level copy of it into which only the rows that differ are written
-(publish_rows.py: ~0.8 s there when ten articles arrived). A record beside the published file
+(publish_rows.py: ~0.6 s there when ten articles arrived). A record beside the published file
 (`.<name>.publication.json`) says what the last publication wrote; anything unexpected means a full copy.
 
 Which rows differ is found by hashing each article's rows on both sides. The working side is hashed once
