@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 
@@ -32,6 +33,11 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str, where: str | N
                                          + (f" WHERE {where}" if where else "")).fetchall()[0]
     except duckdb.CatalogException:
         return if_missing
+    return sums_fingerprint(rows, total, mixed)
+
+
+def sums_fingerprint(rows: int, total: int, mixed: int) -> str:
+    """A table's fingerprint from hash_sums()' three numbers (summed per article elsewhere: publish_rows.py)."""
     return f"{rows}:{total}:{mixed}"
 
 
@@ -44,7 +50,12 @@ def combined(*parts: str) -> str:
 
 
 def tables_fingerprint(con: duckdb.DuckDBPyConnection, names: list[str]) -> str:
-    return combined(*(f"{name}={table_fingerprint(con, name)}" for name in names))
+    return of_tables((name, table_fingerprint(con, name)) for name in names)
+
+
+def of_tables(fingerprints: Iterable[tuple[str, str]]) -> str:
+    """One fingerprint of several tables' own, (name, fingerprint) in the order given."""
+    return combined(*(f"{name}={table}" for name, table in fingerprints))
 
 
 def database_fingerprint(con: duckdb.DuckDBPyConnection) -> str:

@@ -304,12 +304,7 @@ def _copy_database(con: duckdb.DuckDBPyConnection, working: WorkingHashes, tempo
     written, differing = _what_was_written(con, temporary, working)
     if differing:
         return dataclasses.replace(written, why_no_row_hashes=f"the copy's rows hash otherwise: {', '.join(differing)}")
-    con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
-    con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
-    save_row_hashes(con, working, "saved_hashes")
-    con.execute("COMMIT")
-    con.execute("DETACH saved_hashes")
-    return dataclasses.replace(written, row_hashes=_row_hashes_digest(hashes_temporary))
+    return dataclasses.replace(written, row_hashes=_keep_row_hashes(con, working, hashes_temporary))
 
 
 def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, published: Path, temporary: Path,
@@ -342,16 +337,24 @@ def _write_changed_rows(con: duckdb.DuckDBPyConnection, working: WorkingHashes, 
     con.execute("COMMIT")
     con.execute("CHECKPOINT pub")
     n_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()[0][0]
-    con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
-    con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
-    save_row_hashes(con, working, "saved_hashes")
-    con.execute("COMMIT")
-    for database in ("saved_hashes", "pub", *(("kept_hashes",) if why_hashed is None else ())):
+    row_hashes = _keep_row_hashes(con, working, hashes_temporary)
+    for database in ("pub", *(("kept_hashes",) if why_hashed is None else ())):
         con.execute(f"DETACH {database}")
     con.execute("RESET checkpoint_threshold")
     # rows only: both catalogues are the ones checked above
     return _Written(n_tables, rows_changed, last.storage_tag, (last.working_catalogue, last.published_catalogue),
-                    _row_hashes_digest(hashes_temporary), why_hashed)
+                    row_hashes, why_hashed)
+
+
+def _keep_row_hashes(con: duckdb.DuckDBPyConnection, working: WorkingHashes, hashes_temporary: Path) -> str:
+    """The working rows' hashes written to hashes_temporary (for a publication whose file holds those very rows);
+    returns the digest its record keeps."""
+    con.execute(f"ATTACH '{_sql_path(hashes_temporary)}' AS saved_hashes")
+    con.execute("BEGIN TRANSACTION")  # one commit writing the file, not one a table
+    save_row_hashes(con, working, "saved_hashes")
+    con.execute("COMMIT")
+    con.execute("DETACH saved_hashes")
+    return _row_hashes_digest(hashes_temporary)
 
 
 def _what_was_written(con: duckdb.DuckDBPyConnection, temporary: Path,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from indicators_pipeline.warehouse.fingerprint import combined, hash_sums
+from indicators_pipeline.warehouse.fingerprint import combined, hash_sums, of_tables, sums_fingerprint
 
 ARTICLE_KEY = "article_id"
 # BI's tables: their steps write them whole, in an order of their own (the quality findings most important
@@ -106,8 +106,8 @@ class WorkingHashes:
 
     def content(self) -> str:
         """fingerprint.database_fingerprint of the working database, from these hashes."""
-        return combined(*(f"{schema}.{name}=" + ":".join(map(str, self.fingerprints[f"{_quoted(schema)}.{_quoted(name)}"]))
-                          for schema, name in self.names))
+        return of_tables((f"{schema}.{name}", sums_fingerprint(*self.fingerprints[_qualified(schema, name)]))
+                         for schema, name in self.names)
 
 
 def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
@@ -119,7 +119,7 @@ def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
             "WHERE database_name = 'work' AND (schema_name, table_name) IN "
             "(SELECT (schema_name, table_name) FROM duckdb_tables() WHERE database_name = 'work' AND NOT internal) "
             "GROUP BY ALL ORDER BY 1, 2", [ARTICLE_KEY]).fetchall():
-        table = f"{_quoted(schema)}.{_quoted(name)}"
+        table = _qualified(schema, name)
         hashes.names.append((schema, name))
         if by_article and schema not in WRITTEN_WHOLE_SCHEMAS:
             number = hashes.numbers[table] = len(hashes.numbers)
@@ -240,7 +240,7 @@ def save_row_hashes(con: duckdb.DuckDBPyConnection, working: WorkingHashes, data
 def copy_differs(con: duckdb.DuckDBPyConnection, working: WorkingHashes) -> list[str]:
     """The tables of a full copy `pub` whose rows are not the working ones (hashed whole; meta.publication, which the
     copy writes its own of, aside): none, or its hashes must not be kept for it."""
-    publication = f"{_quoted(PUBLICATION_TABLE[0])}.{_quoted(PUBLICATION_TABLE[1])}"  # replaced by design
+    publication = _qualified(*PUBLICATION_TABLE)  # replaced by design
     copied = _fingerprints(con, {table: f"SELECT {hash_sums()} FROM pub.{table} AS f"
                                  for table in working.fingerprints if table != publication})
     return [_plain(table) for table, numbers in copied.items() if numbers != working.fingerprints[table]]
@@ -306,6 +306,10 @@ def _numbers(row) -> tuple[int, int, int]:
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(schema: str, name: str) -> str:
+    return f"{_quoted(schema)}.{_quoted(name)}"
 
 
 def _plain(table: str) -> str:
