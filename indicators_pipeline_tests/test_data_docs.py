@@ -10,17 +10,14 @@ import pandas as pd
 
 from indicators_pipeline.quality.expectations import run_fact_suite
 from indicators_pipeline.warehouse import tables
+from indicators_pipeline_tests.test_suite_process import _fact
 
 
 def _facts() -> pd.DataFrame:
     """Two facts, one with a share above 100 % (the percent range fails)."""
-    rows = [("Tỉnh Một", 2024, "online_services_total", 215.0, "count"),
-            ("Tỉnh Hai", 2023, "online_services_level4_pct", 104.5, "percent")]
-    return pd.DataFrame([{"province_code": "01", "province_name": name, "province_2025_code": "01", "year": year,
-                          "indicator_code": code, "value": value, "unit": unit, "qualifier": "exact", "n_articles": 1,
-                          "n_mentions": 1, "n_values": 1, "conflict": False, "source_mention_id": f"a{year}:{code}:0-3",
-                          "is_post_merger": False, "reviewed": False, "review_status": "unreviewed"}
-                         for name, year, code, value, unit in rows], columns=tables.FACTS.column_names)
+    return pd.DataFrame([_fact("Tỉnh Một", 2024, "online_services_total", 215.0, "count"),
+                         _fact("Tỉnh Hai", 2023, "online_services_level4_pct", 104.5, "percent")],
+                        columns=tables.FACTS.column_names)
 
 
 def _pages(docs: Path) -> dict[str, str]:

@@ -31,27 +31,24 @@ class _ProcessBytecodeCache(jinja2.BytecodeCache):
     def clear(self) -> None:
         self._compiled.clear()
 
-    def __len__(self) -> int:
-        return len(self._compiled)
-
 
 COMPILED_TEMPLATES = _ProcessBytecodeCache()
 
 
-class PageView(DefaultJinjaPageView):
-    """DefaultJinjaPageView (expectation suite and validation result pages) with the process's compiled templates."""
+class _CompiledOnce:
+    """A GE view whose environment reads and keeps its compiled templates in COMPILED_TEMPLATES."""
 
     def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
         super().__init__(custom_styles_directory, custom_views_directory)
         self.env.bytecode_cache = COMPILED_TEMPLATES
 
 
-class IndexPageView(DefaultJinjaIndexPageView):
-    """DefaultJinjaIndexPageView (the site's index) with the process's compiled templates."""
+class PageView(_CompiledOnce, DefaultJinjaPageView):
+    """DefaultJinjaPageView (expectation suite and validation result pages), templates compiled once a process."""
 
-    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = COMPILED_TEMPLATES
+
+class IndexPageView(_CompiledOnce, DefaultJinjaIndexPageView):
+    """DefaultJinjaIndexPageView (the site's index), templates compiled once a process."""
 
 
 def _view(class_name: str) -> dict:
