@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from indicators_pipeline.warehouse import working_db
@@ -39,6 +40,17 @@ def test_a_refresh_after_a_publication_takes_the_fast_check(raw_dir, published, 
     assert result.success, failures(result)
 
 
+def test_a_refresh_that_finds_nothing_new_leaves_the_file_as_it_was(raw_dir, published):
+    """A night with nothing new writes nothing: the file keeps the identity its health check compares."""
+    instance = dg.DagsterInstance.ephemeral()  # one instance: a step finds what it computed last time
+    assert materialize_all(raw_dir, published.with_name("indicators.duckdb"), instance=instance).success
+    before = published.stat()
+    result = materialize_all(raw_dir, published.with_name("indicators.duckdb"), instance=instance)
+    assert result.success, failures(result)
+    after = published.stat()
+    assert (after.st_mtime_ns, after.st_ctime_ns, after.st_size) == (before.st_mtime_ns, before.st_ctime_ns, before.st_size)
+
+
 @pytest.mark.parametrize("damage", [_damage_random, _damage_truncated, _damage_bad_block], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("times_restored", [False, True], ids=["", "times_restored"])
 def test_damage_after_the_publication_is_still_found(published, damage, times_restored):
@@ -59,3 +71,16 @@ def test_a_copy_in_place_of_the_file_is_read_whole(published, tmp_path, monkeypa
     calls = []
     monkeypatch.setattr(working_db, "verify", lambda *a, **k: calls.append(a))
     assert working_db.heal(published) == (None, None) and len(calls) == 1
+
+
+def test_rows_alike_in_another_order_are_the_same_and_one_value_more_is_not():
+    """What the mentions step compares before writing the read errors again."""
+    import pandas as pd
+
+    from indicators_pipeline.warehouse.store import same_rows
+
+    stored = pd.DataFrame({"path": ["b.txt", "a.txt"], "error": ["ValueError", None]})
+    assert same_rows(stored, pd.DataFrame({"path": ["a.txt", "b.txt"], "error": [float("nan"), "ValueError"]}))
+    assert not same_rows(stored, pd.DataFrame({"path": ["a.txt", "b.txt"], "error": ["KeyError", "ValueError"]}))
+    assert not same_rows(stored, stored.head(1))
+    assert not same_rows(stored, stored.rename(columns={"error": "reason"}))

@@ -160,6 +160,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
     ).fetchall()[0][0])
 
 
+def same_rows(left: pd.DataFrame, right: pd.DataFrame) -> bool:
+    """Whether two frames hold the same rows in any order (NULL and NaN alike): what a write would change."""
+    if list(left.columns) != list(right.columns) or len(left) != len(right):
+        return False
+    def rows(frame: pd.DataFrame) -> list[str]:
+        return sorted(repr(tuple(None if pd.isna(v) else v for v in row))
+                      for row in frame.astype(object).itertuples(index=False, name=None))
+    return rows(left) == rows(right)
+
+
 def read_table(con: duckdb.DuckDBPyConnection, table: Table, columns: list[str] | None = None,
                where: str | None = None) -> pd.DataFrame:
     """The table (or some columns, some rows) as a frame; an empty frame when it does not exist yet."""

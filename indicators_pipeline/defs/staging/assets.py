@@ -23,6 +23,8 @@ from indicators_pipeline.warehouse.store import (
     read_rows,
     read_table,
     replace_rows,
+    same_rows,
+    table_exists,
     transaction,
 )
 
@@ -52,9 +54,15 @@ def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
             parsing.expect(len(ids))  # the articles to parse: the whole stage, known before the first batch
             return read_rows(con, tables.ARTICLES, "article_id", ids)
 
+        parsed_before = read_table(con, tables.PARSED_ARTICLES)
         with tracking(Progress("parsing articles", unit="articles", on_log=context.log.info)) as parsing:
-            result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS),
-                             read_table(con, tables.PARSED_ARTICLES), load, on_rows=store_batch)
+            result = extract(read_table(con, tables.ARTICLES, SIGNATURE_COLUMNS), parsed_before, load,
+                             on_rows=store_batch)
+        # A night that parsed nothing, removed nothing and failed to read what it failed to read before writes
+        # nothing: an unchanged working file keeps the next refresh's health check to its catalogue (working_db.py).
+        read_errors = read_error_rows(read_table(con, tables.FILE_INVENTORY, ["source_path", "reason"]))
+        parsed_changed = (bool(result.parsed_ids) or len(result.parsed) != len(parsed_before)
+                          or not table_exists(con, tables.PARSED_ARTICLES))
         with transaction(con):
             paths = read_table(con, tables.ARTICLES, ["article_id", "source_path"])  # a renamed file keeps its mentions
             current, nothing = pd.Series(result.current_ids, dtype="object"), pd.Series([], dtype="object")
@@ -62,12 +70,12 @@ def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 con,
                 [RowChanges(table, "article_id", keep=current, insert=empty_frame(table), replaced_keys=nothing,
                             refresh=paths) for table in _PER_ARTICLE],
-                replaced={tables.PARSED_ARTICLES: result.parsed},
+                replaced={tables.PARSED_ARTICLES: result.parsed} if parsed_changed else None,
             )
             # Files whose reading raised have no article: their rows are the raw folder's of this run.
-            con.execute("DELETE FROM staging.extraction_errors WHERE stage = 'read'")
-            replace_rows(con, tables.EXTRACTION_ERRORS, "article_id", [],
-                         read_error_rows(read_table(con, tables.FILE_INVENTORY, ["source_path", "reason"])))
+            if not same_rows(read_table(con, tables.EXTRACTION_ERRORS, where="stage = 'read'"), read_errors):
+                con.execute("DELETE FROM staging.extraction_errors WHERE stage = 'read'")
+                replace_rows(con, tables.EXTRACTION_ERRORS, "article_id", [], read_errors)
         errors = read_table(con, tables.EXTRACTION_ERRORS)
         quarantined = read_table(con, tables.QUARANTINED_ROWS, where="source_table = 'staging.indicator_mentions'")
         mentions_metadata = stored_table_metadata(
