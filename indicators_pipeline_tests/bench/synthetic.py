@@ -89,16 +89,20 @@ def _investment(rng: random.Random, province: str, year: int) -> tuple[str, list
     return text, [Fact("it_investment_bn_vnd", total)]
 
 
-def article(rng: random.Random, number: int) -> tuple[str, str, str, int, list[Fact]]:
-    """(file name, text, province, year, facts) of one synthetic article."""
+def article(rng: random.Random, number: int, agreeing: float = 0.0) -> tuple[str, str, str, int, list[Fact]]:
+    """(file name, text, province, year, facts) of one synthetic article. agreeing: the share of articles whose
+    figures are their province and year's own, the same in every such article (0: every article draws its own, so
+    nearly every fact has reports that disagree; real news mostly repeats one official figure)."""
     province = rng.choice(list(reference.provinces().values())).name
     year = rng.randint(2017, 2024)
     sections = [_dossiers, _targets_and_staff, _ranks, _investment,
                 _services_pre_2022 if year < 2022 else _services_post_2022]
     rng.shuffle(sections)
+    agrees = agreeing > 0 and rng.random() < agreeing  # no draw at 0: the default corpus stays as it was
     body, facts = [], []
     for section in sections:
-        text, found = section(rng, province, year)
+        figures = random.Random(f"{province}|{year}|{section.__name__}") if agrees else rng
+        text, found = section(figures, province, year)
         body.append(text + "\n\n" + FILLER * rng.randint(1, 3))
         facts.extend(found)
     day, month = rng.randint(1, 28), rng.randint(3, 12)
@@ -107,8 +111,9 @@ def article(rng: random.Random, number: int) -> tuple[str, str, str, int, list[F
     return f"{number:06d}.txt", text, province, year, facts
 
 
-def write_corpus(folder: Path, count: int, truth: Path, seed: int = 7, start: int = 0) -> None:
-    """Write articles start..start+count into folder and append their ground truth (scorer format) to truth."""
+def write_corpus(folder: Path, count: int, truth: Path, seed: int = 7, start: int = 0, agreeing: float = 0.0) -> None:
+    """Write articles start..start+count into folder and append their ground truth (scorer format) to truth
+    (agreeing: see article())."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed * 1_000_003 + start)
     new_file = not truth.exists()
@@ -117,7 +122,7 @@ def write_corpus(folder: Path, count: int, truth: Path, seed: int = 7, start: in
         if new_file:
             writer.writerow(["file", "indicator", "value", "qualifier", "province", "year", "optional", "evidence"])
         for number in range(start, start + count):
-            name, text, province, year, facts = article(rng, number)
+            name, text, province, year, facts = article(rng, number, agreeing)
             (folder / name).write_text(text, encoding="utf-8")
             for fact in facts:
                 # published the year after the year it reviews
