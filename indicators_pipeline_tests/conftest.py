@@ -19,6 +19,27 @@ NO_CORRECTIONS = str(Path(__file__).parent / "no_corrections.csv")
 os.environ.setdefault("INDICATORS_ACKNOWLEDGED", NO_ACKNOWLEDGEMENTS)
 os.environ.setdefault("INDICATORS_CORRECTIONS", NO_CORRECTIONS)  # likewise
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """`--dist loadgroup` keeps a module's xdist_group on one worker by the group's name appended to each test's node
+    id: pytest-xdist 3.8 writes it to item._nodeid, which pytest 9.2 no longer reads (its node ids are item._id), so
+    the groups were split over both workers, each starting its own webserver and its own `make run` (pytest-xdist
+    issue #1386). The name is appended where this pytest reads it, as xdist does, only in a worker of a loadgroup run
+    and only where it is missing (an xdist that fixes this makes it a no-op)."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # a pytest whose node ids are strings: xdist's own suffix took effect
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and isinstance(getattr(item, "_id", None), NodeId) and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 # great_expectations loaded once per test process: each materialization then runs the suite in its own process
 # instead of starting one that imports it again (~2.5 s of CPU each, a hundred times a test session), as a
 # long-lived process does (quality/suite_process.py: worth_a_process). `make run` tests the other way.
