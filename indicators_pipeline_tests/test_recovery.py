@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from indicators_pipeline.cli import prepare_dagster_home
 from indicators_pipeline.warehouse import working_db
 from indicators_pipeline_tests.bench.synthetic import write_corpus
 from indicators_pipeline_tests.pipeline_runs import failures, materialization_metadata, materialize_all
@@ -64,9 +65,13 @@ def assert_same_tables(published: Path, clean: Path) -> None:
 
 def clean_run(raw: Path, tmp_path: Path) -> Path:
     """A fresh warehouse from the same folder: every asset and check materialized here, on an instance of its own
-    (the refresh in a process of its own is what the test exercises; the reference need not pay for one)."""
+    (the refresh in a process of its own is what the test exercises; the reference need not pay for one), parsing
+    here too: worker processes (each importing the package) would cost the 450 articles of the kill -9 test 6 s
+    instead of 4, and publish the same tables (test_determinism: one worker or two, the same warehouse)."""
     clean = tmp_path / "clean" / "indicators.duckdb"
-    result = materialize_all(raw, clean, quality_dir=tmp_path / "clean_quality")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("INDICATORS_WORKERS", "1")
+        result = materialize_all(raw, clean, quality_dir=tmp_path / "clean_quality")
     assert result.success, failures(result)
     return clean
 
@@ -79,8 +84,9 @@ def test_three_refreshes_at_once_queue_and_publish_what_a_clean_run_publishes(ra
     """Two `make run` and a run of the job through the Dagster CLI, started together on a changing folder."""
     warehouse, home = tmp_path / "wh" / "indicators.duckdb", tmp_path / "home"
     env = env_for(raw_dir, warehouse, home)
-    subprocess.run([sys.executable, "-c", "from indicators_pipeline.cli import prepare_dagster_home as p; p()"],
-                   env=env, cwd=REPO, check=True)
+    with pytest.MonkeyPatch.context() as here:  # `make dev`'s home, made here (it sets DAGSTER_HOME: restored after)
+        here.setenv("DAGSTER_HOME", str(home))
+        prepare_dagster_home()
     logs = [tmp_path / f"run{i}.log" for i in range(3)]
     processes = [start_cli(env, logs[0]), start_cli(env, logs[1])]
     with open(logs[2], "w") as log:
