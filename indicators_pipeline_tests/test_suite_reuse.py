@@ -19,7 +19,12 @@ def _suite(result: dg.ExecuteInProcessResult) -> tuple[bool, dict]:
 
 
 def test_the_suite_runs_again_only_when_the_facts_changed(raw_dir, warehouse_file, quality_dir):
-    first = materialize_all(raw_dir, warehouse_file, quality_dir)
+    with dg.DagsterInstance.ephemeral() as instance:  # one instance for the four refreshes, as `make run`'s home is
+        _refreshes(raw_dir, warehouse_file, quality_dir, instance)
+
+
+def _refreshes(raw_dir, warehouse_file, quality_dir, instance):
+    first = materialize_all(raw_dir, warehouse_file, quality_dir, instance=instance)
     assert first.success, failures(first)
     passed, ran = _suite(first)
     assert ran["suite"] == "run" and ran["evaluated"] > 0
@@ -27,7 +32,7 @@ def test_the_suite_runs_again_only_when_the_facts_changed(raw_dir, warehouse_fil
     # process has not, and gets it from a process of its own (test_make_run)
     assert ran["ran_in"] == "this step"
 
-    unchanged = materialize_all(raw_dir, warehouse_file, quality_dir)
+    unchanged = materialize_all(raw_dir, warehouse_file, quality_dir, instance=instance)
     passed_again, kept = _suite(unchanged)
     assert kept["suite"].startswith("not run: the facts are unchanged since")
     assert passed_again == passed
@@ -37,11 +42,11 @@ def test_the_suite_runs_again_only_when_the_facts_changed(raw_dir, warehouse_fil
                                 "facts_fingerprint")}
 
     (raw_dir / "nghe_an.txt").write_text(NGHE_AN, encoding="utf-8")  # new facts: the suite runs
-    changed = materialize_all(raw_dir, warehouse_file, quality_dir)
+    changed = materialize_all(raw_dir, warehouse_file, quality_dir, instance=instance)
     assert _suite(changed)[1]["suite"] == "run"
     assert _suite(changed)[1]["facts_fingerprint"] != ran["facts_fingerprint"]
 
     shutil.rmtree(quality_dir / "data_docs")  # the Data Docs were deleted: the suite writes them again
-    rebuilt = materialize_all(raw_dir, warehouse_file, quality_dir)
+    rebuilt = materialize_all(raw_dir, warehouse_file, quality_dir, instance=instance)
     assert _suite(rebuilt)[1]["suite"] == "run"
     assert Path(_suite(rebuilt)[1]["data_docs"]).exists()
