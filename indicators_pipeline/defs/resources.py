@@ -44,6 +44,7 @@ class Warehouse(dg.ConfigurableResource):
     _set_aside_reason: Optional[str] = PrivateAttr(default=None)
     _failed_runs: list = PrivateAttr(default_factory=list)
     _upgraded: bool = PrivateAttr(default=False)  # the contract's columns added once a run, not at every connect
+    _database: Optional[duckdb.DuckDBPyConnection] = PrivateAttr(default=None)  # kept open by a run (connect())
 
     @property
     def published_path(self) -> Path:
@@ -100,6 +101,7 @@ class Warehouse(dg.ConfigurableResource):
             raise
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.close_database()  # before the lock goes: the next run finds the file written out
         if self._holds_lock:
             self._holds_lock = False
             refresh_lock.release(self.lock_path)
@@ -115,22 +117,45 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the working database (verified when the run took the refresh lock)."""
+        """A connection to the working database (verified when the run took the refresh lock).
+
+        While the run holds the lock, every step's connection is a cursor of one database the run keeps open
+        until it publishes: opening DuckDB costs ~20 ms (its catalogue of built-in functions is made anew each
+        time), ~16 times a refresh, and each step's close wrote its changes out again (a checkpoint). A step
+        that fails drops that database, so the next step opens the file afresh."""
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
         memory.give_back()  # what the previous step left (its frames die when it returns, after its connection closed)
-        con = working_db.connect(self.working_path, self._config())
+        if self._holds_lock:
+            if self._database is None:
+                self._database = working_db.connect(self.working_path, self._config())
+            con = self._database.cursor()
+        else:  # outside a run (a script, a test): a database of its own
+            con = working_db.connect(self.working_path, self._config())
+        failed = True
         try:
             if not self._upgraded:  # a warehouse of an older release keeps its rows
                 upgrade_tables(con, tables.ALL_TABLES)
                 self._upgraded = True
             yield con
+            failed = False
         finally:
             con.close()
-            memory.give_back()  # the step's frames and DuckDB's buffers: back to the system before the next step
+            if failed:
+                self.close_database()
+            memory.give_back()  # the step's frames: back to the system before the next step
+
+    def close_database(self) -> None:
+        """Close the database the run kept open: its changes written out (a checkpoint), the file free for the
+        publication to read and for anyone after the run."""
+        database, self._database = self._database, None
+        if database is not None:
+            database.close()
+            memory.give_back()  # DuckDB's buffers
 
     @contextlib.contextmanager
     def publisher(self) -> Iterator[Publisher]:
         """A publication of the working database: what it holds (content()), then publish(publisher)."""
+        self.close_database()  # the publication reads the file, checkpointed, in a database of its own
         try:
             with Publisher(self.working_path, self.published_path, self.storage_version, self.publish_memory_limit,
                            temp_directory=self.spill_path) as publisher:
