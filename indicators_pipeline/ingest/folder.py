@@ -181,14 +181,16 @@ def _batches(items: list, size: int):
 
 def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict[str, str | None] | set[str],
            today: dt.date | None = None, on_new_articles: Callable[[pd.DataFrame], None] | None = None,
-           batch_size: int = BATCH_SIZE, link_targets: tuple[Path, ...] = ()) -> IngestResult:
+           batch_size: int = BATCH_SIZE, link_targets: tuple[Path, ...] = (),
+           on_files_to_read: Callable[[int], None] | None = None) -> IngestResult:
     """Read the folder against the previous state; return the new state and what changed.
 
     `known_articles` maps the articles the warehouse holds to their content_sha256: their rows stay
     where they are, and a file whose size and modification time did not change is not read again.
     New articles (and a feed's articles whose text changed) go to `on_new_articles` batch by batch
     (their paths are settled in `article_index` at the end); without it they are collected in
-    `new_articles`.
+    `new_articles`. `on_files_to_read` hears how many files are new or changed once the folder is listed,
+    before any is read.
     """
     if not isinstance(known_articles, dict):  # ids alone: any text they hold counts as known
         known_articles = dict.fromkeys(known_articles)
@@ -223,6 +225,8 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
             to_read.append(entry)
     if (stage := progress.current()) is not None:
         stage.expect(len(to_read))  # the files to read are known now: the progress shows their whole count
+    if on_files_to_read is not None:
+        on_files_to_read(len(to_read))
     for batch, _, results in map_batches(functools.partial(_read, today=today), _batches(to_read, batch_size)):
         new_rows = []
         for entry, outcomes in zip(batch, results):

@@ -31,9 +31,14 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
             with transaction(con):  # one batch at a time: memory stays flat; BI reads only the published file
                 replace_rows(con, tables.ARTICLES, "article_id", list(rows["article_id"]), rows)
 
+        def begin_suite(files_to_read: int) -> None:
+            # the facts may change: the suite's process imports great_expectations while the files are read
+            if 0 < files_to_read <= suite_process.BEGIN_EARLY_UP_TO and suite_process.worth_a_process():
+                suite_process.begin(warehouse.quality_path)
+
         with tracking(Progress("reading files", unit="files", on_log=context.log.info)):  # a bar on a terminal too
             result = ingest(raw_folder.resolved, read_table(con, tables.FILE_INVENTORY), known, on_new_articles=store_batch,
-                            link_targets=raw_folder.resolved_link_targets)
+                            link_targets=raw_folder.resolved_link_targets, on_files_to_read=begin_suite)
         if result.changed or not table_exists(con, tables.ARTICLES):
             with transaction(con):
                 apply_changes(
@@ -43,9 +48,8 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_fo
                     replaced={tables.REJECTED_FILES: result.rejected, tables.FILE_INVENTORY: result.inventory},
                 )
         stats = result.stats
-        if result.changed and stats["read"] <= suite_process.BEGIN_EARLY_UP_TO \
-                and suite_process.worth_a_process():
-            suite_process.begin(warehouse.quality_path)  # the facts may change: the suite imports meanwhile
+        if result.changed and stats["read"] == 0 and suite_process.worth_a_process():
+            suite_process.begin(warehouse.quality_path)  # files removed only: the facts may change too
         provinces = con.execute("SELECT count(DISTINCT province_name) FROM raw.articles").fetchall()[0][0]
         articles_metadata = stored_table_metadata(
             con, tables.ARTICLES, ["article_id", "source_path", "published_date", "province_name", "title"], "source_path",
