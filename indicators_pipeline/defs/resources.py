@@ -152,8 +152,8 @@ class Warehouse(dg.ConfigurableResource):
 
     def _release_buffers(self) -> None:
         """Evict what the kept database caches of the blocks a step read (up to memory_limit): the next step reads
-        what it needs again, from the system's file cache, and the run's peak stays what it was with a database
-        a step (issue 22: 100,000 articles under 1 GB)."""
+        what it needs again, from the system's file cache, and the run's memory between steps stays what it was with
+        one database a step (issue 22: 100,000 articles under 1 GB)."""
         if self._database is not None:
             try:
                 self._database.execute("SET memory_limit = '1MB'")
