@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from indicators_pipeline.warehouse import working_db
+from indicators_pipeline.warehouse.store import same_rows
 from indicators_pipeline_tests.pipeline_runs import failures, materialize_all
 from indicators_pipeline_tests.test_recovery import _damage_bad_block, _damage_random, _damage_truncated
 
@@ -42,10 +44,10 @@ def test_a_refresh_after_a_publication_takes_the_fast_check(raw_dir, published, 
 
 def test_a_refresh_that_finds_nothing_new_leaves_the_file_as_it_was(raw_dir, published):
     """A night with nothing new writes nothing: the file keeps the identity its health check compares."""
-    instance = dg.DagsterInstance.ephemeral()  # one instance: a step finds what it computed last time
-    assert materialize_all(raw_dir, published.with_name("indicators.duckdb"), instance=instance).success
-    before = published.stat()
-    result = materialize_all(raw_dir, published.with_name("indicators.duckdb"), instance=instance)
+    with dg.DagsterInstance.ephemeral() as instance:  # one instance: a step finds what it computed last time
+        assert materialize_all(raw_dir, published.with_name("indicators.duckdb"), instance=instance).success
+        before = published.stat()
+        result = materialize_all(raw_dir, published.with_name("indicators.duckdb"), instance=instance)
     assert result.success, failures(result)
     after = published.stat()
     assert (after.st_mtime_ns, after.st_ctime_ns, after.st_size) == (before.st_mtime_ns, before.st_ctime_ns, before.st_size)
@@ -75,10 +77,6 @@ def test_a_copy_in_place_of_the_file_is_read_whole(published, tmp_path, monkeypa
 
 def test_rows_alike_in_another_order_are_the_same_and_one_value_more_is_not():
     """What the mentions step compares before writing the read errors again."""
-    import pandas as pd
-
-    from indicators_pipeline.warehouse.store import same_rows
-
     stored = pd.DataFrame({"path": ["b.txt", "a.txt"], "error": ["ValueError", None]})
     assert same_rows(stored, pd.DataFrame({"path": ["a.txt", "b.txt"], "error": [float("nan"), "ValueError"]}))
     assert not same_rows(stored, pd.DataFrame({"path": ["a.txt", "b.txt"], "error": ["KeyError", "ValueError"]}))
