@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from indicators_pipeline.defs.unchanged import COMPUTED_IN
-from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, _counts, _findings_table, _first_findings, _summary
+from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, FINDINGS_ORDER, _counts, _findings_table, _first_findings, _summary
 from indicators_pipeline.quality.acknowledgements import acknowledge, read_acknowledgements
 from indicators_pipeline.quality import findings_table
 from indicators_pipeline.quality.findings_table import BUILDING, COMPUTED, SOURCES_AGREE, Counts, counts, placed, write_findings
@@ -100,7 +100,7 @@ def test_a_failure_while_writing_leaves_the_old_findings(tmp_path):
     assert _rows(con) == before and not table_exists(con, BUILDING) and not table_exists(con, COMPUTED)
 
 
-def test_each_check_shows_its_first_findings_open_ones_first_as_from_the_whole_table(tmp_path):
+def test_each_check_shows_its_first_findings_by_place_open_ones_first_as_from_the_whole_table(tmp_path):
     con = _warehouse()
     findings = [finding_row(rule="sources_agree", severity="warn", province_name=f"P{i}", year=2000 + i,
                             article_id="a", source_path=f"{i}.txt", detail=f"d{i}") for i in range(_FINDINGS_SHOWN + 8)]
@@ -118,16 +118,16 @@ def test_each_check_shows_its_first_findings_open_ones_first_as_from_the_whole_t
     found_counts = _counts(con)
     assert found_counts == {"sources_agree": (58, 55, 0), "full_share_matches": (7, 3, 0), "percent_in_range": (1, 1, 1)}
     for rule, (found, opened, _) in found_counts.items():
-        rows = whole[whole["rule"] == rule]  # what the check did with the whole table
-        open_rows = rows[~rows["acknowledged"].fillna(False).astype(bool)]
+        rows = whole[whole["rule"] == rule].sort_values(list(FINDINGS_ORDER), na_position="last", kind="stable")
+        open_rows = rows[~rows["acknowledged"].fillna(False).astype(bool)]  # what the check did with the whole table
         shown = _first_findings(con, rule, opened)
         assert _findings_table(shown) == _findings_table(pd.concat([open_rows, rows.drop(open_rows.index)]))
         assert len(shown) == min(found, _FINDINGS_SHOWN)
         assert _summary(shown.head(opened), opened, found - opened) == _old_summary(open_rows, found - opened)
     assert [r.data["province"] for r in _findings_table(_first_findings(con, "full_share_matches", 3)).records] == \
         ["Q2", "Q3", "Q5", "Q0", "Q1", "Q4", "Q6"]
-    assert _summary(_first_findings(con, "sources_agree", 55), 55, 3) == "55 open: P1 2001, P3 2003, P4 2004, P5 2005, " \
-                                                                         "P6 2006 …; 3 acknowledged"
+    assert _summary(_first_findings(con, "sources_agree", 55), 55, 3) == "55 open: P1 2001, P10 2010, P11 2011, " \
+                                                                         "P12 2012, P13 2013 …; 3 acknowledged"
     assert _summary(_first_findings(con, "percent_in_range", 1), 1, 0) == "1 open: R"
 
 

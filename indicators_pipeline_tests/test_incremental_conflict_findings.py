@@ -1,7 +1,8 @@
-"""marts.quality_findings computed again only where its inputs changed (issue 22) is the table a full pass makes:
-the same rows, column values and types, in the same order, after articles are added, removed, their figures or
-titles changed, figures held back, or the acknowledgements changed. Real DuckDB warehouses of crafted mentions
-(the findings step's logic, as the asset calls it), then real refreshes through one Dagster instance."""
+"""marts.quality_findings computed again only where its inputs changed (issue 22) holds what a full pass makes:
+the same rows, column values and types, after articles are added, removed, their figures or titles changed, figures
+held back, or the acknowledgements changed (the rows still true stay where they were, the others go, the new ones
+are appended). Real DuckDB warehouses of crafted mentions (the findings step's logic, as the asset calls it), then
+real refreshes through one Dagster instance."""
 from __future__ import annotations
 
 import shutil
@@ -87,7 +88,7 @@ def _findings(con: duckdb.DuckDBPyConnection, acks: list[Acknowledgement], incre
 
 
 def assert_as_a_full_pass(database: Path, acks: list[Acknowledgement]) -> None:
-    """The findings table of database is the one a full pass over its inputs makes: every column, its type, the order."""
+    """The findings table of database holds the rows a full pass over its inputs makes: every column, its type."""
     full = database.with_name(f"full_{database.name}")
     shutil.copy(database, full)
     con = duckdb.connect(str(full))
@@ -97,8 +98,6 @@ def assert_as_a_full_pass(database: Path, acks: list[Acknowledgement]) -> None:
         other = f"incremental.{FINDINGS}"
         assert con.execute(f"SELECT * FROM {FINDINGS} EXCEPT ALL SELECT * FROM {other}").fetchall() == []
         assert con.execute(f"SELECT * FROM {other} EXCEPT ALL SELECT * FROM {FINDINGS}").fetchall() == []
-        assert con.execute(f"SELECT * FROM {other} ORDER BY rowid").fetchall() == \
-            con.execute(f"SELECT * FROM {FINDINGS} ORDER BY rowid").fetchall()  # the same order
         types = "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = {} AND schema_name = 'marts' " \
                 "AND table_name = 'quality_findings' ORDER BY column_index"
         assert con.execute(types.format("'incremental'")).fetchall() == \
@@ -133,7 +132,7 @@ def _changed(tmp_path: Path, change, acks_before=ACKS, acks_after=ACKS) -> tuple
 
 @pytest.fixture(params=["one slice", "a row a slice"])
 def slices(request, monkeypatch):
-    """The rows kept and computed merged in one statement, or one a row (a slice's rowid ranges of each source)."""
+    """The rows computed merged into the table in one statement, or one a row (a slice's rowid range)."""
     if request.param == "a row a slice":
         monkeypatch.setattr(findings_table, "_SLICE_CHARS", 1)
 

@@ -4,9 +4,14 @@ Where every fact of 100,000 articles conflicts, each sources_agree finding names
 holds ~200 M characters (article ids, paths, every source's headline). Built whole in pandas it was held four
 or five times over (finding dicts, a joined copy, the headlines, the acknowledged records, the insert: 1.2 GB).
 Here the findings computed come one at a time and go in by batches, their headlines joined in SQL, so Python
-holds one batch of findings. The rows of the last table that still hold (a night with ten new articles: all but
-a few) do not pass through Python: SQL merges them with the computed ones in the table's order, a bounded
-slice of that order at a time (DuckDB sorts a 300 MB table of long strings only with more than 256 MB).
+holds one batch of findings.
+
+A full pass builds the table whole, in its order (per-article findings by article, then sources_agree in the
+facts' order, ...), sorted a bounded slice at a time (DuckDB sorts a 300 MB table of long strings only with more
+than 256 MB). A night that computes a few findings again changes the table in place: the rows no longer true are
+deleted, the computed ones appended, the acknowledgements of the kept rows set where they changed. Rebuilding
+the table to keep its order cost the step and the publication each a rewrite of the whole table (0.25 s of ~13 MB
+at 10,000 articles, ~200 MB at 100,000); the rows carry no order of their own, and readers sort (README).
 """
 from __future__ import annotations
 
@@ -33,17 +38,17 @@ _SLICE_CHARS = 16_000_000
 _LONG = ("article_id", "source_path", "detail", "source_titles")
 FINDINGS = tables.QUALITY_FINDINGS.name
 BUILDING = dataclasses.replace(tables.QUALITY_FINDINGS, name="marts._quality_findings_building")  # comments and all
-# The table's sections, in its order: per-article findings in group order (article, file, place, year; a group's
-# own order kept), sources_agree in the facts' order, set-aside rows, corrections not applied; then the
-# acknowledgements that matched nothing.
+# The sections of a full pass's table, in its order: per-article findings in group order (article, file, place,
+# year; a group's own order kept), sources_agree in the facts' order, set-aside rows, corrections not applied; then
+# the acknowledgements that matched nothing. Rows computed on a later night are appended in that order.
 PER_ARTICLE, SOURCES_AGREE, SET_ASIDE, NOT_APPLIED = range(4)
 # The findings computed this run, with their place: section and position in it.
 COMPUTED = dataclasses.replace(
     tables.QUALITY_FINDINGS, name="marts._quality_findings_computed",
     columns=(*tables.QUALITY_FINDINGS.columns, tables.Column("section", "INTEGER", "The table's section"),
              tables.Column("position", "BIGINT", "Place in the section")))
-# The table's order over rows placed by section and position, the per-article ones by group first (rules.py
-# reads their figures in group order; an article's kept rows keep their old order, its computed ones their own).
+# The order over rows placed by section and position, the per-article ones by group first (rules.py reads their
+# figures in group order).
 _GROUP = ("f.article_id", "f.source_path", "coalesce(f.province_code, '')", "f.province_name", "f.year")
 _ORDER_KEYS = ", ".join(f"CASE WHEN {{section}} = {PER_ARTICLE} THEN {c} END AS group_{i}" for i, c in enumerate(_GROUP))
 _ORDER = ", ".join(["section", *(f"group_{i}" for i in range(len(_GROUP))), "position"])
@@ -86,17 +91,23 @@ def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[tuple[int,
                    acks: list[Acknowledgement], kept: str | None = None,
                    articles_table: str = tables.ARTICLES.name, batch_chars: int = _BATCH_CHARS,
                    batch_rows: int = _BATCH_ROWS) -> None:
-    """marts.quality_findings replaced by the findings computed, (section, position, finding), with their articles'
-    headlines, and the rows of the old table that kept names (a table of old_rowid, section, position; None: none
-    is kept), in the table's order, acknowledged as acknowledge() does it; then one finding per acknowledgement
-    that matched none.
+    """marts.quality_findings made of the findings computed, (section, position, finding), with their articles'
+    headlines, acknowledged as acknowledge() does it, and one finding per acknowledgement that matched none.
 
-    The rows go into tables of their own, a batch a transaction, the last of which takes the table's place in one
-    transaction: a failure leaves the old table. (Written inside that one transaction, every row waited uncommitted
-    in memory, outside DuckDB's memory_limit: +300 MB at 100,000 articles.)"""
+    kept None: the table is built whole, in the table's order, into tables of its own, a batch a transaction; the
+    last transaction puts it in the table's place: a failure leaves the old table. (Written inside that one
+    transaction, every row waited uncommitted in memory, outside DuckDB's memory_limit: +300 MB at 100,000
+    articles.)
+    kept, a table of old_rowid naming the rows of the last table that still hold: the others are deleted, the
+    computed ones appended. A failure then leaves the table short of rows, which is not what the step last
+    recorded: the next run builds it whole."""
+    if kept is not None:  # first, while the rowids kept names are the table's (nothing has been written since)
+        con.execute(f"DELETE FROM {FINDINGS} WHERE rowid NOT IN (SELECT old_rowid FROM {kept})")
+    target = tables.QUALITY_FINDINGS if kept is not None else BUILDING
     with transaction(con):
         drop_leftover(con)
-        apply_changes(con, [], replaced={COMPUTED: empty_frame(COMPUTED), BUILDING: empty_frame(BUILDING)})
+        apply_changes(con, [], replaced={COMPUTED: empty_frame(COMPUTED),
+                                         **({BUILDING: empty_frame(BUILDING)} if kept is None else {})})
     try:
         for batch in _batches(findings, batch_chars, batch_rows):
             frame = frame_of([finding for _, _, finding in batch])
@@ -104,31 +115,27 @@ def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[tuple[int,
             frame["section"] = [section for section, _, _ in batch]
             frame["position"] = [position for _, position, _ in batch]
             replace_rows(con, COMPUTED, "rule", [], frame)
-        sources = _sources(kept)
-        used = _acknowledgements(con, _rows(sources), acks)
-        _merge(con, sources)
+        computed = {"computed": (f"{COMPUTED.name} AS f", "f.section", "f.position")}
+        held = {**computed, "kept": (f"{FINDINGS} AS f", str(PER_ARTICLE), "f.rowid")} if kept is not None else computed
+        used = _acknowledgements(con, _rows(held), acks)
+        if kept is not None:
+            _acknowledge_kept(con)
+        _merge(con, computed, target.name)
         # acknowledge() of no findings: a finding for each acknowledgement no row used, as it makes them
-        replace_rows(con, BUILDING, "rule", [], acknowledge(frame_of([]), [a for a in acks if a.line not in used]))
+        replace_rows(con, target, "rule", [], acknowledge(frame_of([]), [a for a in acks if a.line not in used]))
         with transaction(con):
             con.execute(f"DROP TABLE {COMPUTED.name}")
-            con.execute(f"DROP TABLE IF EXISTS {FINDINGS}")
-            con.execute(f"ALTER TABLE {BUILDING.name} RENAME TO {FINDINGS.split('.')[1]}")
+            if kept is None:
+                con.execute(f"DROP TABLE IF EXISTS {FINDINGS}")
+                con.execute(f"ALTER TABLE {BUILDING.name} RENAME TO {FINDINGS.split('.')[1]}")
     except BaseException:
         drop_leftover(con)
         raise
 
 
-def _sources(kept: str | None) -> dict[str, tuple[str, str, str]]:
-    """Where the rows come from: name -> (FROM clause, its findings table as f; section; position)."""
-    sources = {"computed": (f"{COMPUTED.name} AS f", "f.section", "f.position")}
-    if kept is not None:
-        sources["kept"] = (f"{FINDINGS} AS f JOIN {kept} AS k ON f.rowid = k.old_rowid", "k.section", "k.position")
-    return sources
-
-
 def _rows(sources: dict[str, tuple[str, str, str]]) -> str:
-    """SQL of every row the table will hold but the stale acknowledgements: (source, ref: its rowid there, section,
-    position, the table's columns)."""
+    """SQL of the rows of sources (name -> FROM clause, its findings table as f; section; position): (source, ref:
+    its rowid there, section, position, the table's columns)."""
     return " UNION ALL ".join(f"SELECT '{name}' AS source, f.rowid AS ref, {section} AS section, {position} AS position, "
                               f"{_COLUMNS} FROM {from_}" for name, (from_, section, position) in sources.items())
 
@@ -168,8 +175,8 @@ def _acknowledgements(con: duckdb.DuckDBPyConnection, rows: str, acks: list[Ackn
     return used
 
 
-def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, str]]) -> None:
-    """The rows into BUILDING in the table's order, acknowledged, about _SLICE_CHARS characters a statement: the
+def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, str]], target: str) -> None:
+    """The rows of sources (see _rows) appended to target in the table's order, acknowledged, about _SLICE_CHARS characters a statement: the
     order is computed over keys alone, the long cells are read and sorted a slice at a time (a slice's rows lie
     in a range of rowids of each source, which the scans skip to)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _findings_order AS
@@ -182,10 +189,24 @@ def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, st
             f"SELECT o.rank, {_COLUMNS} FROM {sources[name][0]} JOIN _findings_order AS o ON o.source = '{name}' "
             f"AND o.ref = f.rowid WHERE o.slice = {part} AND f.rowid BETWEEN {low} AND {high}"
             for _, name, low, high in slices)
-        con.execute(f"""INSERT INTO {BUILDING.name} BY NAME
+        con.execute(f"""INSERT INTO {target} BY NAME
             SELECT r.* EXCLUDE (rank, acknowledged, acknowledgement), a.acknowledgement IS NOT NULL AS acknowledged,
                    a.acknowledgement
             FROM ({rows}) AS r LEFT JOIN _acknowledged AS a ON {same} ORDER BY r.rank""")
+
+
+def _acknowledge_kept(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows of the table whose acknowledgement is not _acknowledged's now (the file changed) get it; only they
+    are written."""
+    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM a.{c}" for c in _COMBO)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _acknowledged_again AS
+        SELECT f.rowid AS ref, a.acknowledgement FROM {FINDINGS} AS f LEFT JOIN _acknowledged AS a ON {same}
+        WHERE f.acknowledgement IS DISTINCT FROM a.acknowledgement""")
+    if con.execute("SELECT count(*) FROM _acknowledged_again").fetchall()[0][0]:
+        con.execute(f"""UPDATE {FINDINGS} AS f SET acknowledgement = r.acknowledgement,
+                        acknowledged = r.acknowledgement IS NOT NULL
+                        FROM _acknowledged_again AS r WHERE f.rowid = r.ref""")
+    con.execute("DROP TABLE _acknowledged_again")
 
 
 def drop_leftover(con: duckdb.DuckDBPyConnection) -> None:

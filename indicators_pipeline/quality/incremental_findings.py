@@ -37,7 +37,7 @@ STEP = tables.QUALITY_FINDINGS.name
 _READ = ("title", *rules.RULE_ROW_COLUMNS, "char_start", "char_end", "mention_id")
 _FIGURES = "year IS NOT NULL AND province_name IS NOT NULL"  # the mentions any rule reads
 _IDENTITY = ("province_code", "province_name", "year", "indicator_codes", "expected")  # of_fact's columns
-_KEPT = "_findings_kept"  # temp table: rows of the last table that hold (old_rowid, section, position)
+_KEPT = "_findings_kept"  # temp table: rows of the last table that hold (old_rowid, section, position in it)
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,10 @@ class Computed:
 def write_quality_findings(con: duckdb.DuckDBPyConnection, mentions_table: str, facts: pd.DataFrame,
                            set_aside: pd.DataFrame, not_applied: pd.DataFrame, acks: list[Acknowledgement],
                            incremental: bool) -> Computed:
-    """marts.quality_findings as a full pass makes it, from the mentions in a table, the facts, the set-aside and
-    correction findings and the acknowledgements. incremental: the table holds what the last computation by this
-    code left, so its rows still true are kept; the state returned is to be stored once the step has recorded it."""
+    """marts.quality_findings with the rows a full pass makes, from the mentions in a table, the facts, the
+    set-aside and correction findings and the acknowledgements. incremental: the table holds what the last
+    computation by this code left, so its rows still true are kept where they are (findings_table.py); the state
+    returned is to be stored once the step has recorded it."""
     titled = f"(SELECT m.*, a.title FROM {mentions_table} AS m LEFT JOIN {tables.ARTICLES.name} AS a USING (article_id))"
     now = article_state.current(con, STEP, titled, _READ, _FIGURES)
     changes = article_state.changes(con, STEP, now) if incremental and table_exists(con, tables.QUALITY_FINDINGS) \

@@ -4,8 +4,10 @@ Copying the whole working database costs seconds at 10,000 articles, also when t
 A file-level copy of the published file costs a few hundredths; what differs is then written into it:
 a table whose fingerprint equals the working table's stays as it is; in a table with an `article_id`
 column, the rows of the articles whose rows differ (an order-free hash of each article's rows, on both
-sides) are deleted and inserted again; any other table that differs (the marts: small, and in an order of
-their own) is replaced whole.
+sides) are deleted and inserted again; in a table whose rows have no order (BY_ROW: the quality findings, ~13 MB
+at 10,000 articles of which a night of ten new articles changes a few rows), the rows with no equal on the other
+side, each row its own key (its hash); any other table that differs (the facts and rollups: small, and in an
+order of their own) is replaced whole.
 Every table written is fingerprinted again afterwards and must equal the working one.
 
 The copy's side of that comparison need not be hashed when the last publication kept its hashes: after a
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.fingerprint import combined, hash_sums, of_tables, sums_fingerprint
 
 ARTICLE_KEY = "article_id"
@@ -29,6 +32,9 @@ ARTICLE_KEY = "article_id"
 # first), where the working database's other tables change article by article. Replaced whole when they
 # changed, they keep that order.
 WRITTEN_WHOLE_SCHEMAS = ("marts",)
+# ... but for these, whose rows are in no order (their step appends what it computes again): keyed by row.
+BY_ROW = (tables.QUALITY_FINDINGS.name,)
+_ROW_KEY = "hash(f)"
 PUBLICATION_TABLE = ("meta", "publication")  # written by publish.py, not copied from the working database
 
 # DuckDB's catalogue functions, and which of their rows are the database's own (not built in).
@@ -56,13 +62,14 @@ class RowsChanged:
     """What write_differences wrote into the copy."""
     tables_replaced: list[str] = field(default_factory=list)  # changed tables without article_id, rewritten whole
     articles_by_table: dict[str, int] = field(default_factory=dict)  # article-keyed tables: articles rewritten
+    rows_by_table: dict[str, int] = field(default_factory=dict)  # BY_ROW tables: distinct rows deleted or inserted
     articles: int = 0  # distinct articles whose rows were rewritten, over all tables
     rows_written: int = 0
     tables_unchanged: int = 0
 
     @property
     def tables_touched(self) -> int:
-        return len(self.tables_replaced) + len(self.articles_by_table)
+        return len(self.tables_replaced) + len(self.articles_by_table) + len(self.rows_by_table)
 
 
 def catalogue_fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> str:
@@ -98,6 +105,7 @@ class WorkingHashes:
     which rows differ (differences())."""
     names: list[tuple[str, str]]  # (schema, table) of every table, in order
     numbers: dict[str, int]  # keyed tables (quoted schema.table): the number of their temp table
+    keys: dict[str, str]  # keyed tables: their key, article_id or the row's hash (BY_ROW)
     fingerprints: dict[str, tuple[int, int, int]]  # every table: (rows, sum, xor), a keyed one's summed over its articles
 
     @property
@@ -112,7 +120,7 @@ class WorkingHashes:
 
 def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
     """Every table of `work` hashed (see WorkingHashes): one pass over each, the sums in one statement."""
-    hashes = WorkingHashes([], {}, {})
+    hashes = WorkingHashes([], {}, {}, {})
     sums = {}
     for schema, name, by_article in con.execute(
             "SELECT schema_name, table_name, bool_or(column_name = ?) FROM duckdb_columns() "
@@ -121,9 +129,12 @@ def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
             "GROUP BY ALL ORDER BY 1, 2", [ARTICLE_KEY]).fetchall():
         table = _qualified(schema, name)
         hashes.names.append((schema, name))
-        if by_article and schema not in WRITTEN_WHOLE_SCHEMAS:
+        key = _ROW_KEY if f"{schema}.{name}" in BY_ROW else ARTICLE_KEY if by_article and schema not in WRITTEN_WHOLE_SCHEMAS \
+            else None
+        if key is not None:
             number = hashes.numbers[table] = len(hashes.numbers)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table)}")
+            hashes.keys[table] = key
+            con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table, key=key)}")
             sums[table] = (f"SELECT coalesce(sum(n), 0), coalesce(sum(total), 0), coalesce(bit_xor(mixed), 0) "
                            f"FROM work_articles_{number}")
         else:
@@ -152,6 +163,7 @@ class Differences:
     by_article: dict[str, int] = field(default_factory=dict)  # keyed tables: the number of their temp tables
     fingerprints: dict[str, tuple] = field(default_factory=dict)  # the other tables: the working fingerprint
     null_differs: set[str] = field(default_factory=set)  # keyed tables whose rows without an article differ
+    keys: dict[str, str] = field(default_factory=dict)  # keyed tables: their key (WorkingHashes.keys)
 
 
 def differences(con: duckdb.DuckDBPyConnection, working: WorkingHashes, most_rows_share: float = 1.0,
@@ -167,16 +179,17 @@ def differences(con: duckdb.DuckDBPyConnection, working: WorkingHashes, most_row
         raise RowsDiffer("the working database has a table meta.publication of its own")
     sizes = working.sizes
     rows_total, rows_to_write = sum(sizes.values()), 0
-    found = Differences(sizes, RowsChanged())
+    found = Differences(sizes, RowsChanged(), keys=working.keys)
     for table in sorted(sizes, key=lambda t: (-sizes[t], t)):
         if table in working.numbers:
             number = found.by_article[table] = working.numbers[table]
-            articles, rows, null_differs = _differing_articles(con, table, number, published_hashes)
+            articles, rows, null_differs = _differing_articles(con, table, number, published_hashes, working.keys[table])
             if null_differs:
                 found.null_differs.add(table)
             if articles:
                 found.tables.append(table)
-                found.changed.articles_by_table[_plain(table)] = articles
+                by = found.changed.rows_by_table if working.keys[table] == _ROW_KEY else found.changed.articles_by_table
+                by[_plain(table)] = articles
         else:
             work_print = found.fingerprints[table] = working.fingerprints[table]
             differs = work_print != (_fingerprint(con, f"{published_hashes}.{table}", kept=True) if published_hashes
@@ -192,7 +205,7 @@ def differences(con: duckdb.DuckDBPyConnection, working: WorkingHashes, most_row
     found.changed.tables_unchanged = len(sizes) - len(found.tables)
     found.changed.rows_written = rows_to_write
     by_article = [f"SELECT article_id FROM differing_{found.by_article[table]}" for table in found.tables
-                  if table in found.by_article]
+                  if table in found.by_article and working.keys[table] == ARTICLE_KEY]
     if by_article:
         found.changed.articles = con.execute(f"SELECT count(DISTINCT coalesce(article_id::VARCHAR, '')) FROM "
                                              f"({' UNION ALL '.join(by_article)})").fetchall()[0][0]
@@ -205,10 +218,11 @@ def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> Row
     RowsDiffer when a table written does not hold the working table's rows afterwards."""
     for table in found.tables:
         if table in found.by_article:
-            rewritten = _in_differing(found.by_article[table], table in found.null_differs)
-            con.execute(f"DELETE FROM pub.{table} WHERE {rewritten}")
-            con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} WHERE {rewritten}")
-            still = _rewritten_articles_differing(con, table, found.by_article[table], table in found.null_differs)
+            key = found.keys[table]
+            rewritten = _in_differing(found.by_article[table], table in found.null_differs, key)
+            con.execute(f"DELETE FROM pub.{table} AS f WHERE {rewritten}")
+            con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} AS f WHERE {rewritten}")
+            still = _rewritten_articles_differing(con, table, found.by_article[table], table in found.null_differs, key)
             rows_now = con.execute(f"SELECT count(*) FROM pub.{table}").fetchall()[0][0]
             if still or rows_now != found.sizes[table]:
                 raise RowsDiffer(f"{_plain(table)} differs from the working table after its articles' rows were "
@@ -246,10 +260,11 @@ def copy_differs(con: duckdb.DuckDBPyConnection, working: WorkingHashes) -> list
     return [_plain(table) for table, numbers in copied.items() if numbers != working.fingerprints[table]]
 
 
-def _article_hashes(side: str, table: str, where: str = "true") -> str:
-    """Each article's rows hashed: count, sum and xor of the row hashes (as fingerprint.py hashes a table)."""
-    return (f"SELECT {ARTICLE_KEY} AS article_id, {hash_sums()} FROM {side}.{table} AS f WHERE {where} "
-            f"GROUP BY {ARTICLE_KEY}")
+def _article_hashes(side: str, table: str, where: str = "true", key: str = ARTICLE_KEY) -> str:
+    """Each article's rows hashed: count, sum and xor of the row hashes (as fingerprint.py hashes a table); keyed by
+    the row's hash (BY_ROW), the rows alike of each hash. The key is named article_id either way."""
+    return (f"SELECT {key} AS article_id, {hash_sums()} FROM {side}.{table} AS f WHERE {where} "
+            f"GROUP BY {key}")
 
 
 _DIFFERENT = "w.n IS DISTINCT FROM p.n OR w.total IS DISTINCT FROM p.total OR w.mixed IS DISTINCT FROM p.mixed"
@@ -263,12 +278,12 @@ def _in_differing(number: int, null_differs: bool, column: str = ARTICLE_KEY) ->
 
 
 def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int,
-                        published_hashes: str | None) -> tuple[int, int, bool]:
+                        published_hashes: str | None, key: str = ARTICLE_KEY) -> tuple[int, int, bool]:
     """The articles whose rows differ between work and pub (the working side's hashes in work_articles_<number>,
     working_hashes(); pub's hashed, or read from published_hashes when given), into temp table differing_<number>.
     Returns how many articles differ, how many working rows they have and whether the rows without an article are
     among them."""
-    published_side = f"FROM {published_hashes}.{table}" if published_hashes else _article_hashes('pub', table)
+    published_side = f"FROM {published_hashes}.{table}" if published_hashes else _article_hashes('pub', table, key=key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE differing_{number} AS
         WITH p AS ({published_side})
@@ -281,12 +296,13 @@ def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int,
     return int(articles), int(rows), bool(null_differs)
 
 
-def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, number: int, null_differs: bool) -> int:
+def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, number: int, null_differs: bool,
+                                  key: str = ARTICLE_KEY) -> int:
     """How many of the rewritten articles still differ from the working ones. Only theirs are hashed again: the
     other articles' rows were equal and the rewrite's statements select rows of differing articles only (and
     the caller checks both tables have as many rows, which a row deleted or inserted beside them would change)."""
     return con.execute(f"""
-        WITH p AS ({_article_hashes('pub', table, _in_differing(number, null_differs))}),
+        WITH p AS ({_article_hashes('pub', table, _in_differing(number, null_differs, key), key)}),
              w AS (SELECT * FROM work_articles_{number} WHERE {_in_differing(number, null_differs, 'article_id')})
         SELECT count(*) FROM w FULL OUTER JOIN p ON w.article_id IS NOT DISTINCT FROM p.article_id
         WHERE {_DIFFERENT}""").fetchall()[0][0]

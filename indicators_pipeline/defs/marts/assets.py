@@ -196,7 +196,8 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         counted = findings_counts(con)
         metadata = stored_table_metadata(con, tables.QUALITY_FINDINGS,
                                          ["province_name", "year", "rule", "severity", "indicator_codes", "observed",
-                                          "detail", "acknowledged"], order_by="rowid",  # the table's own order
+                                          "detail", "acknowledged"],
+                                         order_by="severity, province_name, year, rule, indicator_codes, source_path, detail",
                                          errors=counted.errors, warnings=counted.warnings,
                                          acknowledged=counted.acknowledged,
                                          stale_acknowledgements=counted.stale_acknowledgements,

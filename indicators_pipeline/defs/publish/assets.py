@@ -80,6 +80,7 @@ def _how_written(publication: Publication) -> dict:
                 "read from the last publication's side file" if publication.why_published_rows_hashed is None
                 else f"hashed again: {publication.why_published_rows_hashed}"),
             "rewritten": dg.MetadataValue.json({**{table: f"{n} articles" for table, n in changed.articles_by_table.items()},
+                                               **{table: f"{n} distinct rows" for table, n in changed.rows_by_table.items()},
                                                **{table: "whole table" for table in changed.tables_replaced}})}
 
 

@@ -156,13 +156,19 @@ def _counts(con) -> dict[str, tuple[int, int, int]]:
         f"FROM {tables.QUALITY_FINDINGS.name} GROUP BY rule", [rules.ERROR]).fetchall()}
 
 
+# The order a check lists a rule's findings in: by place and year, whatever order the table's rows are in (a night
+# that computes some findings again appends them).
+FINDINGS_ORDER = ("province_name", "year", "indicator_codes", "source_path", "detail", "expected", "observed")
+
+
 def _first_findings(con, rule: str, opened: int) -> pd.DataFrame:
-    """The first _FINDINGS_SHOWN findings of a rule in the table's order, open ones first: what needs a look leads."""
+    """The first _FINDINGS_SHOWN findings of a rule by place and year, open ones first: what needs a look leads."""
     listed = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+    order = ", ".join(f'"{c}" NULLS LAST' for c in FINDINGS_ORDER)
 
     def first(where: str, limit: int) -> pd.DataFrame:
         return con.execute(f"SELECT {listed} FROM {tables.QUALITY_FINDINGS.name} WHERE rule = ? AND {where} "
-                           f"ORDER BY rowid LIMIT {limit}", [rule]).df()
+                           f"ORDER BY {order} LIMIT {limit}", [rule]).df()
 
     shown = first(_OPEN, _FINDINGS_SHOWN)
     if opened < _FINDINGS_SHOWN:  # acknowledged ones after them
