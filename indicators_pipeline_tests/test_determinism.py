@@ -21,12 +21,11 @@ from indicators_pipeline import parallel, reference
 from indicators_pipeline.curation.corrections import apply, parse
 from indicators_pipeline.defs.curation import Curation
 from indicators_pipeline.defs.resources import RawFolder, Warehouse
-from indicators_pipeline.definitions import defs
 from indicators_pipeline.marts.facts import build_facts
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.rules import quality_findings, set_aside_findings
 from indicators_pipeline.warehouse import tables
-from indicators_pipeline_tests.pipeline_runs import failures
+from indicators_pipeline_tests.pipeline_runs import failures, project_definitions
 
 REPO = Path(__file__).resolve().parent.parent
 DEVSET = Path(__file__).parent / "devset"
@@ -64,7 +63,7 @@ def write(folder: Path, files: dict[str, bytes], names: list[str]) -> None:
 
 
 def refresh(raw: Path, warehouse: Path, corrections: Path, instance: dg.DagsterInstance, threads: int) -> None:
-    definitions = defs()
+    definitions = project_definitions()
     result = dg.materialize(
         [*definitions.assets, *definitions.asset_checks],
         resources={"warehouse": Warehouse(path=str(warehouse), quality_dir=str(warehouse.parent / "q"), threads=threads),

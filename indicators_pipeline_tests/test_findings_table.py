@@ -2,13 +2,15 @@
 the same table, and the same tables in the checks, as when both were built from the whole table in pandas."""
 from __future__ import annotations
 
+import unicodedata
+
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
 from indicators_pipeline.defs.unchanged import COMPUTED_IN
-from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, FINDINGS_ORDER, _counts, _findings_table, _first_findings, _summary
+from indicators_pipeline.defs.quality.checks import _FINDINGS_SHOWN, _counts, _findings_table, _first_findings, _summary
 from indicators_pipeline.quality.acknowledgements import acknowledge, read_acknowledgements
 from indicators_pipeline.quality import findings_table
 from indicators_pipeline.quality.findings_table import BUILDING, COMPUTED, SOURCES_AGREE, Counts, counts, placed, write_findings
@@ -86,17 +88,23 @@ def test_findings_written_in_batches_are_the_findings_titled_and_acknowledged_wh
                        f"AND table_name = 'quality_findings'").fetchall() == [(tables.QUALITY_FINDINGS.description,)]
 
 
-def test_a_failure_while_writing_leaves_the_old_findings(tmp_path):
+@pytest.mark.parametrize("keeping", [False, True])  # a full pass, or a night keeping some rows
+def test_a_failure_while_writing_leaves_the_old_findings(tmp_path, keeping):
     con = _warehouse()
     write_findings(con, _as_given(_findings()), [], articles_table="raw.articles")
     before = _rows(con)
+    kept = None
+    if keeping:
+        kept = "_kept"
+        con.execute(f"CREATE TEMP TABLE {kept} AS SELECT rowid AS old_rowid FROM {tables.QUALITY_FINDINGS.name} "
+                    f"WHERE rule = 'sources_agree'")
 
     def failing():
         yield from _as_given(_findings()[:5])
         raise RuntimeError("the mentions could not be read")
 
     with pytest.raises(RuntimeError, match="could not be read"):
-        write_findings(con, failing(), [], articles_table="raw.articles", batch_chars=1)
+        write_findings(con, failing(), [], kept=kept, articles_table="raw.articles", batch_chars=1)
     assert _rows(con) == before and not table_exists(con, BUILDING) and not table_exists(con, COMPUTED)
 
 
@@ -118,7 +126,7 @@ def test_each_check_shows_its_first_findings_by_place_open_ones_first_as_from_th
     found_counts = _counts(con)
     assert found_counts == {"sources_agree": (58, 55, 0), "full_share_matches": (7, 3, 0), "percent_in_range": (1, 1, 1)}
     for rule, (found, opened, _) in found_counts.items():
-        rows = whole[whole["rule"] == rule].sort_values(list(FINDINGS_ORDER), na_position="last", kind="stable")
+        rows = _by_place(whole[whole["rule"] == rule])
         open_rows = rows[~rows["acknowledged"].fillna(False).astype(bool)]  # what the check did with the whole table
         shown = _first_findings(con, rule, opened)
         assert _findings_table(shown) == _findings_table(pd.concat([open_rows, rows.drop(open_rows.index)]))
@@ -129,6 +137,31 @@ def test_each_check_shows_its_first_findings_by_place_open_ones_first_as_from_th
     assert _summary(_first_findings(con, "sources_agree", 55), 55, 3) == "55 open: P1 2001, P10 2010, P11 2011, " \
                                                                          "P12 2012, P13 2013 …; 3 acknowledged"
     assert _summary(_first_findings(con, "percent_in_range", 1), 1, 0) == "1 open: R"
+
+
+def _by_place(rows: pd.DataFrame) -> pd.DataFrame:
+    """Findings in the order a reader of Vietnamese looks for a place: the letters without their accents, Đ after D."""
+    def letters(name):
+        if not isinstance(name, str):
+            return "\uffff"  # no place: last
+        bare = "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
+        return bare.replace("Đ", "D\u007f").replace("đ", "d\u007f")
+    return rows.assign(_letters=rows["province_name"].map(letters)).sort_values(
+        ["_letters", "province_name", "year", "indicator_codes", "source_path", "detail"], na_position="last",
+        kind="stable").drop(columns="_letters")
+
+
+def test_a_check_lists_places_in_the_alphabets_order():
+    con = _warehouse()
+    places = ["Yên Bái", "Điện Biên", "Bà Rịa - Vũng Tàu", "Đắk Lắk", "Đà Nẵng", "Cà Mau", "Bình Định", "Đồng Nai",
+              "Bắc Ninh"]
+    write_findings(con, _as_given([finding_row(rule="sources_agree", severity="warn", province_name=name, year=2021,
+                                               detail=name) for name in places]), [], articles_table="raw.articles")
+    listed = list(_first_findings(con, "sources_agree", len(places))["province_name"])
+    assert listed == ["Bà Rịa - Vũng Tàu", "Bắc Ninh", "Bình Định", "Cà Mau", "Đà Nẵng", "Đắk Lắk", "Điện Biên",
+                      "Đồng Nai", "Yên Bái"]
+    assert listed == list(_by_place(pd.DataFrame({"province_name": places, "year": 2021, "indicator_codes": "",
+                                                  "source_path": "", "detail": places}))["province_name"])
 
 
 def _old_summary(open_findings: pd.DataFrame, acknowledged: int) -> str:

@@ -11,7 +11,8 @@ facts' order, ...), sorted a bounded slice at a time (DuckDB sorts a 300 MB tabl
 than 256 MB). A night that computes a few findings again changes the table in place: the rows no longer true are
 deleted, the computed ones appended, the acknowledgements of the kept rows set where they changed. Rebuilding
 the table to keep its order cost the step and the publication each a rewrite of the whole table (0.25 s of ~13 MB
-at 10,000 articles, ~200 MB at 100,000); the rows carry no order of their own, and readers sort (README).
+at 10,000 articles, ~200 MB at 100,000); its rows carry no order of their own, and readers sort (README, "Example
+queries").
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ BUILDING = dataclasses.replace(tables.QUALITY_FINDINGS, name="marts._quality_fin
 # year; a group's own order kept), sources_agree in the facts' order, set-aside rows, corrections not applied; then
 # the acknowledgements that matched nothing. Rows computed on a later night are appended in that order.
 PER_ARTICLE, SOURCES_AGREE, SET_ASIDE, NOT_APPLIED = range(4)
+_KEPT_SECTION = -1  # the rows kept of a table built anew: first, in their order
 # The findings computed this run, with their place: section and position in it.
 COMPUTED = dataclasses.replace(
     tables.QUALITY_FINDINGS, name="marts._quality_findings_computed",
@@ -52,6 +54,9 @@ COMPUTED = dataclasses.replace(
 _GROUP = ("f.article_id", "f.source_path", "coalesce(f.province_code, '')", "f.province_name", "f.year")
 _ORDER_KEYS = ", ".join(f"CASE WHEN {{section}} = {PER_ARTICLE} THEN {c} END AS group_{i}" for i, c in enumerate(_GROUP))
 _ORDER = ", ".join(["section", *(f"group_{i}" for i in range(len(_GROUP))), "position"])
+# SQL ordering findings by place in the alphabet's order for readers (accents aside; Đ after D, not after Y where its
+# code point puts it).
+PLACE_ORDER = "replace(strip_accents(province_name), 'Đ', 'D~')"
 _COMBO = ("rule", "province_code", "province_name", "year", "indicator_codes")  # what an acknowledgement matches on
 _CHARS = " + ".join(f"coalesce(length(f.{c}), 0)" for c in _LONG)
 _COLUMNS = ", ".join(f"f.{c}" for c in tables.QUALITY_FINDINGS.column_names)
@@ -92,22 +97,19 @@ def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[tuple[int,
                    articles_table: str = tables.ARTICLES.name, batch_chars: int = _BATCH_CHARS,
                    batch_rows: int = _BATCH_ROWS) -> None:
     """marts.quality_findings made of the findings computed, (section, position, finding), with their articles'
-    headlines, acknowledged as acknowledge() does it, and one finding per acknowledgement that matched none.
+    headlines, and the rows of the old table that kept names (a table of old_rowid; None: none is kept),
+    acknowledged as acknowledge() does it; then one finding per acknowledgement that matched none. A failure
+    leaves the old table.
 
-    kept None: the table is built whole, in the table's order, into tables of its own, a batch a transaction; the
-    last transaction puts it in the table's place: a failure leaves the old table. (Written inside that one
-    transaction, every row waited uncommitted in memory, outside DuckDB's memory_limit: +300 MB at 100,000
-    articles.)
-    kept, a table of old_rowid naming the rows of the last table that still hold: the others are deleted, the
-    computed ones appended. A failure then leaves the table short of rows, which is not what the step last
-    recorded: the next run builds it whole."""
-    if kept is not None:  # first, while the rowids kept names are the table's (nothing has been written since)
-        con.execute(f"DELETE FROM {FINDINGS} WHERE rowid NOT IN (SELECT old_rowid FROM {kept})")
-    target = tables.QUALITY_FINDINGS if kept is not None else BUILDING
+    The computed rows go into a table of their own, a batch a transaction. When they are few (one slice), the old
+    table is changed in place in one transaction: the rows not kept deleted, the computed ones appended. Else the
+    new table is built beside it, the kept rows in their order then the computed ones in the table's order, a slice
+    a transaction, and takes its place in one transaction. (Written inside one transaction, every row waited
+    uncommitted in memory, outside DuckDB's memory_limit: +300 MB at 100,000 articles.) The rowids kept names stay
+    the table's until its own rows change: a checkpoint renumbers only the rows of a table it writes changes of."""
     with transaction(con):
         drop_leftover(con)
-        apply_changes(con, [], replaced={COMPUTED: empty_frame(COMPUTED),
-                                         **({BUILDING: empty_frame(BUILDING)} if kept is None else {})})
+        apply_changes(con, [], replaced={COMPUTED: empty_frame(COMPUTED)})
     try:
         for batch in _batches(findings, batch_chars, batch_rows):
             frame = frame_of([finding for _, _, finding in batch])
@@ -116,21 +118,36 @@ def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[tuple[int,
             frame["position"] = [position for _, position, _ in batch]
             replace_rows(con, COMPUTED, "rule", [], frame)
         computed = {"computed": (f"{COMPUTED.name} AS f", "f.section", "f.position")}
-        held = {**computed, "kept": (f"{FINDINGS} AS f", str(PER_ARTICLE), "f.rowid")} if kept is not None else computed
-        used = _acknowledgements(con, _rows(held), acks)
-        if kept is not None:
-            _acknowledge_kept(con)
-        _merge(con, computed, target.name)
+        sources = computed if kept is None else \
+            {"kept": (f"{FINDINGS} AS f JOIN {kept} AS k ON f.rowid = k.old_rowid", str(_KEPT_SECTION), "f.rowid"),
+             **computed}
+        used = _acknowledgements(con, _rows(sources), acks)
         # acknowledge() of no findings: a finding for each acknowledgement no row used, as it makes them
-        replace_rows(con, target, "rule", [], acknowledge(frame_of([]), [a for a in acks if a.line not in used]))
+        stale = acknowledge(frame_of([]), [a for a in acks if a.line not in used])
+        if kept is not None and _computed_chars(con) <= _SLICE_CHARS:
+            with transaction(con):
+                con.execute(f"DELETE FROM {FINDINGS} WHERE rowid NOT IN (SELECT old_rowid FROM {kept})")
+                _acknowledge_kept(con)
+                _merge(con, computed, FINDINGS)
+                replace_rows(con, tables.QUALITY_FINDINGS, "rule", [], stale)
+                con.execute(f"DROP TABLE {COMPUTED.name}")
+            return
+        with transaction(con):
+            apply_changes(con, [], replaced={BUILDING: empty_frame(BUILDING)})
+        _merge(con, sources, BUILDING.name)
+        replace_rows(con, BUILDING, "rule", [], stale)
         with transaction(con):
             con.execute(f"DROP TABLE {COMPUTED.name}")
-            if kept is None:
-                con.execute(f"DROP TABLE IF EXISTS {FINDINGS}")
-                con.execute(f"ALTER TABLE {BUILDING.name} RENAME TO {FINDINGS.split('.')[1]}")
+            con.execute(f"DROP TABLE IF EXISTS {FINDINGS}")
+            con.execute(f"ALTER TABLE {BUILDING.name} RENAME TO {FINDINGS.split('.')[1]}")
     except BaseException:
         drop_leftover(con)
         raise
+
+
+def _computed_chars(con: duckdb.DuckDBPyConnection) -> int:
+    """The characters of the computed rows' long cells."""
+    return con.execute(f"SELECT coalesce(sum({_CHARS}), 0) FROM {COMPUTED.name} AS f").fetchall()[0][0]
 
 
 def _rows(sources: dict[str, tuple[str, str, str]]) -> str:
@@ -196,8 +213,8 @@ def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, st
 
 
 def _acknowledge_kept(con: duckdb.DuckDBPyConnection) -> None:
-    """The rows of the table whose acknowledgement is not _acknowledged's now (the file changed) get it; only they
-    are written."""
+    """The rows of the table (those kept, inside the caller's transaction) whose acknowledgement is not
+    _acknowledged's now (the file changed) get it; only they are written."""
     same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM a.{c}" for c in _COMBO)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _acknowledged_again AS
         SELECT f.rowid AS ref, a.acknowledgement FROM {FINDINGS} AS f LEFT JOIN _acknowledged AS a ON {same}

@@ -35,7 +35,8 @@ from pathlib import Path
 import duckdb
 
 from indicators_pipeline.warehouse.fingerprint import combined, file_fingerprint
-from indicators_pipeline.warehouse.publish_rows import (RowsChanged, RowsDiffer, WorkingHashes, catalogue_fingerprint,
+from indicators_pipeline.warehouse.publish_rows import (HASHES_LAYOUT, RowsChanged, RowsDiffer, WorkingHashes,
+                                                        catalogue_fingerprint,
                                                         copy_differs, differences, save_row_hashes, working_hashes,
                                                         write_differences)
 
@@ -412,8 +413,9 @@ def row_hashes_path(published: Path) -> Path:
 
 
 def _row_hashes_digest(path: Path) -> str:
-    """The side file's content and the DuckDB version whose hash() computed the hashes: another's are not comparable."""
-    return combined(duckdb.__version__, file_fingerprint(path))
+    """The side file's content, the DuckDB version whose hash() computed the hashes and how the tables are keyed:
+    another's are not comparable (a side file of an older layout is not read: the published rows are hashed)."""
+    return combined(duckdb.__version__, HASHES_LAYOUT, file_fingerprint(path))
 
 
 def last_publication(published: Path) -> PublishedRecord | None:

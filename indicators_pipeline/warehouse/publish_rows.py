@@ -28,13 +28,14 @@ from indicators_pipeline.warehouse import tables
 from indicators_pipeline.warehouse.fingerprint import combined, hash_sums, of_tables, sums_fingerprint
 
 ARTICLE_KEY = "article_id"
-# BI's tables: their steps write them whole, in an order of their own (the quality findings most important
-# first), where the working database's other tables change article by article. Replaced whole when they
-# changed, they keep that order.
+# BI's tables: their steps write them whole, in an order of their own, where the working database's other tables
+# change article by article. Replaced whole when they changed, they keep that order ...
 WRITTEN_WHOLE_SCHEMAS = ("marts",)
 # ... but for these, whose rows are in no order (their step appends what it computes again): keyed by row.
 BY_ROW = (tables.QUALITY_FINDINGS.name,)
 _ROW_KEY = "hash(f)"
+# How save_row_hashes keys each table: a side file of another layout is not comparable.
+HASHES_LAYOUT = f"by article but {', '.join(WRITTEN_WHOLE_SCHEMAS)}; by row: {', '.join(BY_ROW)}"
 PUBLICATION_TABLE = ("meta", "publication")  # written by publish.py, not copied from the working database
 
 # DuckDB's catalogue functions, and which of their rows are the database's own (not built in).
