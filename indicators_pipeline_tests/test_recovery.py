@@ -134,6 +134,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    """A process's command line; empty when it has ended since it was listed (the refresh's short-lived children)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -152,8 +160,7 @@ def test_kill_9_mid_refresh_then_a_normal_run_publishes_a_clean_result(tmp_path)
     env = env_for(raw, warehouse, home, INDICATORS_WORKERS="2")
     refresh = start_cli(env, tmp_path / "killed.log")
     deadline = time.time() + 180
-    while not (workers := [c for c in _children(refresh.pid)
-                           if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]):
+    while not (workers := [c for c in _children(refresh.pid) if "spawn_main" in _cmdline(c)]):
         assert refresh.poll() is None and time.time() < deadline, (tmp_path / "killed.log").read_text()
         time.sleep(0.05)
     refresh.send_signal(signal.SIGKILL)
