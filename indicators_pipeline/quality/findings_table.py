@@ -193,9 +193,9 @@ def _acknowledgements(con: duckdb.DuckDBPyConnection, rows: str, acks: list[Ackn
 
 
 def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, str]], target: str) -> None:
-    """The rows of sources (see _rows) appended to target in the table's order, acknowledged, about _SLICE_CHARS characters a statement: the
-    order is computed over keys alone, the long cells are read and sorted a slice at a time (a slice's rows lie
-    in a range of rowids of each source, which the scans skip to)."""
+    """The rows of sources (see _rows) appended to target in the table's order, acknowledged, about _SLICE_CHARS
+    characters a statement: the order is computed over keys alone, the long cells are read and sorted a slice at a
+    time (a slice's rows lie in a range of rowids of each source, which the scans skip to)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _findings_order AS
         SELECT source, ref, rank, (sum(chars) OVER (ORDER BY rank) - chars) // {_SLICE_CHARS} AS slice
         FROM (SELECT source, ref, chars, row_number() OVER (ORDER BY {_ORDER}) AS rank FROM ({_order_keys(sources)}))""")
