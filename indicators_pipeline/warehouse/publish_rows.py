@@ -216,30 +216,25 @@ def differences(con: duckdb.DuckDBPyConnection, working: WorkingHashes, most_row
 def write_differences(con: duckdb.DuckDBPyConnection, found: Differences) -> RowsChanged:
     """Write into `pub` what differences() found, inside the caller's transaction (which writes to pub only):
     the differing articles' rows deleted and inserted, the other differing tables replaced whole. Raises
-    RowsDiffer when a table written does not hold the working table's rows afterwards (every table checked in one
-    statement: a statement a table cost as much as the checking)."""
-    checks = []
-    for i, table in enumerate(found.tables):
+    RowsDiffer when a table written does not hold the working table's rows afterwards. (Each table is checked by
+    statements of its own: the checks of every table in one statement saved ~0.05 s at 10,000 articles but ran out
+    of the publication's 128 MB at 100,000, beside the transaction's uncommitted rows.)"""
+    for table in found.tables:
         if table in found.by_article:
             key = found.keys[table]
             rewritten = _in_differing(found.by_article[table], table in found.null_differs, key)
             con.execute(f"DELETE FROM pub.{table} AS f WHERE {rewritten}")
             con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table} AS f WHERE {rewritten}")
-            still = _rewritten_articles_differing(table, found.by_article[table], table in found.null_differs, key)
-            checks.append(f"SELECT {i} AS i, ({still}) AS still, (SELECT count(*) FROM pub.{table}) AS rows_now, "
-                          f"NULL::BIGINT AS n, NULL::HUGEINT AS total, NULL::UBIGINT AS mixed")
+            still = _rewritten_articles_differing(con, table, found.by_article[table], table in found.null_differs, key)
+            rows_now = con.execute(f"SELECT count(*) FROM pub.{table}").fetchall()[0][0]
+            if still or rows_now != found.sizes[table]:
+                raise RowsDiffer(f"{_plain(table)} differs from the working table after its articles' rows were "
+                                 f"rewritten ({still} articles differ; {rows_now:,} rows, {found.sizes[table]:,} working)")
         else:
             con.execute(f"DELETE FROM pub.{table}")
             con.execute(f"INSERT INTO pub.{table} BY NAME SELECT * FROM work.{table}")
-            checks.append(f"SELECT {i} AS i, NULL::BIGINT AS still, NULL::BIGINT AS rows_now, {hash_sums()} "
-                          f"FROM pub.{table} AS f")
-    for i, still, rows_now, *numbers in (con.execute(" UNION ALL ".join(checks)).fetchall() if checks else []):
-        table = found.tables[i]
-        if table in found.by_article and (still or rows_now != found.sizes[table]):
-            raise RowsDiffer(f"{_plain(table)} differs from the working table after its articles' rows were "
-                             f"rewritten ({still} articles differ; {rows_now:,} rows, {found.sizes[table]:,} working)")
-        if table not in found.by_article and _numbers(numbers) != found.fingerprints[table]:
-            raise RowsDiffer(f"{_plain(table)} differs from the working table after it was rewritten")
+            if _fingerprint(con, f"pub.{table}") != found.fingerprints[table]:
+                raise RowsDiffer(f"{_plain(table)} differs from the working table after it was rewritten")
     return found.changed
 
 
@@ -304,15 +299,16 @@ def _differing_articles(con: duckdb.DuckDBPyConnection, table: str, number: int,
     return int(articles), int(rows), bool(null_differs)
 
 
-def _rewritten_articles_differing(table: str, number: int, null_differs: bool, key: str = ARTICLE_KEY) -> str:
-    """SQL of how many of the rewritten articles still differ from the working ones. Only theirs are hashed again:
-    the other articles' rows were equal and the rewrite's statements select rows of differing articles only (and
+def _rewritten_articles_differing(con: duckdb.DuckDBPyConnection, table: str, number: int, null_differs: bool,
+                                  key: str = ARTICLE_KEY) -> int:
+    """How many of the rewritten articles still differ from the working ones. Only theirs are hashed again: the
+    other articles' rows were equal and the rewrite's statements select rows of differing articles only (and
     the caller checks both tables have as many rows, which a row deleted or inserted beside them would change)."""
-    return f"""
+    return con.execute(f"""
         WITH p AS ({_article_hashes('pub', table, _in_differing(number, null_differs, key), key)}),
              w AS (SELECT * FROM work_articles_{number} WHERE {_in_differing(number, null_differs, 'article_id')})
         SELECT count(*) FROM w FULL OUTER JOIN p ON w.article_id IS NOT DISTINCT FROM p.article_id
-        WHERE {_DIFFERENT}"""
+        WHERE {_DIFFERENT}""").fetchall()[0][0]
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, table: str, kept: bool = False) -> tuple:
