@@ -36,9 +36,8 @@ import duckdb
 
 from indicators_pipeline.warehouse.fingerprint import combined, file_fingerprint
 from indicators_pipeline.warehouse.publish_rows import (HASHES_LAYOUT, RowsChanged, RowsDiffer, WorkingHashes,
-                                                        catalogue_fingerprint,
-                                                        copy_differs, differences, save_row_hashes, working_hashes,
-                                                        write_differences)
+                                                        catalogue_fingerprint, copy_differs, differences,
+                                                        save_row_hashes, working_hashes, write_differences)
 
 # Readable by DuckDB 1.0 and later, which the BI drivers in use still bundle (spec/WAREHOUSE.md).
 STORAGE_VERSION = "v1.0.0"

@@ -197,7 +197,8 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         metadata = stored_table_metadata(con, tables.QUALITY_FINDINGS,
                                          ["province_name", "year", "rule", "severity", "indicator_codes", "observed",
                                           "detail", "acknowledged"],
-                                         order_by=f"severity, {PLACE_ORDER}, province_name, year, rule, indicator_codes, source_path, detail",
+                                         order_by=f"severity, {PLACE_ORDER}, province_name, year, rule, "
+                                                  f"indicator_codes, source_path, detail",
                                          errors=counted.errors, warnings=counted.warnings,
                                          acknowledged=counted.acknowledged,
                                          stale_acknowledgements=counted.stale_acknowledgements,
