@@ -361,6 +361,16 @@ def test_row_hashes_computed_by_another_duckdb_are_not_read(working: Path, publi
     assert published_now(working, published).why_published_rows_hashed is None
 
 
+def test_row_hashes_keyed_another_way_are_not_read(working: Path, published: Path, monkeypatch):
+    """A side file written by code that keyed the tables otherwise (the findings were once one fingerprint row) is
+    hashed again, not read as if its layout were this one."""
+    published_now(working, published)
+    published_now(working, published)
+    monkeypatch.setattr(publish_module, "HASHES_LAYOUT", "by article but marts")  # the layout before BY_ROW
+    assert published_now(working, published).why_published_rows_hashed == NOT_THE_KEPT_HASHES
+    assert published_now(working, published).why_published_rows_hashed is None
+
+
 def test_a_full_copy_keeps_the_hashes_of_its_rows_for_the_next_publication(working: Path, published: Path):
     """Kept hashes that were not the copy's would leave the edited title in the published file when it is put back."""
     published_now(working, published)

@@ -54,9 +54,10 @@ COMPUTED = dataclasses.replace(
 _GROUP = ("f.article_id", "f.source_path", "coalesce(f.province_code, '')", "f.province_name", "f.year")
 _ORDER_KEYS = ", ".join(f"CASE WHEN {{section}} = {PER_ARTICLE} THEN {c} END AS group_{i}" for i, c in enumerate(_GROUP))
 _ORDER = ", ".join(["section", *(f"group_{i}" for i in range(len(_GROUP))), "position"])
-# SQL ordering findings by place in the alphabet's order for readers (accents aside; Đ after D, not after Y where its
-# code point puts it).
-PLACE_ORDER = "replace(strip_accents(province_name), 'Đ', 'D~')"
+# The order readers are shown findings in, whatever order the table's rows are in: by place in the alphabet's order
+# (accents aside; Đ after D, not after Y where its code point puts it), then year (SQL expressions, NULLs last).
+READING_ORDER = ("replace(strip_accents(province_name), 'Đ', 'D~')", "province_name", "year", "rule",
+                 "indicator_codes", "source_path", "detail", "expected", "observed")
 _COMBO = ("rule", "province_code", "province_name", "year", "indicator_codes")  # what an acknowledgement matches on
 _CHARS = " + ".join(f"coalesce(length(f.{c}), 0)" for c in _LONG)
 _COLUMNS = ", ".join(f"f.{c}" for c in tables.QUALITY_FINDINGS.column_names)
@@ -200,7 +201,7 @@ def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, st
         SELECT source, ref, rank, (sum(chars) OVER (ORDER BY rank) - chars) // {_SLICE_CHARS} AS slice
         FROM (SELECT source, ref, chars, row_number() OVER (ORDER BY {_ORDER}) AS rank FROM ({_order_keys(sources)}))""")
     ranges = con.execute("SELECT slice, source, min(ref), max(ref) FROM _findings_order GROUP BY ALL ORDER BY ALL")
-    same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM a.{c}" for c in _COMBO)
+    same = _acknowledging("r")
     for part, slices in itertools.groupby(ranges.fetchall(), key=lambda r: r[0]):
         rows = " UNION ALL ".join(
             f"SELECT o.rank, {_COLUMNS} FROM {sources[name][0]} JOIN _findings_order AS o ON o.source = '{name}' "
@@ -215,15 +216,20 @@ def _merge(con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str, st
 def _acknowledge_kept(con: duckdb.DuckDBPyConnection) -> None:
     """The rows of the table (those kept, inside the caller's transaction) whose acknowledgement is not
     _acknowledged's now (the file changed) get it; only they are written."""
-    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM a.{c}" for c in _COMBO)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _acknowledged_again AS
-        SELECT f.rowid AS ref, a.acknowledgement FROM {FINDINGS} AS f LEFT JOIN _acknowledged AS a ON {same}
+        SELECT f.rowid AS ref, a.acknowledgement FROM {FINDINGS} AS f LEFT JOIN _acknowledged AS a
+        ON {_acknowledging("f")}
         WHERE f.acknowledgement IS DISTINCT FROM a.acknowledgement""")
     if con.execute("SELECT count(*) FROM _acknowledged_again").fetchall()[0][0]:
         con.execute(f"""UPDATE {FINDINGS} AS f SET acknowledgement = r.acknowledgement,
                         acknowledged = r.acknowledgement IS NOT NULL
                         FROM _acknowledged_again AS r WHERE f.rowid = r.ref""")
     con.execute("DROP TABLE _acknowledged_again")
+
+
+def _acknowledging(rows: str) -> str:
+    """SQL joining rows (an alias) to their acknowledgement in _acknowledged (as a): alike in what it matches on."""
+    return " AND ".join(f"{rows}.{c} IS NOT DISTINCT FROM a.{c}" for c in _COMBO)
 
 
 def drop_leftover(con: duckdb.DuckDBPyConnection) -> None:

@@ -130,9 +130,7 @@ def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
             "GROUP BY ALL ORDER BY 1, 2", [ARTICLE_KEY]).fetchall():
         table = _qualified(schema, name)
         hashes.names.append((schema, name))
-        key = _ROW_KEY if f"{schema}.{name}" in BY_ROW else ARTICLE_KEY if by_article and schema not in WRITTEN_WHOLE_SCHEMAS \
-            else None
-        if key is not None:
+        if (key := _key(schema, name, by_article)) is not None:
             number = hashes.numbers[table] = len(hashes.numbers)
             hashes.keys[table] = key
             con.execute(f"CREATE OR REPLACE TEMP TABLE work_articles_{number} AS {_article_hashes('work', table, key=key)}")
@@ -142,6 +140,14 @@ def working_hashes(con: duckdb.DuckDBPyConnection) -> WorkingHashes:
             sums[table] = f"SELECT {hash_sums()} FROM work.{table} AS f"
     hashes.fingerprints = _fingerprints(con, sums)
     return hashes
+
+
+def _key(schema: str, name: str, by_article: bool) -> str | None:
+    """What a table's rows are compared by: each article's (ARTICLE_KEY), each row alike (_ROW_KEY), or None: the
+    table whole."""
+    if f"{schema}.{name}" in BY_ROW:
+        return _ROW_KEY
+    return ARTICLE_KEY if by_article and schema not in WRITTEN_WHOLE_SCHEMAS else None
 
 
 def _fingerprints(con: duckdb.DuckDBPyConnection, sums: dict[str, str]) -> dict[str, tuple[int, int, int]]:
