@@ -3,12 +3,16 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 OLD_DUCKDB := 1.0.0
+# pip itself pinned and upgraded first: Python 3.11's own (23.2) spends ~12 s of a fresh install checking each of
+# ~130,000 index links against the machine's wheel tags; 26.2 does the same install in half the time, same packages.
+PIP := 26.2.1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: run test dev bench review calibrate install clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile pip==$(PIP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[test]"
 	# DuckDB 1.0, apart, for the test that opens the published file as older BI drivers do.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target $(VENV)/duckdb1 duckdb==$(OLD_DUCKDB)
