@@ -43,10 +43,13 @@ def pytest_collection_modifyitems(config, items):
             item._id = NodeId.parse(item.nodeid + suffix)
 
 
-# great_expectations loaded once per test process: each materialization then runs the suite in its own process
-# instead of starting one that imports it again (~2.5 s of CPU each, a hundred times a test session), as a
-# long-lived process does (quality/suite_process.py: worth_a_process). `make run` tests the other way.
-import indicators_pipeline.quality.expectations  # noqa: E402,F401
+def pytest_configure(config):
+    """great_expectations loaded once per process that runs tests: each materialization then runs the suite in that
+    process instead of starting one that imports it again (~2.5 s of CPU each, a hundred times a test session), as a
+    long-lived process does (quality/suite_process.py: worth_a_process). `make run` tests the other way. Not in the
+    controller of a parallel run (pytest-xdist): it runs no test, and its import came before the workers started."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        import indicators_pipeline.quality.expectations  # noqa: F401
 
 
 # The corrections file's header as data/curation/README.md writes it (a test's own copy of the contract).
