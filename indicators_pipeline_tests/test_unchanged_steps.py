@@ -1,7 +1,11 @@
 """A refresh that finds nothing new does not compute the marts, their checks or the publication again (issue 22),
-and anything that did change — an article, the working database's rows, the acknowledgements, the published
-file — is computed again. Real refreshes through one Dagster instance, as `make run` and the schedule share one."""
+nor run the Great Expectations suite (it runs only when the facts or the suite changed), and anything that did
+change — an article, the working database's rows, the acknowledgements, the published file — is computed again.
+Real refreshes through one Dagster instance, as `make run` and the schedule share one."""
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -17,10 +21,18 @@ DIMENSIONS = (["marts", "dim_province"], ["marts", "dim_province_2025"], ["marts
 # Another province's year, in words of our own: one new fact on top of the seeds.
 NEW_ARTICLE = ("Kon Tum: dịch vụ công năm 2021\n\n12/01/2022\n\nNăm 2021, tỉnh Kon Tum cung cấp 1.204 dịch vụ công "
                "trực tuyến, trong đó 288 dịch vụ mức độ 3 và 201 dịch vụ mức độ 4.\n")
+NGHE_AN = ("Nghệ An: kết quả cải cách hành chính năm 2022\n\n10/01/2023\n\n"
+           "Năm 2022, tỉnh Nghệ An cung cấp 1.683 dịch vụ công trực tuyến, trong đó có 612 dịch vụ công trực tuyến "
+           "toàn trình và 423 dịch vụ công trực tuyến một phần.\n")
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: list[str]) -> dict:
     return {k: getattr(v, "value", v) for k, v in materialization_metadata(result, asset).items()}
+
+
+def _suite(result: dg.ExecuteInProcessResult) -> tuple[bool, dict]:
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "great_expectations_suite")
+    return evaluation.passed, {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
 
 
 def _checks(result: dg.ExecuteInProcessResult) -> dict[str, tuple[bool, dict]]:
@@ -41,8 +53,18 @@ def instance():
         yield shared
 
 
-def test_nothing_new_reports_the_last_outcomes_without_computing_them(raw_dir, warehouse_file, quality_dir, instance):
+def test_nothing_new_reports_the_last_outcomes_without_computing_them_and_the_suite_runs_again_only_when_the_facts_changed(
+        raw_dir, warehouse_file, quality_dir, instance):
+    """Four refreshes through one instance, as `make run`'s home is: a first, one that finds nothing new (every step
+    reports its last outcome, BI's file is not copied again, the Great Expectations suite is not run but said again:
+    it keeps its own record), one with new facts (the suite runs), one after the Data Docs were deleted (it runs).
+    (The no-change refresh was made twice, here and in test_suite_reuse, on the same inputs: one test now.)"""
     first = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    passed, ran = _suite(first)
+    assert ran["suite"] == "run" and ran["evaluated"] > 0
+    # this test process has great_expectations loaded (conftest): the check runs the suite itself; `make run`'s
+    # process has not, and gets it from a process of its own (test_make_run)
+    assert ran["ran_in"] == "this step"
     published = warehouse_file.stat()
     published_at = query(warehouse_file, "SELECT published_at FROM meta.publication").iloc[0, 0]
 
@@ -55,7 +77,7 @@ def test_nothing_new_reports_the_last_outcomes_without_computing_them(raw_dir, w
     first_checks, kept_checks = _checks(first), _checks(again)
     assert kept_checks.keys() == first_checks.keys()
     reused = {name for name, (_, meta) in kept_checks.items() if meta.get(COMPUTED_IN) == first.run_id}
-    # every schema check and every consistency rule said again (the GE suite keeps its own record: test_suite_reuse)
+    # every schema check and every consistency rule said again (the GE suite keeps its own record: asserted below)
     assert {name for name in kept_checks if name.endswith("_schema") or name.startswith("marts/quality_findings:")} \
         == reused
     assert all(kept_checks[name][0] == first_checks[name][0] for name in kept_checks)
@@ -63,20 +85,24 @@ def test_nothing_new_reports_the_last_outcomes_without_computing_them(raw_dir, w
     assert (warehouse_file.stat().st_ino, warehouse_file.stat().st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
     assert query(warehouse_file, "SELECT published_at FROM meta.publication").iloc[0, 0] == published_at
 
+    # the suite: not run on unchanged facts, its last outcome said again
+    passed_again, kept = _suite(again)
+    assert kept["suite"].startswith("not run: the facts are unchanged since")
+    assert passed_again == passed
+    assert {k: kept[k] for k in ("evaluated", "successful", "failed", "failed_expectations", "data_docs",
+                                 "facts_fingerprint")} == \
+           {k: ran[k] for k in ("evaluated", "successful", "failed", "failed_expectations", "data_docs",
+                                "facts_fingerprint")}
 
-def test_a_new_article_computes_and_publishes_again(raw_dir, warehouse_file, quality_dir, instance):
-    _refresh(raw_dir, warehouse_file, quality_dir, instance)
-    facts_before = query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0]
-    (raw_dir / "kon_tum_2021.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-
+    (raw_dir / "nghe_an.txt").write_text(NGHE_AN, encoding="utf-8")  # new facts: the suite runs
     changed = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    assert _suite(changed)[1]["suite"] == "run"
+    assert _suite(changed)[1]["facts_fingerprint"] != ran["facts_fingerprint"]
 
-    for asset in (*MARTS, PUBLISH):
-        assert COMPUTED_IN not in _metadata(changed, asset), asset
-    kon_tum = query(warehouse_file, "SELECT value FROM marts.fact_indicator_yearly WHERE province_name = 'Kon Tum' "
-                                    "AND year = 2021 AND indicator_code = 'online_services_total'")
-    assert kon_tum["value"].tolist() == [1204]
-    assert query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0] > facts_before
+    shutil.rmtree(quality_dir / "data_docs")  # the Data Docs were deleted: the suite writes them again
+    rebuilt = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+    assert _suite(rebuilt)[1]["suite"] == "run"
+    assert Path(_suite(rebuilt)[1]["data_docs"]).exists()
 
 
 def test_rows_changed_behind_the_pipeline_are_computed_again(raw_dir, warehouse_file, quality_dir, instance):
@@ -174,12 +200,22 @@ def _mentions_check(result: dg.ExecuteInProcessResult) -> dict:
     return _checks(result)["staging/indicator_mentions:indicator_mentions_schema"][1]
 
 
-def test_the_mentions_check_validates_again_only_the_changed_articles(raw_dir, warehouse_file, quality_dir, instance):
+def test_a_new_article_computes_and_publishes_again_and_the_mentions_check_validates_only_the_changed_articles(
+        raw_dir, warehouse_file, quality_dir, instance):
+    """(Two tests made these same two refreshes, a first and one with a new article: one test now.)"""
     first = _refresh(raw_dir, warehouse_file, quality_dir, instance)
     assert _mentions_check(first)["rows_validated"] == _mentions_check(first)["rows_checked"] > 0  # all, the first time
+    facts_before = query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0]
     (raw_dir / "kon_tum_2021.txt").write_text(NEW_ARTICLE, encoding="utf-8")
 
     added = _refresh(raw_dir, warehouse_file, quality_dir, instance)
+
+    for asset in (*MARTS, PUBLISH):
+        assert COMPUTED_IN not in _metadata(added, asset), asset
+    kon_tum = query(warehouse_file, "SELECT value FROM marts.fact_indicator_yearly WHERE province_name = 'Kon Tum' "
+                                    "AND year = 2021 AND indicator_code = 'online_services_total'")
+    assert kon_tum["value"].tolist() == [1204]
+    assert query(warehouse_file, "SELECT count(*) AS n FROM marts.fact_indicator_yearly")["n"][0] > facts_before
 
     new_rows = query(warehouse_file, "SELECT count(*) AS n FROM staging.indicator_mentions m JOIN raw.articles a "
                                      "USING (article_id) WHERE a.source_path = 'kon_tum_2021.txt'")["n"][0]

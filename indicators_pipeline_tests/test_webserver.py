@@ -158,7 +158,12 @@ def _refresh(port: int, repo: dict) -> str:
         time.sleep(0.25)
 
 
-def test_ui_shows_the_graph_and_launches_a_full_materialization(webserver):
+def test_ui_shows_the_graph_and_launches_a_full_materialization_and_the_run_queue_starts_one_refresh_at_a_time(
+        webserver):
+    """The graph, checks, schedule and sensor the UI shows; then two refreshes launched from the UI on the empty
+    warehouse: the first is a full materialization; the second waits QUEUED while the first holds the refresh tag's
+    one slot (the run queue of cli.prepare_dagster_home's dagster.yaml), then runs; the two never run at once.
+    (The full materialization had a run of its own before the two: the first of the two is that run now.)"""
     port, warehouse = webserver.port, webserver.warehouse
     repo = _repository(port)
     assert repo["location"]["name"] == "indicators_pipeline"
@@ -174,7 +179,24 @@ def test_ui_shows_the_graph_and_launches_a_full_materialization(webserver):
     checks = {c["name"] for a in assets for c in (a["assetChecksOrError"].get("checks") or [])}
     assert {"fact_indicator_yearly_schema", "levels_within_procedures", "great_expectations_suite"} <= checks
 
-    assert _refresh(port, repo) == "SUCCESS"
+    queue = _graphql(port, "{ instance { runQueueConfig { tagConcurrencyLimitsYaml } } }")["instance"]["runQueueConfig"]
+    assert "indicators/refresh" in queue["tagConcurrencyLimitsYaml"], queue
+    first, second = _launch(port, repo), _launch(port, repo)
+    in_progress = ("STARTING", "STARTED")
+    seen, deadline = [], time.time() + 240
+    while True:
+        statuses = (_run(port, first)["status"], _run(port, second)["status"])
+        seen.append(statuses)
+        if all(s in ENDED for s in statuses):
+            break
+        assert time.time() < deadline, seen[-5:]
+        time.sleep(0.2)
+    assert statuses == ("SUCCESS", "SUCCESS"), statuses
+    assert not any(a in in_progress and b in in_progress for a, b in seen), "two refreshes ran at once"
+    assert any(a in in_progress and b == "QUEUED" for a, b in seen), "the second never waited for the first"
+    runs = [_run(port, first), _run(port, second)]
+    assert all({"key": "indicators/refresh", "value": "warehouse"} in r["tags"] for r in runs)
+    assert runs[1]["startTime"] >= runs[0]["endTime"], runs  # started after the first ended, not only seen so
     assert warehouse.exists()
 
 
@@ -210,29 +232,3 @@ def test_a_failed_check_shows_the_indicator_values_and_source_article_of_a_contr
     assert "Severity: warn" in described[rule] and "Tolerance:" in described[rule]
     log = webserver.log.read_text()
     assert "does not match" not in log and "BetaWarning" not in log, log[-3000:]
-
-
-def test_the_run_queue_starts_one_refresh_at_a_time(webserver):
-    """Two refreshes launched from the UI: the second waits QUEUED while the first holds the refresh tag's one slot
-    (the run queue of cli.prepare_dagster_home's dagster.yaml), then runs; the two never run at once."""
-    port, warehouse = webserver.port, webserver.warehouse
-    queue = _graphql(port, "{ instance { runQueueConfig { tagConcurrencyLimitsYaml } } }")["instance"]["runQueueConfig"]
-    assert "indicators/refresh" in queue["tagConcurrencyLimitsYaml"], queue
-    repo = _repository(port)
-    first, second = _launch(port, repo), _launch(port, repo)
-    in_progress = ("STARTING", "STARTED")
-    seen, deadline = [], time.time() + 240
-    while True:
-        statuses = (_run(port, first)["status"], _run(port, second)["status"])
-        seen.append(statuses)
-        if all(s in ENDED for s in statuses):
-            break
-        assert time.time() < deadline, seen[-5:]
-        time.sleep(0.2)
-    assert statuses == ("SUCCESS", "SUCCESS"), statuses
-    assert not any(a in in_progress and b in in_progress for a, b in seen), "two refreshes ran at once"
-    assert any(a in in_progress and b == "QUEUED" for a, b in seen), "the second never waited for the first"
-    runs = [_run(port, first), _run(port, second)]
-    assert all({"key": "indicators/refresh", "value": "warehouse"} in r["tags"] for r in runs)
-    assert runs[1]["startTime"] >= runs[0]["endTime"], runs  # started after the first ended, not only seen so
-    assert warehouse.exists()
