@@ -11,7 +11,10 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 .PHONY: run test dev bench review calibrate install clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# A virtualenv without Python's bundled pip, given pip $(PIP) by the machine's own pip (3.4 s -> 1.3 s); where the
+	# machine's Python has no pip (or one without --python), the usual virtualenv with the bundled pip.
+	test -x $(PY) || { $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(PY) install --quiet \
+		--disable-pip-version-check --no-compile pip==$(PIP); } || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile pip==$(PIP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[test]"
 	# DuckDB 1.0, apart, for the test that opens the published file as older BI drivers do.
