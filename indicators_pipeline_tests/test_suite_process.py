@@ -81,6 +81,8 @@ def test_a_begun_process_let_go_runs_nothing_ends_and_is_collected(tmp_path):
     assert not Path(f"/proc/{process.pid}").exists(), "an ended suite process was never collected"
     assert process.returncode == 0
     assert suite_state.reusable(tmp_path / "q", "any") is None and not (tmp_path / "q" / suite_state.STATE_FILE).exists()
+    # let go at once, it did not finish importing great_expectations (~2.5 s of CPU) before it ended
+    assert (tmp_path / "q" / suite_process.LOG_FILE).read_text().strip() == suite_process.LET_GO_IMPORTING
 
 
 def test_a_begun_process_ends_with_the_refresh_that_began_it(tmp_path):
@@ -94,6 +96,7 @@ def test_a_begun_process_ends_with_the_refresh_that_began_it(tmp_path):
     while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), "the suite process outlived its refresh"
+    assert (tmp_path / suite_process.LOG_FILE).read_text().strip() == suite_process.LET_GO_IMPORTING
 
 
 def _state(pid: int) -> str:
