@@ -1,6 +1,7 @@
 """The Great Expectations suite in a process of its own gives what running it in the check gives (issue 22)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -107,11 +108,20 @@ def _state(pid: int) -> str:
 
 
 def _ended(pid: int) -> bool:
-    """Whether the process has ended (gone, or a zombie its parent has not collected yet); waits up to a minute."""
+    """Whether the process has ended (gone, or a zombie its parent has not collected yet); waits up to a minute.
+    A zombie is ended once its last thread is: a process that exits from another thread than its first shows its
+    first as a zombie while the others still exit, and its parent cannot collect it until they have."""
     deadline = time.monotonic() + 60
-    while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) and time.monotonic() < deadline:
+    while not _gone_or_zombie(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return not Path(f"/proc/{pid}").exists() or "Z" in _state(pid)
+    return _gone_or_zombie(pid)
+
+
+def _gone_or_zombie(pid: int) -> bool:
+    try:
+        return "Z" in _state(pid) and len(os.listdir(f"/proc/{pid}/task")) <= 1
+    except OSError:  # gone
+        return True
 
 
 def test_a_process_no_check_waited_for_is_collected_by_the_next_one(tmp_path):
