@@ -1,6 +1,7 @@
 """Bad input is expected: every file is ingested correctly or rejected with a reason a person reads."""
 from __future__ import annotations
 
+import os
 import unicodedata
 from pathlib import Path
 
@@ -149,6 +150,26 @@ def test_unchanged_files_are_not_read_again_and_renames_keep_the_article(tmp_pat
     renamed = ingest(raw, again.inventory, known)
     assert renamed.new_articles.empty  # same text: the row stays, only its path changes
     assert list(renamed.article_index["source_path"]) == ["b.txt"] and renamed.stats["removed"] == 1
+
+
+def test_a_file_that_cannot_be_stat_ed_does_not_make_the_others_read_again(tmp_path):
+    """A broken link (no size, no modification time) beside articles: the next refresh reads only what it must."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, year in (("a.txt", "2022"), ("b.txt", "2021")):
+        (raw / name).write_text(ARTICLE.replace("2022", year), encoding="utf-8")
+        stamp = 1_796_000_000_123_456_789  # nanoseconds a float cannot hold exactly
+        os.utime(raw / name, ns=(stamp, stamp))
+    (raw / "dangling.txt").symlink_to(raw / "nowhere.txt")
+    first = run(raw)
+    assert list(first.inventory.loc[first.inventory["source_path"] == "a.txt", "mtime_ns"]) == [stamp]
+    again = ingest(raw, first.inventory, set(first.article_index["article_id"]))
+    assert again.stats["unchanged"] == 3 and again.stats["read"] == 0 and not again.changed  # the link too
+    assert list(again.rejected["reason"]) == ["broken symbolic link"] and again.new_articles.empty
+    (raw / "nowhere.txt").write_text(ARTICLE.replace("2022", "2020"), encoding="utf-8")  # the link mended
+    mended = ingest(raw, again.inventory, set(again.article_index["article_id"]))
+    assert mended.stats["read"] == 2 and len(mended.new_articles) == 1 and mended.rejected["reason"].str.startswith(
+        "duplicate").all()  # the link and its target: one new article, read under both names
 
 
 def test_new_reading_rules_read_every_file_again(tmp_path):

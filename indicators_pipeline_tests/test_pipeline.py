@@ -12,7 +12,7 @@ import pytest
 
 from indicators_pipeline.warehouse import tables
 from indicators_pipeline_tests.conftest import GOLD
-from indicators_pipeline_tests.pipeline_runs import materialization_metadata, materialize_all, query
+from indicators_pipeline_tests.pipeline_runs import failures, materialization_metadata, materialize_all, query
 
 SPEC_COLUMNS = {  # spec/WAREHOUSE.md: names BI relies on
     "raw.articles": ["article_id", "source_path", "content_sha256", "title", "published_date", "province_code", "province_name", "text"],
@@ -137,6 +137,26 @@ def test_a_run_that_changes_nothing_says_so_and_removed_files_leave(raw_dir, see
     assert materialization_metadata(third, ["raw", "articles"])["removed_articles"].value == 1
     provinces = set(query(warehouse_file, "SELECT DISTINCT province_name FROM staging.indicator_mentions")["province_name"])
     assert "Hậu Giang" not in provinces
+
+
+def test_a_broken_link_is_refused_once_then_changes_nothing_and_once_mended_is_read(raw_dir, seeded_warehouse):
+    """A link whose target is missing has no size or time: the nights after it is refused read nothing (before, its
+    empty row turned the inventory's times into floats and every file was read again every night), and the night
+    its target appears reads the two (before, comparing with its empty row failed the raw step)."""
+    instance = dg.DagsterInstance.ephemeral()
+    (raw_dir / "link.txt").symlink_to(raw_dir / "target.txt")
+    refused = materialize_all(raw_dir, seeded_warehouse, instance=instance)
+    assert materialization_metadata(refused, ["raw", "articles"])["files_read"].value == 1
+    assert query(seeded_warehouse, "SELECT reason FROM raw.rejected_files")["reason"].tolist() == ["broken symbolic link"]
+    quiet = materialize_all(raw_dir, seeded_warehouse, instance=instance)
+    meta = materialization_metadata(quiet, ["raw", "articles"])
+    assert meta["summary"].value == "nothing changed" and meta["files_read"].value == 0
+    (raw_dir / "target.txt").write_text("Tỉnh Kon Tum năm 2023 có 150 dịch vụ công trực tuyến toàn trình.",
+                                        encoding="utf-8")
+    mended = materialize_all(raw_dir, seeded_warehouse, instance=instance)
+    assert mended.success, failures(mended)
+    meta = materialization_metadata(mended, ["raw", "articles"])
+    assert meta["files_read"].value == 2 and meta["new_articles"].value == 1 and meta["duplicates"].value == 1
 
 
 def test_two_runs_over_the_same_files_give_identical_tables(seeded, raw_dir, tmp_path):

@@ -53,6 +53,12 @@ class IngestResult:
         return bool(self.stats["read"] or self.stats["removed"])
 
 
+def _same_integer(kept, now: int | None) -> bool:
+    """An inventory's size or time against the listing's: a row kept without one (a file refused by the listing,
+    read back as NA) matches no file that has one."""
+    return now is not None and not pd.isna(kept) and int(kept) == now
+
+
 def _outside(path: Path, allowed: tuple[Path, ...]) -> bool:
     """Whether a symbolic link resolves outside every allowed folder."""
     try:
@@ -216,9 +222,12 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
     to_read = []
     for entry in entries:
         old_rows = lines_of.get(entry.source_path) or ([before[entry.source_path]] if entry.source_path in before else [])
-        same = bool(old_rows) and entry.problem is None and all(
-            old.byte_size == entry.byte_size and old.mtime_ns == entry.mtime_ns
-            and (old.status != "ingested" or old.article_id in known_articles) for old in old_rows)
+        # a file the listing already refused (a link not followed, a broken one) is unchanged when it was refused
+        # for the same reason: nothing is read, and a folder with one is not changed every night
+        same = bool(old_rows) and all(
+            (old.status == "rejected" and old.reason == entry.problem) if entry.problem is not None else
+            (_same_integer(old.byte_size, entry.byte_size) and _same_integer(old.mtime_ns, entry.mtime_ns)
+             and (old.status != "ingested" or old.article_id in known_articles)) for old in old_rows)
         if same:
             unchanged[entry.source_path] = old_rows
         else:
@@ -300,5 +309,10 @@ def ingest(raw_dir: Path, previous_inventory: pd.DataFrame, known_articles: dict
          for r in per_file if r["status"] != "ingested"],
         columns=tables.REJECTED_FILES.column_names,
     )
+    inventory = pd.DataFrame(per_file, columns=tables.FILE_INVENTORY.column_names)
+    for column in ("byte_size", "mtime_ns"):
+        # exact integers beside a file with none (a link not followed, a broken one): a float column of ~1.8e18
+        # nanoseconds rounds to 256 ns, and then no file matched its inventory row and every refresh read every file
+        inventory[column] = pd.array([r[column] for r in per_file], dtype="Int64")
     return IngestResult(new_articles=new_articles, article_index=article_index, rejected=rejected_frame,
-                        inventory=pd.DataFrame(per_file, columns=tables.FILE_INVENTORY.column_names), stats=stats)
+                        inventory=inventory, stats=stats)
