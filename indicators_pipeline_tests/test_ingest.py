@@ -152,7 +152,7 @@ def test_unchanged_files_are_not_read_again_and_renames_keep_the_article(tmp_pat
     assert list(renamed.article_index["source_path"]) == ["b.txt"] and renamed.stats["removed"] == 1
 
 
-def test_a_file_that_cannot_be_stat_ed_does_not_make_the_others_read_again(tmp_path):
+def test_a_broken_link_makes_no_other_file_read_again_and_once_mended_is_read(tmp_path):
     """A broken link (no size, no modification time) beside articles: the next refresh reads only what it must."""
     raw = tmp_path / "raw"
     raw.mkdir()
