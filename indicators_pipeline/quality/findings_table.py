@@ -93,6 +93,11 @@ def _batches(findings: Iterable[tuple[int, int, dict]], chars: int, rows: int) -
         yield batch
 
 
+def reading_order(*leading: str) -> str:
+    """ORDER BY of READING_ORDER after the leading expressions, NULLs last: the checks and the asset preview alike."""
+    return ", ".join(f"{c} NULLS LAST" for c in (*leading, *READING_ORDER))
+
+
 def write_findings(con: duckdb.DuckDBPyConnection, findings: Iterable[tuple[int, int, dict]],
                    acks: list[Acknowledgement], kept: str | None = None,
                    articles_table: str = tables.ARTICLES.name, batch_chars: int = _BATCH_CHARS,

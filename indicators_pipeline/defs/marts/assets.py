@@ -19,7 +19,7 @@ from indicators_pipeline.marts.facts import STEP as FACTS_STEP, facts_from, key_
 from indicators_pipeline.marts.rollups import build_rollups
 from indicators_pipeline.quality.quarantine import Screened, screen
 from indicators_pipeline.quality.acknowledgements import read_acknowledgements
-from indicators_pipeline.quality.findings_table import READING_ORDER, counts as findings_counts, drop_leftover
+from indicators_pipeline.quality.findings_table import counts as findings_counts, drop_leftover, reading_order
 from indicators_pipeline.quality.incremental_findings import STEP as FINDINGS_STEP, write_quality_findings
 from indicators_pipeline.quality.rules import correction_findings, set_aside_findings
 from indicators_pipeline.quality import suite_process, suite_state
@@ -197,7 +197,7 @@ def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, cu
         metadata = stored_table_metadata(con, tables.QUALITY_FINDINGS,
                                          ["province_name", "year", "rule", "severity", "indicator_codes", "observed",
                                           "detail", "acknowledged"],
-                                         order_by=", ".join(f"{c} NULLS LAST" for c in ("severity", *READING_ORDER)),
+                                         order_by=reading_order("severity"),
                                          errors=counted.errors, warnings=counted.warnings,
                                          acknowledged=counted.acknowledged,
                                          stale_acknowledgements=counted.stale_acknowledgements,

@@ -7,7 +7,7 @@ from indicators_pipeline.defs.metadata import preview, shorten, table_value
 from indicators_pipeline.defs.resources import Warehouse
 from indicators_pipeline.defs.specs import key
 from indicators_pipeline.quality import acknowledgements, rules, suite_process, suite_state
-from indicators_pipeline.quality.findings_table import READING_ORDER
+from indicators_pipeline.quality.findings_table import reading_order
 from indicators_pipeline.defs.unchanged import (INPUTS, PIPELINE_VERSION, inputs_fingerprint, last_check_metadata,
                                                  last_check_result)
 from indicators_pipeline.quality.quarantine import (DEFAULT_MAX_INVALID_SHARE, MIN_INVALID_ROWS_TO_BLOCK,
@@ -160,7 +160,7 @@ def _counts(con) -> dict[str, tuple[int, int, int]]:
 def _first_findings(con, rule: str, opened: int) -> pd.DataFrame:
     """The first _FINDINGS_SHOWN findings of a rule by place and year, open ones first: what needs a look leads."""
     listed = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
-    order = ", ".join(f"{c} NULLS LAST" for c in READING_ORDER)
+    order = reading_order()
 
     def first(where: str, limit: int) -> pd.DataFrame:
         return con.execute(f"SELECT {listed} FROM {tables.QUALITY_FINDINGS.name} WHERE rule = ? AND {where} "
