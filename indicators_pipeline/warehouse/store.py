@@ -205,7 +205,7 @@ def read_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list
             reader.register("_batch", part[["k"]])
             batch = reader.execute(f"{by_key} WHERE t.rowid BETWEEN ? AND ?",
                                    [int(part["position"].iloc[0]), int(part["position"].iloc[-1])]).df()
-            if len(batch) != len(part):  # the rows moved since they were listed (a checkpoint compacted the table)
+            if len(batch) != len(part):  # rows moved since they were listed (rewritten, or a checkpoint compacted them)
                 batch = reader.execute(by_key).df()
             reader.unregister("_batch")
             yield batch
