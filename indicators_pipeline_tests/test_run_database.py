@@ -59,3 +59,27 @@ def test_a_step_that_fails_leaves_nothing_of_its_transaction(tmp_path):
     assert _another_process_can_open(working)
     result, seen = _run(tmp_path)  # the next run: the first step's committed table, not its rolled-back row
     assert result.success and seen["rows"] == [(42,)]
+
+
+def test_a_step_may_ask_duckdb_for_less_memory_and_the_next_step_has_the_warehouses_limit_again(tmp_path):
+    """The parsing step runs with parsing_memory_limit (it holds a batch; the parsing workers need the rest of the
+    machine); the steps after it, with memory_limit."""
+    seen = {}
+
+    def limit(con) -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    @dg.asset
+    def parsing(warehouse: Warehouse) -> None:
+        with warehouse.connect(memory_limit=warehouse.parsing_memory_limit) as con:
+            seen["parsing"] = limit(con)
+
+    @dg.asset(deps=[parsing])
+    def facts(warehouse: Warehouse) -> None:
+        with warehouse.connect() as con:
+            seen["facts"] = limit(con)
+
+    warehouse = Warehouse(path=str(tmp_path / "indicators.duckdb"), quality_dir=str(tmp_path / "q"),
+                          memory_limit="256MB", parsing_memory_limit="96MB")
+    assert dg.materialize([parsing, facts], resources={"warehouse": warehouse}).success
+    assert (seen["parsing"], seen["facts"]) == ("91.5 MiB", "244.1 MiB")  # 96 and 256 MB, as DuckDB prints them

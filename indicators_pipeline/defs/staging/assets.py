@@ -40,7 +40,7 @@ _PER_ARTICLE = (tables.MENTIONS, tables.TARGETS, tables.EXTRACTION_ERRORS, table
                        table_spec(tables.QUARANTINED_ROWS, deps=[tables.ARTICLES])])
 def indicator_mentions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """An article whose text and extractor version are unchanged keeps its mentions unparsed."""
-    with warehouse.connect() as con:
+    with warehouse.connect(memory_limit=warehouse.parsing_memory_limit) as con:
         def store_batch(article_ids: list[str], mentions: pd.DataFrame, targets: pd.DataFrame,
                         errors: pd.DataFrame) -> None:
             screened = screen(MentionModel, mentions, tables.MENTIONS, mentions["mention_id"])
