@@ -31,8 +31,9 @@ def _warehouse_with(path, facts: list[dict]) -> duckdb.DuckDBPyConnection:
     return con
 
 
-@pytest.mark.parametrize("begun_early", [False, True], ids=["begun by the facts", "begun by the raw step"])
-def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path, begun_early):
+@pytest.mark.parametrize("how", ["begun by the facts", "begun by the raw step", "deferred to after the findings",
+                                 "deferred, started by the check"])
+def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path, how):
     # a share above 100 % fails the percent range; the same province-year-indicator twice fails uniqueness
     facts = [_fact("Tỉnh A", 2023, "online_services_total", 412, "count"),
              _fact("Tỉnh A", 2023, "online_services_level4_pct", 131.5, "percent"),
@@ -43,9 +44,15 @@ def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path
     here = run_fact_suite(read_table(con, tables.FACTS), tmp_path / "here")
 
     away_dir = tmp_path / "away"
-    if begun_early:  # importing while the other steps run, then handed the facts
+    if how == "begun by the raw step":  # importing while the other steps run, then handed the facts
         suite_process.begin(away_dir)
-    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, away_dir, facts_now)
+    deferred = how.startswith("deferred")
+    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, away_dir, facts_now, defer=deferred)
+    if deferred:  # exported, and no process yet
+        assert list(away_dir.glob(".facts_for_suite.*.parquet"))
+        assert away_dir not in suite_process._waiting and (away_dir, facts_now) not in suite_process._started
+    if how == "deferred to after the findings":
+        suite_process.start_deferred(away_dir)
     finished = suite_process.wait_for(away_dir, facts_now)
     assert finished is not None and finished.returncode == 0, finished
     kept = suite_state.reusable(away_dir, facts_now)
@@ -58,6 +65,23 @@ def test_the_suite_in_its_own_process_finds_what_it_finds_when_run_here(tmp_path
     assert (away_dir / "data_docs" / "index.html").exists()
     assert not list(away_dir.glob(".facts_for_suite.*")), "the exported facts were left behind"
     assert suite_process.wait_for(away_dir, facts_now) is None  # collected once: nothing left to wait for
+
+
+def test_a_deferred_start_is_dropped_with_its_export_when_let_go_and_a_begun_process_is_never_deferred(tmp_path):
+    con = _warehouse_with(tmp_path / "w.duckdb", [_fact("Tỉnh E", 2023, "online_services_total", 30, "count")])
+    facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
+    deferred_dir, begun_dir = tmp_path / "deferred", tmp_path / "begun"
+    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, deferred_dir, facts_now, defer=True)
+    suite_process.release(deferred_dir)  # what the next refresh's raw step does, or a step that fails
+    assert not list(deferred_dir.glob(".facts_for_suite.*")), "the deferred export was left behind"
+    suite_process.start_deferred(deferred_dir)
+    assert suite_process.wait_for(deferred_dir, facts_now) is None  # nothing started, nothing to wait for
+
+    suite_process.begin(begun_dir)  # a small night: importing already, so it is handed the facts at once
+    suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, begun_dir, facts_now, defer=True)
+    assert (begun_dir, facts_now) in suite_process._started
+    finished = suite_process.wait_for(begun_dir, facts_now)
+    assert finished is not None and finished.returncode == 0 and suite_state.reusable(begun_dir, facts_now)
 
 
 def test_a_suite_process_that_fails_says_why_and_keeps_no_outcome(tmp_path):
@@ -171,3 +195,43 @@ def test_a_facts_step_that_fails_lets_the_begun_suite_process_go(raw_dir, tmp_pa
                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split()[-2:] == ["0", "[]"], out.stdout[-500:]  # it ended (exit 0: ran nothing), none waits
+
+
+BIG_REFRESH = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from indicators_pipeline.defs.marts import assets
+    from indicators_pipeline.quality import suite_process
+    from indicators_pipeline_tests.pipeline_runs import materialize_all
+
+    suite_process.BEGIN_EARLY_UP_TO = 0  # the seeds read as a refresh of thousands of files is: nothing begun early
+    order = []
+    findings, hand = assets._quality_findings, suite_process._hand
+
+    def findings_step(*args):
+        try:
+            return findings(*args)
+        finally:
+            order.append("findings ended")
+
+    def handed(*args):
+        order.append("suite process started")
+        return hand(*args)
+
+    assets._quality_findings, suite_process._hand = findings_step, handed
+    result = materialize_all(Path(sys.argv[1]), Path(sys.argv[2]))
+    suite = [e for e in result.get_asset_check_evaluations() if e.check_name == "great_expectations_suite"]
+    assert result.success and "great_expectations" not in sys.modules
+    print(order, [(e.passed, e.metadata["ran_in"].value) for e in suite])
+""")
+
+
+def test_a_full_pass_starts_the_suite_process_after_the_findings_step(raw_dir, tmp_path):
+    """The findings are a full refresh's largest step in memory: the suite's process (~280 MB once great_expectations
+    is imported) is not started beside them (100,000 articles: 1,040-1,060 MB together, ~940 MB without the overlap)."""
+    out = subprocess.run([sys.executable, "-c", BIG_REFRESH, str(raw_dir), str(tmp_path / "wh" / "indicators.duckdb")],
+                         capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr[-3000:]
+    order, ran = out.stdout.strip().splitlines()[-1].split("] [")
+    assert order == "['findings ended', 'suite process started'"
+    assert ran == "(True, 'a process of its own, over the facts the facts step exported')]"

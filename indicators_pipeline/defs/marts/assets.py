@@ -99,10 +99,11 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
             article_state.store(con, FACTS_STEP, state)  # with the facts it describes, before the step ends
             output = _output(con, tables.FACTS)
             facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
-            # facts the suite has not seen, in a process that would import great_expectations: begin it beside us
+            # facts the suite has not seen, in a process that would import great_expectations: begin it beside us,
+            # or, after a full pass, once the findings step (the refresh's largest in memory) has ended
             if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
                 suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path,
-                                    facts_now)
+                                    facts_now, defer=keys_computed is None)
             else:
                 suite_process.release(warehouse.quality_path)
         except BaseException:
@@ -176,6 +177,13 @@ def rollup_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Wareho
                        .merge_attributes(deps=[ACKNOWLEDGED])])
 def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     """Every failed consistency rule with its articles, acknowledged ones marked, so BI can filter suspect figures."""
+    try:
+        return _quality_findings(context, warehouse, curation)
+    finally:  # the suite's process the facts step deferred until this step's memory was given back
+        suite_process.start_deferred(warehouse.quality_path)
+
+
+def _quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     acknowledged_file = curation.acknowledged_path
     acks = read_acknowledgements(acknowledged_file)
     observe_file(context, ACKNOWLEDGED, acknowledged_file, rows=len(acks))

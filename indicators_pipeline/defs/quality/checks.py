@@ -200,7 +200,7 @@ def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
     ran_in = {}
     if kept is not None and process is not None and process.returncode == 0:
         outcome, ran = kept["outcome"], "run"
-        ran_in["ran_in"] = dg.MetadataValue.text("a process of its own, handed these facts by the facts step")
+        ran_in["ran_in"] = dg.MetadataValue.text("a process of its own, over the facts the facts step exported")
     elif kept is not None:
         outcome, ran = kept["outcome"], f"not run: the facts are unchanged since its run at {kept['checked_at']}"
     else:
