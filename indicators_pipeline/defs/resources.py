@@ -36,8 +36,9 @@ class Warehouse(dg.ConfigurableResource):
     # 768MB, 340 MB with 256MB and 210 MB with 128MB, 2 s slower (of 11 s).
     publish_memory_limit: str = "128MB"
     # The parsing step holds a batch of articles and writes their mentions (checkpointed as it goes): DuckDB needs
-    # little there, and the parsing workers need the rest. At 100,000 articles its process held 846 MB with 256MB,
-    # 759 MB with 128MB, as fast. (The facts at 192MB, the findings at 128MB, run out of memory at 100,000.)
+    # little there, and the parsing workers need the rest. At 100,000 articles the process held ~845 MB at the end
+    # of parsing with 256MB, ~745 MB with 128MB, as fast. (The facts at 192MB, the findings at 128MB, run out of
+    # memory at 100,000 articles: the other steps keep memory_limit.)
     parsing_memory_limit: str = "128MB"
     # DuckDB's threads (default: one per core). The same input publishes the same warehouse with any number (issue 22).
     threads: Optional[int] = None

@@ -23,8 +23,8 @@ anything ends when its parent does (its input closes), at once, even in the midd
 A refresh that computes every fact again (a full pass: thousands of articles) defers the process until its
 findings step has ended (`start(defer=True)`, then `start_deferred`): the findings are the refresh's largest
 step in memory, and the process holds ~280 MB once great_expectations is imported. At 100,000 articles that
-overlap made the refresh and its processes hold 1,040-1,060 MB together; beside the publication, ~940 MB. The
-check starts a deferred process itself when no step did (the findings not selected, or failed).
+overlap made the refresh and its processes hold 1,040-1,060 MB together; started after them, at most 940 MB.
+The check starts a deferred process itself when no step did (the findings not selected).
 """
 from __future__ import annotations
 
