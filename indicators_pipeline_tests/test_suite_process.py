@@ -205,6 +205,7 @@ BIG_REFRESH = textwrap.dedent("""
     from indicators_pipeline_tests.pipeline_runs import materialize_all
 
     suite_process.BEGIN_EARLY_UP_TO = 0  # the seeds read as a refresh of thousands of files is: nothing begun early
+    suite_process.DEFER_FROM_MENTIONS = int(sys.argv[3])  # and their mentions as that many, or not
     order = []
     findings, hand = assets._quality_findings, suite_process._hand
 
@@ -226,12 +227,17 @@ BIG_REFRESH = textwrap.dedent("""
 """)
 
 
-def test_a_full_pass_starts_the_suite_process_after_the_findings_step(raw_dir, tmp_path):
-    """The findings are a full refresh's largest step in memory: the suite's process (~280 MB once great_expectations
-    is imported) is not started beside them (100,000 articles: 1,040-1,060 MB together, ~940 MB without the overlap)."""
-    out = subprocess.run([sys.executable, "-c", BIG_REFRESH, str(raw_dir), str(tmp_path / "wh" / "indicators.duckdb")],
-                         capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+@pytest.mark.parametrize("defer_from, order", [(0, "'findings ended', 'suite process started'"),
+                                               (suite_process.DEFER_FROM_MENTIONS, "'suite process started', 'findings ended'")],
+                         ids=["a large full pass", "a small full pass"])
+def test_a_large_full_pass_starts_the_suite_process_after_the_findings_step(raw_dir, tmp_path, defer_from, order):
+    """The findings are a large full refresh's largest step in memory: the suite's process (~280 MB once
+    great_expectations is imported) is not started beside them (100,000 articles: 1,040-1,060 MB together, ~940 MB
+    without the overlap). A small one starts it with the facts, off the critical path."""
+    out = subprocess.run([sys.executable, "-c", BIG_REFRESH, str(raw_dir), str(tmp_path / "wh" / "indicators.duckdb"),
+                          str(defer_from)], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-3000:]
-    order, ran = out.stdout.strip().splitlines()[-1].split("] [")
-    assert order == "['findings ended', 'suite process started'"
+    started, ran = out.stdout.strip().splitlines()[-1].split("] [")
+    assert started == f"[{order}"
     assert ran == "(True, 'a process of its own, over the facts the facts step exported')]"

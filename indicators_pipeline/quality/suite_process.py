@@ -3,7 +3,8 @@
 Importing great_expectations costs ~2 s of a refresh (every core expectation, scipy.stats among
 them); the suite itself ~0.5 s. When the facts step has written facts the suite has not seen, it
 exports them (a few thousand rows) and starts this module as a process: the import and the suite
-run on the other core while the rollups, findings and publication go on. The suite's check runs last
+run on the other core while the rollups, findings and publication go on (after a large full pass, while the
+consistency rules and the publication go on: below). The suite's check runs last
 in its run, waits for the process and reads the outcome it kept (`suite_state`). If the process
 failed, the check runs the suite itself, so an error shows in its step's log.
 
@@ -20,11 +21,11 @@ great_expectations and waits on its standard input for the facts to check; the f
 them (`start`) or, when the facts did not change, lets it go (`release`). A process never handed
 anything ends when its parent does (its input closes), at once, even in the middle of its import.
 
-A refresh that computes every fact again (a full pass: thousands of articles) defers the process until its
+A refresh that computes every fact again over DEFER_FROM_MENTIONS mentions or more defers the process until its
 findings step has ended (`start(defer=True)`, then `start_deferred`): the findings are the refresh's largest
 step in memory, and the process holds ~280 MB once great_expectations is imported. At 100,000 articles that
 overlap made the refresh and its processes hold 1,040-1,060 MB together; started after them, at most 940 MB.
-The check starts a deferred process itself when no step did (the findings not selected).
+The check starts a deferred process itself when no step did (the findings not selected, or failed).
 """
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ WAIT_SECONDS = 600
 # Files to read up to which the raw step begins the process: reading and parsing more takes longer than the
 # import (~2.5 s: ~2,500 articles on two cores), and the facts step begins it then without the wait.
 BEGIN_EARLY_UP_TO = 2_000
+# Mentions from which a full pass of the facts defers the process until the findings step has ended: 100,000
+# articles (1.06 million mentions) went over 1 GB with the overlap; at 10,000 (106,000 mentions) the refresh and
+# its processes hold ~850 MB with it, and the earlier start keeps the import off the critical path.
+DEFER_FROM_MENTIONS = 200_000
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the child imports the very package its parent runs
 
 _started: dict[tuple[Path, str], subprocess.Popen] = {}  # handed facts, by (quality folder, their fingerprint)
@@ -120,10 +125,14 @@ def start(con: duckdb.DuckDBPyConnection, facts_table: str, columns: list[str], 
 
 
 def start_deferred(quality_dir: Path) -> None:
-    """Start the process of the facts `start` exported and deferred for this quality folder (if any)."""
+    """Start the process of the facts `start` exported and deferred for this quality folder (if any). When it
+    cannot be started (no memory for a process), the check runs the suite itself."""
     deferred = _deferred.pop(quality_dir, None)
     if deferred is not None:
-        _hand(quality_dir, *deferred)
+        try:
+            _hand(quality_dir, *deferred)
+        except OSError:
+            deferred[0].unlink(missing_ok=True)
 
 
 def _hand(quality_dir: Path, facts_file: Path, fingerprint: str) -> None:

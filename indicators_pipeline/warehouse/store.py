@@ -203,10 +203,10 @@ def read_rows(con: duckdb.DuckDBPyConnection, table: Table, key: str, keys: list
         for start in range(0, len(wanted), batch_rows):
             part = wanted.iloc[start:start + batch_rows]
             reader.register("_batch", part[["k"]])
-            batch = reader.execute(f"{by_key} WHERE t.rowid BETWEEN ? AND ?",
+            batch = reader.execute(f"{by_key} WHERE t.rowid BETWEEN ? AND ? ORDER BY t.rowid",
                                    [int(part["position"].iloc[0]), int(part["position"].iloc[-1])]).df()
             if len(batch) != len(part):  # rows moved since they were listed (rewritten, or a checkpoint compacted them)
-                batch = reader.execute(by_key).df()
+                batch = reader.execute(f"{by_key} ORDER BY t.rowid").df()
             reader.unregister("_batch")
             yield batch
     finally:

@@ -100,10 +100,13 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
             output = _output(con, tables.FACTS)
             facts_now = fingerprint.table_fingerprint(con, tables.FACTS.name)
             # facts the suite has not seen, in a process that would import great_expectations: begin it beside us,
-            # or, after a full pass, once the findings step (the refresh's largest in memory) has ended
+            # or, after a large full pass, once the findings step (the refresh's largest in memory) has ended
             if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
+                large = keys_computed is None and con.execute(
+                    f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name}").fetchall()[0][0] >= \
+                    suite_process.DEFER_FROM_MENTIONS
                 suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path,
-                                    facts_now, defer=keys_computed is None)
+                                    facts_now, defer=large)
             else:
                 suite_process.release(warehouse.quality_path)
         except BaseException:
@@ -177,10 +180,9 @@ def rollup_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Wareho
                        .merge_attributes(deps=[ACKNOWLEDGED])])
 def quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):
     """Every failed consistency rule with its articles, acknowledged ones marked, so BI can filter suspect figures."""
-    try:
-        return _quality_findings(context, warehouse, curation)
-    finally:  # the suite's process the facts step deferred until this step's memory was given back
-        suite_process.start_deferred(warehouse.quality_path)
+    result = _quality_findings(context, warehouse, curation)  # failed: the check starts a deferred process itself
+    suite_process.start_deferred(warehouse.quality_path)  # deferred by the facts step until this memory went back
+    return result
 
 
 def _quality_findings(context: dg.AssetExecutionContext, warehouse: Warehouse, curation: Curation):

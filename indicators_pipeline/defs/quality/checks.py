@@ -188,7 +188,8 @@ def _summary(first_open: pd.DataFrame | None, opened: int, acknowledged: int) ->
 @dg.asset_check(asset=key(tables.FACTS), name="great_expectations_suite",
                 description="Great Expectations suite over the yearly facts (ranges by unit, not-null, catalogue codes, "
                             "uniqueness); Data Docs under INDICATORS_QUALITY_DIR.",
-                # last of its run: the suite's own process (begun by the raw or the facts step) works meanwhile
+                # last of its run: the suite's own process (begun by the raw, the facts or the findings step) works
+                # meanwhile
                 op_tags={"dagster/priority": "-1"})
 def great_expectations_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
     """The outcome of the suite over these facts: from its own process, from its last run
