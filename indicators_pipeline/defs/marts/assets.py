@@ -25,7 +25,7 @@ from indicators_pipeline.quality.rules import correction_findings, set_aside_fin
 from indicators_pipeline.quality import suite_process, suite_state
 from indicators_pipeline.quality.schemas import FactModel, RollupModel
 from indicators_pipeline.warehouse import article_state, fingerprint, tables
-from indicators_pipeline.warehouse.store import read_table, replace_tables, table_exists
+from indicators_pipeline.warehouse.store import read_table, replace_tables, row_count, table_exists
 
 
 @dg.multi_asset(specs=[table_spec(tables.DIM_PROVINCE).merge_attributes(deps=[REFERENCE_FILES["provinces"]]),
@@ -102,9 +102,8 @@ def fact_indicator_yearly(context: dg.AssetExecutionContext, warehouse: Warehous
             # facts the suite has not seen, in a process that would import great_expectations: begin it beside us,
             # or, after a large full pass, once the findings step (the refresh's largest in memory) has ended
             if suite_state.reusable(warehouse.quality_path, facts_now) is None and suite_process.worth_a_process():
-                large = keys_computed is None and con.execute(
-                    f"SELECT count(*) FROM {tables.REVIEWED_MENTIONS.name}").fetchall()[0][0] >= \
-                    suite_process.DEFER_FROM_MENTIONS
+                large = keys_computed is None and \
+                    row_count(con, tables.REVIEWED_MENTIONS) >= suite_process.DEFER_FROM_MENTIONS
                 suite_process.start(con, tables.FACTS.name, tables.FACTS.column_names, warehouse.quality_path,
                                     facts_now, defer=large)
             else:
